@@ -1,0 +1,165 @@
+"""The audit end to end: numbers equal scikit-learn's, findings, records, errors."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.tree import DecisionTreeClassifier
+
+import xai_audit as xa
+from tests.conftest import FEATURES
+from xai_audit.result import load_schema, validate_record
+
+FAST = {"explainers": [], "n_resamples": 50}
+
+
+@pytest.fixture(scope="module")
+def credit_result(credit_gbm, credit_frame):
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex", "age"],
+                                      bins={"age": [25]})
+    return xa.audit(credit_gbm, data, random_state=0, **FAST)
+
+
+def test_performance_equals_sklearn(credit_result, credit_gbm, credit_frame):
+    X, y = credit_frame[FEATURES], credit_frame["outcome"]
+    proba = credit_gbm.predict_proba(X)
+    overall = credit_result.performance["overall"]
+    assert overall["accuracy"] == skm.accuracy_score(y, credit_gbm.predict(X))
+    assert overall["balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, credit_gbm.predict(X)), abs=1e-15)
+    assert overall["roc_auc"] == pytest.approx(skm.roc_auc_score(y == "repaid", proba[:, 1]), abs=1e-15)
+    assert overall["log_loss"] == pytest.approx(skm.log_loss(y, proba), abs=1e-12)
+    assert overall["brier"] == pytest.approx(skm.brier_score_loss(y == "repaid", proba[:, 1]), abs=1e-15)
+    women = (credit_frame["sex"] == "female").to_numpy()
+    by_sex = credit_result.performance["by_group"]["sex"]["female"]
+    assert by_sex["n"] == women.sum()
+    assert by_sex["roc_auc"] == pytest.approx(skm.roc_auc_score(y[women] == "repaid", proba[women, 1]), abs=1e-15)
+
+
+def test_ece_by_hand():
+    from xai_audit.performance import expected_calibration_error
+
+    outcome = np.array([1, 0, 1, 1])
+    confidence = np.array([0.05, 0.05, 0.95, 0.85])
+    # bins: [0, .1): rate .5 vs .05 → .45 × 2/4; [.8,.9): 1 vs .85 → .15 × 1/4; [.9,1]: 1 vs .95 → .05 × 1/4
+    assert expected_calibration_error(outcome, confidence) == pytest.approx(0.45 / 2 + 0.15 / 4 + 0.05 / 4)
+
+
+def test_result_shape_and_findings(credit_result):
+    assert credit_result.status in ("pass", "warn", "fail")
+    ids = [f.id for f in credit_result.findings]
+    assert "performance.roc_auc" in ids and "performance.accuracy_gap.sex" in ids
+    assert credit_result.data["group_sizes"]["age"].keys() == {"< 25", ">= 25"}
+    assert credit_result.model["framework"] == "sklearn" and credit_result.model["positive_class"] == "repaid"
+    manifest = credit_result.manifest
+    assert manifest["random_state"] == 0 and manifest["packages"]["scikit-learn"]
+    assert manifest["data_sha256"] == credit_result.data["sha256"]
+
+
+def test_json_round_trip_and_schema(credit_result, tmp_path):
+    path = credit_result.save_json(tmp_path / "a.json")
+    loaded = xa.AuditResult.load_json(path)
+    assert loaded == credit_result
+    assert loaded.to_dict() == credit_result.to_dict()
+    validate_record(json.loads(path.read_text()))
+    assert load_schema()["title"] == "xai-audit audit record"
+    broken = credit_result.to_dict()
+    broken["status"] = "maybe"
+    with pytest.raises(xa.InvalidInputError, match="at 'status'"):
+        xa.AuditResult.from_dict(broken)
+
+
+def test_same_seed_same_record(credit_gbm, credit_frame):
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
+    first = xa.audit(credit_gbm, data, random_state=3, **FAST).to_dict()
+    second = xa.audit(credit_gbm, data, random_state=3, **FAST).to_dict()
+    for record in (first, second):
+        record["manifest"].pop("created_at")
+    assert first == second
+
+
+def test_features_missing_from_data_are_named(credit_gbm, credit_frame):
+    frame = credit_frame.rename(columns={"debt": "liabilities"})
+    data = xa.AuditDataset.from_frame(frame, target="outcome", positive_label="repaid")
+    with pytest.raises(xa.InvalidInputError, match=r"\['debt'\] are not in the data.*\['liabilities', 'sex'\]"):
+        xa.audit(credit_gbm, data, **FAST)
+
+
+def test_target_labels_the_model_does_not_know(credit_gbm, credit_frame):
+    frame = credit_frame.assign(outcome=credit_frame["outcome"].map({"repaid": "good", "default": "bad"}))
+    data = xa.AuditDataset.from_frame(frame, target="outcome", positive_label="good")
+    with pytest.raises(xa.InvalidInputError, match=r"labels \['bad', 'good'\] that the model does not predict"):
+        xa.audit(credit_gbm, data, **FAST)
+
+
+def test_nan_in_features_the_model_cannot_take(credit_logreg, credit_frame):
+    frame = credit_frame.copy()
+    frame.loc[3, "income"] = np.nan
+    data = xa.AuditDataset.from_frame(frame, target="outcome", positive_label="repaid")
+    with pytest.raises(xa.InvalidInputError, match=r"columns \['income'\] have missing values \(NaN\)"):
+        xa.audit(credit_logreg, data, **FAST)
+
+
+def test_inf_in_features(credit_gbm, credit_frame):
+    data = xa.AuditDataset.from_frame(credit_frame.assign(debt=np.inf), target="outcome", positive_label="repaid")
+    with pytest.raises(xa.InvalidInputError, match=r"\['debt'\] contain infinite values"):
+        xa.audit(credit_gbm, data, **FAST)
+
+
+def test_regression_on_unseen_data():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300), "site": rng.choice(["x", "y"], 300)})
+    frame["y"] = 3 * frame["a"] - frame["b"] + rng.normal(scale=0.1, size=300)
+    model = GradientBoostingRegressor(n_estimators=30, random_state=0).fit(frame[["a", "b"]], frame["y"])
+    data = xa.AuditDataset.from_frame(frame, target="y", sensitive=["site"])
+    result = xa.audit(model, data, **FAST)
+    prediction = model.predict(frame[["a", "b"]])
+    assert result.performance["overall"]["r2"] == pytest.approx(skm.r2_score(frame["y"], prediction), abs=1e-12)
+    assert result.performance["overall"]["rmse"] == pytest.approx(np.sqrt(skm.mean_squared_error(frame["y"], prediction)))
+    assert any(f.id == "performance.r2" for f in result.findings)
+
+
+def test_multiclass_model():
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"a": rng.normal(size=200), "g": rng.choice(["p", "q"], 200)})
+    frame["y"] = np.digitize(frame["a"], [-0.5, 0.5])
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(frame[["a"]], frame["y"])
+    result = xa.audit(model, xa.AuditDataset.from_frame(frame, target="y", sensitive=["g"]), **FAST)
+    proba = model.predict_proba(frame[["a"]])
+    assert result.performance["overall"]["roc_auc"] == pytest.approx(skm.roc_auc_score(frame["y"], proba, multi_class="ovr"))
+
+
+def test_predictions_only_audit():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"race": rng.choice(["a", "b", "c"], 500), "recid": rng.integers(0, 2, 500)})
+    frame["high_risk"] = rng.integers(0, 2, 500)
+    frame["decile"] = rng.integers(1, 11, 500)
+    data = xa.AuditDataset.from_frame(frame, target="recid", predictions="high_risk", scores="decile", sensitive=["race"])
+    result = xa.audit(None, data, **FAST)
+    assert result.model["framework"] == "predictions"
+    assert result.performance["overall"]["accuracy"] == skm.accuracy_score(frame["recid"], frame["high_risk"])
+    assert result.performance["overall"]["roc_auc"] is None  # deciles are not probabilities
+
+
+def test_predictions_only_needs_a_column(credit_frame):
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid")
+    with pytest.raises(xa.InvalidInputError, match="No model was given and the data names no predictions column"):
+        xa.audit(None, data, **FAST)
+
+
+def test_saving_is_atomic(credit_result, tmp_path, monkeypatch):
+    import xai_audit._io
+
+    target = tmp_path / "a.json"
+    target.write_text("previous")
+
+    def fail_on_rename(source, destination):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xai_audit._io.os, "replace", fail_on_rename)
+    with pytest.raises(OSError, match="disk full"):
+        credit_result.save_json(target)
+    assert target.read_text() == "previous"
+    assert list(tmp_path.iterdir()) == [target]

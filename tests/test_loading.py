@@ -1,0 +1,163 @@
+"""load_model: objects, safe files, refused pickles and clear errors."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import FunctionTransformer
+
+from tests.conftest import FEATURES
+from xai_audit import InvalidInputError, UnsupportedModelError, UntrustedModelError, load_model
+
+
+class RunsCodeWhenUnpickled:
+    """Unpickling this writes a marker file: the proof that a pickle runs code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickle_is_refused_and_its_code_does_not_run(tmp_path):
+    marker = tmp_path / "code-ran"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(RunsCodeWhenUnpickled(str(marker))))
+    for suffix in (".pkl", ".joblib", ".pickle"):
+        target = path.with_suffix(suffix)
+        target.write_bytes(path.read_bytes())
+        with pytest.raises(UntrustedModelError, match=r"runs any code .* skops .* trusted=True\) or --trust-pickle"):
+            load_model(target)
+    assert not marker.exists()
+
+
+def test_pickle_loads_with_explicit_opt_in(tmp_path, credit_gbm):
+    import joblib
+
+    joblib.dump(credit_gbm, tmp_path / "m.joblib")
+    assert load_model(tmp_path / "m.joblib", trusted=True).task == "binary"
+
+
+def test_skops_pipeline_loads_with_default_trust(tmp_path, credit_gbm, credit_frame):
+    sio.dump(credit_gbm, tmp_path / "m.skops")
+    model = load_model(tmp_path / "m.skops")
+    assert model.framework == "sklearn" and model.classes == ("default", "repaid")
+    assert len(model.sha256) == 64
+    np.testing.assert_array_equal(model.predict(credit_frame), credit_gbm.predict(credit_frame[FEATURES]))
+
+
+def test_skops_unknown_function_is_untrusted(tmp_path):
+    import operator
+
+    from sklearn.pipeline import make_pipeline
+
+    pipe = make_pipeline(FunctionTransformer(func=operator.neg), LogisticRegression())
+    pipe.fit(np.array([[0.0], [1.0]]), [0, 1])
+    sio.dump(pipe, tmp_path / "f.skops")
+    with pytest.raises(UntrustedModelError, match=r"not trusted by default: \['_operator.neg'\]"):
+        load_model(tmp_path / "f.skops")
+    assert load_model(tmp_path / "f.skops", trusted=["_operator.neg"]).task == "binary"
+
+
+def test_corrupt_and_missing_files(tmp_path):
+    (tmp_path / "bad.skops").write_bytes(b"not a zip")
+    with pytest.raises(InvalidInputError, match="not a readable skops file"):
+        load_model(tmp_path / "bad.skops")
+    with pytest.raises(InvalidInputError, match="does not exist"):
+        load_model(tmp_path / "none.skops")
+    (tmp_path / "m.h5").write_bytes(b"")
+    with pytest.raises(InvalidInputError, match="suffix '.h5'"):
+        load_model(tmp_path / "m.h5")
+
+
+def test_unfitted_and_non_models():
+    with pytest.raises(UnsupportedModelError, match="is not fitted"):
+        load_model(LogisticRegression())
+    with pytest.raises(UnsupportedModelError, match="has no 'predict' method"):
+        load_model(object())
+
+
+def test_regression_and_xgboost_lightgbm(credit_frame):
+    X = credit_frame[["income", "debt", "age"]]
+    assert load_model(RandomForestRegressor(n_estimators=5).fit(X, X["income"] * 2)).task == "regression"
+    xgboost = pytest.importorskip("xgboost")
+    lightgbm = pytest.importorskip("lightgbm")
+    y = credit_frame["outcome"] == "repaid"
+    assert load_model(xgboost.XGBClassifier(n_estimators=5).fit(X, y)).framework == "xgboost"
+    assert load_model(lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y)).framework == "lightgbm"
+
+
+def test_column_groups_trace_one_hot_columns(credit_gbm):
+    groups = {g.feature: g.columns for g in load_model(credit_gbm).column_groups()}
+    assert set(groups) == set(FEATURES)
+    assert len(groups["purpose"]) == 4 and len(groups["income"]) == 1
+    assert sorted(i for cols in groups.values() for i in cols) == list(range(7))
+
+
+def test_model_that_raises_or_returns_wrong_shape(credit_frame):
+    from xai_audit import ModelError
+
+    class Broken(LogisticRegression):
+        def predict(self, X):
+            raise RuntimeError("backend offline")
+
+    class WrongShape(LogisticRegression):
+        def predict(self, X):
+            return np.zeros(3)
+
+    X, y = credit_frame[["income"]], credit_frame["outcome"]
+    with pytest.raises(ModelError, match="raised RuntimeError in predict: backend offline"):
+        load_model(Broken().fit(X, y)).predict(X)
+    with pytest.raises(ModelError, match=r"shape \(3,\) from predict for 400 rows"):
+        load_model(WrongShape().fit(X, y)).predict(X)
+
+
+torch = pytest.importorskip("torch")
+
+
+def tiny_net():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+
+
+def test_torch_state_dict_needs_architecture_and_loads_weights_only(tmp_path):
+    net = tiny_net()
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    with pytest.raises(InvalidInputError, match="is a state dict .* architecture"):
+        load_model(tmp_path / "w.pt", task="binary", classes=[0, 1])
+    (tmp_path / "arch.py").write_text(
+        "import torch\nclass Net(torch.nn.Sequential):\n    def __init__(self):\n"
+        "        super().__init__(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))\n")
+    (tmp_path / "m.toml").write_text(
+        '[model]\nfile = "w.pt"\narchitecture = "arch.py:Net"\ntask = "binary"\nclasses = ["no", "yes"]\n'
+        'feature_names = ["a", "b", "c"]\n')
+    model = load_model(tmp_path / "m.toml")
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(5, 3)), columns=["a", "b", "c"])
+    expected = torch.softmax(net(torch.tensor(X.to_numpy(), dtype=torch.float32)), 1).detach().numpy()
+    np.testing.assert_allclose(model.predict_proba(X), expected, rtol=1e-6)
+    assert model.positive_class == "yes" and set(model.predict(X)) <= {"no", "yes"}
+
+
+def test_torch_file_holding_arbitrary_objects_is_refused(tmp_path):
+    marker = tmp_path / "code-ran"
+    torch.save({"w": RunsCodeWhenUnpickled(str(marker))}, tmp_path / "evil.pt")
+    with pytest.raises(UntrustedModelError, match="weights_only=True"):
+        load_model(tmp_path / "evil.pt", architecture="torch.nn:Identity", task="binary", classes=[0, 1])
+    assert not marker.exists()
+
+
+def test_torchscript_and_export(tmp_path):
+    net = tiny_net()
+    torch.jit.save(torch.jit.script(net), tmp_path / "s.pt")
+    scripted = load_model(tmp_path / "s.pt", task="binary", classes=[0, 1], feature_names=["a", "b", "c"])
+    X = pd.DataFrame(np.ones((2, 3)), columns=["a", "b", "c"])
+    torch.export.save(torch.export.export(net, (torch.ones(2, 3),)), tmp_path / "e.pt2")
+    exported = load_model(tmp_path / "e.pt2", task="binary", classes=[0, 1], feature_names=["a", "b", "c"])
+    np.testing.assert_allclose(scripted.predict_proba(X), exported.predict_proba(X), rtol=1e-6)
+    with pytest.raises(InvalidInputError, match="does not say what task"):
+        load_model(tmp_path / "s.pt")

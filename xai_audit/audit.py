@@ -1,0 +1,200 @@
+"""``Audit`` and ``audit()``: the one orchestrator every front end calls.
+
+``Audit(...)`` stores the configuration; ``run(model, data)`` validates the pairing of model and
+data, computes every section (performance, explanations, fairness, reasons), judges the findings
+against the policy and returns a frozen :class:`AuditResult`. No UI code lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xai_audit.adapters import ModelAdapter, PredictionsAdapter, load_model
+from xai_audit.checks import evaluate, overall_status
+from xai_audit.data import AuditDataset
+from xai_audit.exceptions import InvalidInputError, ModelError
+from xai_audit.manifest import build_manifest
+from xai_audit.performance import performance_report
+from xai_audit.policy import load_policy
+from xai_audit.result import AuditResult
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The configuration of an audit. ``run`` does the work.
+
+    Parameters
+    ----------
+    policy : str, path, dict or Policy
+        A bundled policy name (``"default"``, ``"lenient"``), a TOML file, or a Policy.
+    random_state : int, optional
+        Seed for every sampled or resampled step; the same seed gives the same record.
+    explainers : sequence of str, optional
+        Override the policy's explainer list (``[]`` for none).
+    explain_rows : int, optional
+        Override how many rows are explained locally.
+    n_resamples : int, optional
+        Override the bootstrap resamples for intervals.
+    model_card : dict, optional
+        Intended use, decision role, human oversight, limitations, owner, version.
+    progress : callable, optional
+        Called as ``progress(step: str, fraction: float)`` while the audit runs.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> df = pd.DataFrame({"x": np.arange(40.0), "g": ["a", "b"] * 20, "y": [0] * 20 + [1] * 20})
+    >>> model = LogisticRegression().fit(df[["x"]], df["y"])
+    >>> data = AuditDataset.from_frame(df, target="y", sensitive=["g"], features=["x"])
+    >>> Audit(explainers=[], n_resamples=50, random_state=0).run(model, data).status in ("pass", "warn", "fail")
+    True
+    """
+
+    policy: object = "default"
+    random_state: int | None = None
+    explainers: tuple | None = None
+    explain_rows: int | None = None
+    n_resamples: int | None = None
+    model_card: dict = field(default_factory=dict)
+    progress: object = None
+
+    def run(self, model, data: AuditDataset) -> AuditResult:
+        """Audit ``model`` (an adapter, a fitted object, a file path, or None for predictions-only)
+        on ``data`` and return the frozen result."""
+        if not isinstance(data, AuditDataset):
+            raise InvalidInputError(
+                f"data must be an AuditDataset (AuditDataset.from_frame / from_csv / ...); got {type(data).__name__}."
+            )
+        policy = load_policy(self.policy)
+        self._report("Checking the model against the data", 0.0)
+        adapter = PredictionsAdapter(data) if model is None else load_model(model)
+        features = resolve_features(adapter, data)
+        adapter = align_classes(adapter, data)
+        X = data.model_input(features)
+        y_pred, proba = predict(adapter, X, data, features)
+
+        self._report("Measuring performance", 0.1)
+        sections = {"model": adapter.describe(), "data": data.describe(features)}
+        if data.target is not None:
+            sections["performance"] = performance_report(
+                data.y_true(), y_pred, proba=proba, classes=adapter.classes,
+                positive_index=adapter.positive_index if adapter.task == "binary" else None,
+                task=adapter.task, groups=data.groups)
+        else:
+            sections["performance"] = {}
+
+        findings = evaluate(policy, sections)
+        config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),
+                  "explain_rows": self.explain_rows, "n_resamples": self.n_resamples}
+        self._report("Done", 1.0)
+        return AuditResult(
+            status=overall_status(findings), findings=tuple(findings),
+            model=sections["model"], data=sections["data"], performance=sections["performance"],
+            explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
+            reasons=sections.get("reasons", []), model_card=dict(self.model_card),
+            manifest=build_manifest(random_state=self.random_state, config=config,
+                                    model_sha256=adapter.sha256, data_sha256=data.sha256),
+        )
+
+    def _report(self, step: str, fraction: float) -> None:
+        if self.progress is not None:
+            self.progress(step, fraction)
+
+
+def audit(model, data: AuditDataset, *, policy="default", random_state=None, **options) -> AuditResult:
+    """Audit ``model`` on ``data``: shorthand for ``Audit(policy=..., random_state=..., **options).run(model, data)``.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> df = pd.DataFrame({"x": np.arange(60.0), "g": ["a", "b", "c"] * 20, "y": [0, 1] * 30})
+    >>> model = DecisionTreeClassifier(random_state=0).fit(df[["x"]], df["y"])
+    >>> data = AuditDataset.from_frame(df, target="y", sensitive=["g"], features=["x"])
+    >>> audit(model, data, explainers=[], n_resamples=50, random_state=0).performance["overall"]["accuracy"]
+    1.0
+    """
+    return Audit(policy=policy, random_state=random_state, **options).run(model, data)
+
+
+def resolve_features(adapter: ModelAdapter, data: AuditDataset) -> list[str]:
+    """The model's input columns: as given with the data, else as the model declares, else every
+    column that is not the target, predictions or scores. Mismatches name missing and extra columns."""
+    if adapter.input_kind == "image" or data.images is not None:
+        if (adapter.input_kind == "image") != (data.images is not None):
+            raise InvalidInputError(
+                f"The model takes {adapter.input_kind} input but the data "
+                f"{'holds images' if data.images is not None else 'is a table'}; pair image models with "
+                "AuditDataset.from_arrays and tabular models with from_frame / from_csv."
+            )
+        return []
+    if isinstance(adapter, PredictionsAdapter):
+        return list(data.features or [])
+    declared = adapter.feature_names
+    if declared is not None:
+        missing = [f for f in declared if f not in data.frame.columns]
+        if missing:
+            raise InvalidInputError(
+                f"The model expects {len(declared)} input columns, and {missing} are not in the data. "
+                f"Columns in the data that the model does not use: "
+                f"{[c for c in data.candidate_features() if c not in declared and c not in data.sensitive]}. "
+                "Rename the columns to the names the model was trained with."
+            )
+        if data.features is not None and list(data.features) != list(declared):
+            raise InvalidInputError(
+                f"features={list(data.features)} differs from the columns the model was trained on "
+                f"{list(declared)}; leave features unset to use the model's own list."
+            )
+        return list(declared)
+    return list(data.features) if data.features is not None else data.candidate_features()
+
+
+def align_classes(adapter: ModelAdapter, data: AuditDataset) -> ModelAdapter:
+    """Check the model's classes against the target's and set the favourable class from the data."""
+    if data.target is None or isinstance(adapter, PredictionsAdapter):
+        return adapter
+    if (adapter.task == "regression") != (data.task == "regression"):
+        raise InvalidInputError(
+            f"The model does {adapter.task} but the target '{data.target}' looks like {data.task} "
+            f"data; check the target column (or set task=... on the data)."
+        )
+    if adapter.task == "regression":
+        return adapter
+    model_classes = [str(c) for c in adapter.classes]
+    unknown = [c for c in data.classes if str(c) not in model_classes]
+    if unknown:
+        raise InvalidInputError(
+            f"The target '{data.target}' has labels {unknown} that the model does not predict; the model's "
+            f"classes are {list(adapter.classes)}. Map the target to the model's labels first."
+        )
+    if adapter.task == "binary" and data.positive_label is not None:
+        import copy
+
+        adapter = copy.copy(adapter)
+        adapter.positive_class = adapter.classes[model_classes.index(str(data.positive_label))]
+    return adapter
+
+
+def predict(adapter: ModelAdapter, X, data: AuditDataset, features):
+    """Predictions and probabilities, with bad values in the features named if the model fails."""
+    if isinstance(X, pd.DataFrame):
+        numeric = X.select_dtypes("number")
+        infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
+        if infinite:
+            raise InvalidInputError(f"The feature columns {infinite} contain infinite values; replace or drop them.")
+    try:
+        y_pred = adapter.predict(X)
+        proba = adapter.predict_proba(X) if adapter.has_proba else None
+    except ModelError as error:
+        with_nan = [c for c in features if data.frame[c].isna().any()] if features else []
+        if with_nan:
+            raise InvalidInputError(
+                f"The model failed on the data, whose columns {with_nan} have missing values (NaN) that "
+                f"this model cannot take. Impute or drop them first. The model said: {error}"
+            ) from error
+        raise
+    if proba is not None and not np.isfinite(proba).all():
+        raise ModelError(f"The model '{adapter.name}' returned NaN or infinite probabilities.")
+    return y_pred, proba

@@ -1,0 +1,103 @@
+"""Turn a policy's rules into findings by reading the computed sections of an audit.
+
+Each check is a function registered under the name a rule's ``check`` field uses. It receives the
+rule and the sections computed so far (``data``, ``performance``, ``fairness``, ``explanations``) and
+returns findings; a rule whose data is absent (an R² rule on a classifier) yields none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xai_audit.exceptions import InvalidInputError
+from xai_audit.policy import Finding, Policy, Rule
+
+CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {}
+
+
+def register(name: str):
+    """Register a check function under ``name``."""
+
+    def decorate(function):
+        CHECKS[name] = function
+        return function
+
+    return decorate
+
+
+def evaluate(policy: Policy, sections: dict) -> list[Finding]:
+    """Findings for every rule of ``policy`` over the computed ``sections``, in rule order."""
+    findings = []
+    settings = {"min_group_size": policy.setting("fairness", "min_group_size", 30)}
+    for rule in policy.rules:
+        if rule.check not in CHECKS:
+            raise InvalidInputError(
+                f"The policy rule '{rule.id}' uses the check {rule.check!r}; known checks are {sorted(CHECKS)}."
+            )
+        findings.extend(CHECKS[rule.check](rule, sections, settings))
+    return findings
+
+
+def overall_status(findings) -> str:
+    """``fail`` if any finding fails, else ``warn`` if any warns, else ``pass``."""
+    statuses = {f.status for f in findings}
+    return "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
+
+
+def fmt(value) -> str:
+    """A number as a report shows it: three significant decimals, or 'n/a'."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) >= 0.001 or value == 0 else f"{value:.2e}"
+    return str(value)
+
+
+def _side(rule: Rule) -> str:
+    return "at least" if rule.direction == "above" else "at most"
+
+
+def make_finding(rule: Rule, finding_id: str, value, subject: str, interval=None, status=None) -> Finding:
+    """A finding for ``value`` judged by ``rule``; the message states value, interval and line."""
+    status = status or rule.verdict(value, interval)
+    ci = "" if interval is None else f" (95% interval {fmt(interval[0])}–{fmt(interval[1])})"
+    verdicts = {"pass": "meets", "warn": "is close to or may not meet", "fail": "does not meet", "info": "is reported against"}
+    message = (f"{subject}: {fmt(value)}{ci}; {verdicts[status]} the line of {_side(rule)} {fmt(rule.threshold)}"
+               + (f" (warning at {fmt(rule.warn)})" if rule.warn is not None else "") + ".")
+    return Finding(id=finding_id, check=rule.check, status=status, observed=value,
+                   threshold=rule.threshold, message=message, references=rule.references)
+
+
+@register("performance")
+def check_performance(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    value = sections.get("performance", {}).get("overall", {}).get(rule.metric)
+    if value is None:
+        return []
+    return [make_finding(rule, rule.id, value, rule.title or f"Overall {rule.metric}")]
+
+
+@register("performance_gap")
+def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    findings = []
+    for attribute, groups in sections.get("performance", {}).get("by_group", {}).items():
+        values = {g: m.get(rule.metric) for g, m in groups.items()
+                  if m.get(rule.metric) is not None and m["n"] >= settings["min_group_size"] and g != "unknown"}
+        if len(values) < 2:
+            continue
+        best, worst = max(values, key=values.get), min(values, key=values.get)
+        gap = values[best] - values[worst]
+        subject = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {fmt(values[worst])} "
+                   f"('{worst}') to {fmt(values[best])} ('{best}'), a gap")
+        findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, subject))
+    return findings
+
+
+@register("unknown_share")
+def check_unknown_share(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    data = sections.get("data", {})
+    findings = []
+    for attribute, sizes in data.get("group_sizes", {}).items():
+        share = sizes.get("unknown", 0) / max(data.get("n_rows", 1), 1)
+        subject = f"Share of rows with no recorded '{attribute}' (the 'unknown' group)"
+        findings.append(make_finding(rule, f"{rule.id}.{attribute}", share, subject))
+    return findings

@@ -1,0 +1,441 @@
+"""``AuditDataset``: the data an audit runs on, validated once at the boundary.
+
+It holds the frame, names its target, favourable label, model features, sensitive attributes (with
+bins for continuous ones such as age), and optional predictions and scores columns. Every problem is
+reported with what was found and how to fix it, before any model is called.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xai_audit.exceptions import InvalidInputError
+
+UNKNOWN_GROUP = "unknown"
+MAX_GROUPS = 50
+FEATURE_KINDS = ("numeric", "categorical")
+
+
+@dataclass(frozen=True, eq=False)
+class AuditDataset:
+    """A validated table (or image set) with its audit roles.
+
+    Build it with :meth:`from_frame`, :meth:`from_csv`, :meth:`from_parquet` or :meth:`from_arrays`.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        All columns, as given (images live in ``images``).
+    target, positive_label, predictions, scores : str or None
+        Column names (``positive_label`` is a value of the target: the favourable outcome).
+    features : tuple of str or None
+        The model's input columns; None means "as the model declares" (resolved by the audit).
+    sensitive : tuple of str
+        Sensitive attribute names; their group label per row is in ``groups``.
+    groups : pandas.DataFrame
+        One string column per sensitive attribute; missing values are the group ``"unknown"``.
+    bins : dict
+        Bin edges used for continuous sensitive attributes.
+    task : str
+        ``"binary"``, ``"multiclass"`` or ``"regression"`` (from the target), or None without target.
+    classes : tuple or None
+        Sorted target labels for classification.
+    feature_kinds : dict
+        ``"numeric"`` or ``"categorical"`` per column that may be a feature.
+    images : numpy.ndarray or None
+        N×C×H×W images for image models.
+    sha256 : str
+        Content hash of the data (values, column names and dtypes).
+    """
+
+    frame: pd.DataFrame
+    target: str | None
+    positive_label: object
+    features: tuple[str, ...] | None
+    sensitive: tuple[str, ...]
+    groups: pd.DataFrame
+    bins: dict
+    predictions: str | None
+    scores: str | None
+    task: str | None
+    classes: tuple | None
+    feature_kinds: dict = field(default_factory=dict)
+    images: np.ndarray | None = None
+    source: str | None = None
+    sha256: str = ""
+
+    # -- constructors ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_frame(cls, frame, *, target=None, positive_label=None, features=None, sensitive=(),
+                   bins=None, predictions=None, scores=None, feature_kinds=None, task=None,
+                   max_groups=MAX_GROUPS, images=None, source=None) -> "AuditDataset":
+        """Validate a DataFrame and name the roles of its columns.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+        target : str, optional
+            The true outcome. Optional only for predictions-only audits without ground truth.
+        positive_label : optional
+            The favourable target value (e.g. ``"good"``). Inferred only for 0/1 and True/False.
+        features : list of str, optional
+            The model's input columns in order; default: as the model declares.
+        sensitive : list of str
+            Sensitive attributes; missing values form their own ``"unknown"`` group.
+        bins : dict, optional
+            Bin edges for continuous sensitive attributes, e.g. ``{"age_years": [25]}`` makes the
+            groups ``"< 25"`` and ``">= 25"``.
+        predictions, scores : str, optional
+            Columns holding a model's decisions and scores (for predictions-only audits).
+        feature_kinds : dict, optional
+            Override the inferred kind (``"numeric"`` / ``"categorical"``) of some columns.
+        task : str, optional
+            Override the task inferred from the target.
+        max_groups : int
+            More distinct values than this in a sensitive attribute is an error (bin it instead).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "sex": ["f", "m", None, "m"],
+        ...                    "y": ["bad", "good", "good", "bad"]})
+        >>> data = AuditDataset.from_frame(df, target="y", positive_label="good", sensitive=["sex"])
+        >>> data.task, data.groups["sex"].tolist()
+        ('binary', ['f', 'm', 'unknown', 'm'])
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise InvalidInputError(
+                f"The data must be a pandas DataFrame; got {type(frame).__name__}. "
+                "Use AuditDataset.from_csv / from_parquet for files, from_arrays for images."
+            )
+        _check_frame(frame, has_images=images is not None)
+        sensitive = _as_names(sensitive, "sensitive")
+        bins = dict(bins or {})
+        named = {"target": target, "predictions": predictions, "scores": scores}
+        for role, column in named.items():
+            if column is not None:
+                _require_columns(frame, [column], role)
+        _require_columns(frame, sensitive, "sensitive attribute")
+        unknown_bins = sorted(set(bins) - set(sensitive))
+        if unknown_bins:
+            raise InvalidInputError(
+                f"Bins were given for {unknown_bins}, which are not sensitive attributes {list(sensitive)}."
+            )
+        if features is not None:
+            features = _as_names(features, "features")
+            _require_columns(frame, features, "feature")
+            clash = sorted({target, predictions, scores} & set(features) - {None})
+            if clash:
+                raise InvalidInputError(f"The columns {clash} are the target or predictions and cannot also be model features.")
+        task, classes = _task_of(frame, target, task)
+        positive_label = _positive_label(frame, target, task, classes, positive_label)
+        if predictions is not None and target is None and task is None:
+            task, classes = _task_of(frame, predictions, None)
+            positive_label = _positive_label(frame, predictions, task, classes, positive_label)
+        if scores is not None:
+            _check_scores(frame, scores)
+        groups = pd.DataFrame(
+            {name: _group_labels(frame[name], name, bins.get(name), max_groups) for name in sensitive},
+            index=frame.index,
+        )
+        kinds = {name: _kind_of(frame[name]) for name in frame.columns}
+        for name, kind in (feature_kinds or {}).items():
+            _require_columns(frame, [name], "feature kind override")
+            if kind not in FEATURE_KINDS:
+                raise InvalidInputError(f"The kind of '{name}' must be one of {list(FEATURE_KINDS)}; got {kind!r}.")
+            kinds[name] = kind
+        return cls(
+            frame=frame, target=target, positive_label=positive_label,
+            features=None if features is None else tuple(features), sensitive=tuple(sensitive),
+            groups=groups, bins={k: [float(e) for e in v] for k, v in bins.items()},
+            predictions=predictions, scores=scores, task=task, classes=classes,
+            feature_kinds=kinds, images=images, source=source, sha256=_hash_frame(frame, images),
+        )
+
+    @classmethod
+    def from_csv(cls, path, **options) -> "AuditDataset":
+        """Read a CSV file and validate it as :meth:`from_frame` does (same keyword options).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
+        >>> _ = pd.DataFrame({"x": [1, 2], "y": [0, 1]}).to_csv(path, index=False)
+        >>> AuditDataset.from_csv(path, target="y").n_rows
+        2
+        """
+        return cls.from_frame(_read_table(path, pd.read_csv, "CSV"), source=str(path), **options)
+
+    @classmethod
+    def from_parquet(cls, path, **options) -> "AuditDataset":
+        """Read a Parquet file and validate it as :meth:`from_frame` does (same keyword options).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "d.parquet")
+        >>> pd.DataFrame({"x": [1, 2], "y": [0, 1]}).to_parquet(path)
+        >>> AuditDataset.from_parquet(path, target="y").n_rows
+        2
+        """
+        return cls.from_frame(_read_table(path, pd.read_parquet, "Parquet"), source=str(path), **options)
+
+    @classmethod
+    def from_arrays(cls, images, labels=None, *, sensitive=None, predictions=None,
+                    positive_label=None, task=None, source=None) -> "AuditDataset":
+        """Images (N×C×H×W, or N×H×W for one channel) with labels and optional per-image attributes.
+
+        Parameters
+        ----------
+        images : array-like
+        labels : array-like, optional
+            True classes, one per image.
+        sensitive : dict, optional
+            ``{attribute: values}``, one value per image.
+        predictions : array-like, optional
+            A model's predicted classes, for predictions-only audits.
+
+        Examples
+        --------
+        >>> data = AuditDataset.from_arrays(np.zeros((4, 8, 8)), [0, 1, 2, 1])
+        >>> data.images.shape, data.task
+        ((4, 1, 8, 8), 'multiclass')
+        """
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim == 3:
+            images = images[:, None]
+        if images.ndim != 4 or len(images) == 0:
+            raise InvalidInputError(
+                f"Images must be an array of shape (n, channels, height, width) with n > 0; got shape {images.shape}."
+            )
+        if not np.isfinite(images).all():
+            raise InvalidInputError("The images contain NaN or infinite values; clean or drop those images first.")
+        columns = {}
+        if labels is not None:
+            columns["label"] = np.asarray(labels)
+        if predictions is not None:
+            columns["prediction"] = np.asarray(predictions)
+        for name, values in (sensitive or {}).items():
+            columns[name] = np.asarray(values)
+        for name, values in columns.items():
+            if len(values) != len(images):
+                raise InvalidInputError(f"'{name}' has {len(values)} values for {len(images)} images; give one per image.")
+        frame = pd.DataFrame(columns, index=pd.RangeIndex(len(images)))
+        return cls.from_frame(
+            frame, target="label" if labels is not None else None, positive_label=positive_label,
+            features=(), sensitive=list(sensitive or {}),
+            predictions="prediction" if predictions is not None else None, task=task,
+            images=images, source=source,
+        )
+
+    # -- accessors ------------------------------------------------------------------------------
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    def y_true(self) -> np.ndarray:
+        """The target values (labels or numbers)."""
+        return self.frame[self.target].to_numpy()
+
+    def y_true_positive(self) -> np.ndarray:
+        """1 where the target is the favourable label, else 0 (binary tasks)."""
+        return (self.frame[self.target] == self.positive_label).to_numpy().astype(int)
+
+    def scores_array(self) -> np.ndarray | None:
+        return None if self.scores is None else self.frame[self.scores].to_numpy(dtype=float)
+
+    def model_input(self, features):
+        """What the model is fed: the images, or the frame restricted to ``features``."""
+        if self.images is not None:
+            return self.images
+        return self.frame.loc[:, list(features)]
+
+    def candidate_features(self) -> list[str]:
+        """Every column that is not the target, predictions or scores (the default feature set)."""
+        roles = {self.target, self.predictions, self.scores}
+        return [c for c in self.frame.columns if c not in roles]
+
+    def describe(self, features) -> dict:
+        """The data section of the audit record."""
+        frame = self.frame
+        features = list(features or [])
+        section = {
+            "n_rows": int(len(frame)),
+            "sha256": self.sha256,
+            "source": self.source,
+            "target": self.target,
+            "positive_label": _plain(self.positive_label),
+            "task": self.task,
+            "classes": None if self.classes is None else [_plain(c) for c in self.classes],
+            "features": features,
+            "feature_kinds": {f: self.feature_kinds.get(f, "numeric") for f in features},
+            "sensitive": list(self.sensitive),
+            "bins": self.bins,
+            "predictions": self.predictions,
+            "scores": self.scores,
+            "missing_values": {c: int(n) for c, n in frame.isna().sum().items() if n},
+            "group_sizes": {
+                name: {str(k): int(v) for k, v in self.groups[name].value_counts(sort=False).sort_index().items()}
+                for name in self.sensitive
+            },
+        }
+        if self.target is not None and self.task != "regression":
+            section["class_counts"] = {str(k): int(v) for k, v in frame[self.target].value_counts().sort_index().items()}
+        if self.images is not None:
+            section["image_shape"] = list(self.images.shape[1:])
+        return section
+
+
+# -- validation helpers ---------------------------------------------------------------------------
+
+
+def _check_frame(frame: pd.DataFrame, *, has_images: bool):
+    if len(frame) == 0:
+        raise InvalidInputError("The data has no rows; an audit needs at least one labelled row per group.")
+    if frame.shape[1] == 0 and not has_images:
+        raise InvalidInputError("The data has no columns.")
+    duplicated = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if duplicated:
+        raise InvalidInputError(f"The data has duplicate column names {duplicated}; rename them so each column is unique.")
+    if not frame.index.is_unique:
+        raise InvalidInputError("The data's index has duplicate labels; reset it with frame.reset_index(drop=True).")
+
+
+def _as_names(names, role) -> list[str]:
+    if isinstance(names, str):
+        return [names]
+    names = list(names or [])
+    if len(set(names)) != len(names):
+        raise InvalidInputError(f"The {role} list names a column twice: {names}.")
+    return names
+
+
+def _require_columns(frame, names, role):
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        shown = list(frame.columns[:30]) + (["..."] if frame.shape[1] > 30 else [])
+        label = f"The {role} column" + ("s " if len(missing) > 1 else " ")
+        raise InvalidInputError(
+            f"{label}{missing if len(missing) > 1 else repr(missing[0])} "
+            f"{'are' if len(missing) > 1 else 'is'} not in the data; columns are {shown}."
+        )
+
+
+def _task_of(frame, column, task):
+    if column is None:
+        return task, None
+    values = frame[column]
+    n_missing = int(values.isna().sum())
+    if n_missing:
+        raise InvalidInputError(
+            f"The column '{column}' has {n_missing} missing value(s); every row needs a value there. "
+            "Drop those rows or fill them before the audit."
+        )
+    is_numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    n_unique = values.nunique()
+    if task is None:
+        is_whole = is_numeric and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
+        task = "regression" if is_numeric and (n_unique > 20 or not is_whole) else (
+            "binary" if n_unique == 2 else "multiclass")
+    if task == "regression":
+        if not is_numeric:
+            raise InvalidInputError(f"A regression target must be numeric; '{column}' holds {values.dtype} values.")
+        if not np.isfinite(values.to_numpy(dtype=float)).all():
+            raise InvalidInputError(f"The target '{column}' contains infinite values; remove those rows.")
+        return task, None
+    if n_unique < 2:
+        raise InvalidInputError(
+            f"The column '{column}' has a single class {values.unique().tolist()}; performance and "
+            "fairness need both outcomes. Audit a sample that contains every class."
+        )
+    if task == "binary" and n_unique != 2:
+        raise InvalidInputError(f"task='binary' needs exactly two classes in '{column}'; found {n_unique}.")
+    return task, tuple(sorted(values.unique().tolist(), key=str))
+
+
+def _positive_label(frame, column, task, classes, positive_label):
+    if task != "binary":
+        return positive_label
+    if positive_label is None:
+        if set(classes) <= {0, 1} or set(classes) <= {False, True}:
+            return classes[-1]
+        raise InvalidInputError(
+            f"The target '{column}' has the labels {list(classes)}; say which one is the favourable "
+            "outcome with positive_label=... (--positive-label on the command line)."
+        )
+    matches = [c for c in classes if c == positive_label or str(c) == str(positive_label)]
+    if not matches:
+        raise InvalidInputError(f"positive_label {positive_label!r} is not a value of '{column}'; its values are {list(classes)}.")
+    return matches[0]
+
+
+def _check_scores(frame, column):
+    values = frame[column]
+    if not pd.api.types.is_numeric_dtype(values):
+        raise InvalidInputError(f"The scores column '{column}' must be numeric; it holds {values.dtype} values.")
+    if not np.isfinite(values.to_numpy(dtype=float)).all():
+        raise InvalidInputError(f"The scores column '{column}' has missing or infinite values; fill or drop those rows.")
+
+
+def _group_labels(values: pd.Series, name, edges, max_groups) -> pd.Series:
+    if edges is not None:
+        if not pd.api.types.is_numeric_dtype(values):
+            raise InvalidInputError(f"Bins were given for '{name}', which is not numeric ({values.dtype}).")
+        return _bin_labels(values, [float(e) for e in edges], name)
+    labels = values.astype(object).where(values.notna(), None)
+    labels = labels.map(lambda v: UNKNOWN_GROUP if v is None else str(v))
+    n_groups = labels.nunique()
+    if n_groups > max_groups:
+        hint = (f" It looks continuous: give bin edges, e.g. bins={{'{name}': [25, 60]}} (--bins {name}=25,60)."
+                if pd.api.types.is_numeric_dtype(values) else " Group rare values together first.")
+        raise InvalidInputError(
+            f"The sensitive attribute '{name}' has {n_groups} distinct values (the limit is {max_groups}); "
+            f"group metrics over that many groups are not meaningful.{hint}"
+        )
+    return labels
+
+
+def _bin_labels(values, edges, name) -> pd.Series:
+    if edges != sorted(set(edges)) or not edges:
+        raise InvalidInputError(f"The bin edges for '{name}' must be increasing and distinct; got {edges}.")
+    names = [f"< {edges[0]:g}"] + [f"{a:g} to < {b:g}" for a, b in zip(edges, edges[1:])] + [f">= {edges[-1]:g}"]
+    numbers = values.to_numpy(dtype=float)
+    codes = np.searchsorted(np.asarray(edges), numbers, side="right")
+    labels = np.asarray(names, dtype=object)[codes]
+    labels[np.isnan(numbers)] = UNKNOWN_GROUP
+    return pd.Series(labels, index=values.index, dtype=object)
+
+
+def _kind_of(values: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return "categorical"
+    return "numeric"
+
+
+def _read_table(path, reader, kind) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"The data file '{path}' does not exist; check the path.")
+    try:
+        return reader(path)
+    except Exception as error:
+        raise InvalidInputError(f"The file '{path}' could not be read as {kind}: {error}.") from error
+
+
+def _hash_frame(frame: pd.DataFrame, images) -> str:
+    digest = hashlib.sha256()
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    if images is not None:
+        digest.update(np.ascontiguousarray(images).tobytes())
+    return digest.hexdigest()
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

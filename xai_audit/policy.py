@@ -1,0 +1,171 @@
+"""Policies as code: the thresholds an audit is judged by, and the findings it produces.
+
+A policy is a TOML file: ``[audit]`` settings (which explainers, how many rows and resamples) and a
+list of ``[[rules]]``, each naming a check, the metric it reads, the side a good value lies on, the
+threshold beyond which it fails and (optionally) an earlier one at which it warns, and the rule or
+guidance it comes from. A user's policy can ``extends = "default"`` and override rules by ``id``.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from xai_audit._toml import read_toml
+from xai_audit.exceptions import InvalidInputError
+
+STATUSES = ("pass", "warn", "fail", "info")
+BUNDLED_POLICIES = ("default", "lenient")
+DIRECTIONS = ("above", "below")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's outcome: what was observed, against what threshold, and what it means."""
+
+    id: str
+    check: str
+    status: str
+    observed: object
+    threshold: object
+    message: str
+    references: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        record = asdict(self)
+        record["references"] = list(self.references)
+        return record
+
+    @classmethod
+    def from_dict(cls, record: dict) -> "Finding":
+        return cls(**{**record, "references": tuple(record.get("references", ()))})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One threshold of a policy.
+
+    ``direction="above"``: values at or above ``threshold`` pass; ``"below"``: at or below pass.
+    ``warn`` is an optional stricter line: a value between ``warn`` and ``threshold`` warns. Where the
+    observation has a confidence interval, the whole interval beyond ``threshold`` fails and an
+    interval that straddles it warns.
+    """
+
+    id: str
+    check: str
+    metric: str
+    direction: str
+    threshold: float
+    warn: float | None = None
+    title: str = ""
+    rationale: str = ""
+    references: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)
+
+    def verdict(self, value, interval=None) -> str:
+        """``pass``, ``warn`` or ``fail`` for an observed value and its optional interval."""
+        beyond = (lambda v: v < self.threshold - 1e-12) if self.direction == "above" else (
+            lambda v: v > self.threshold + 1e-12)
+        if interval is not None and None not in interval:
+            lo, hi = interval
+            if beyond(lo) and beyond(hi):
+                return "fail"
+            if beyond(lo) or beyond(hi) or beyond(value):
+                return "warn"
+        elif beyond(value):
+            return "fail"
+        if self.warn is not None:
+            short = value < self.warn if self.direction == "above" else value > self.warn
+            if short:
+                return "warn"
+        return "pass"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A named set of settings and rules. Build it with :func:`load_policy`."""
+
+    name: str
+    description: str
+    settings: dict
+    rules: tuple[Rule, ...]
+
+    def setting(self, section: str, key: str, default=None):
+        return self.settings.get(section, {}).get(key, default)
+
+    def rules_for(self, check: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.check == check]
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "description": self.description, "settings": copy.deepcopy(self.settings),
+                "rules": [{**asdict(r), "references": list(r.references)} for r in self.rules]}
+
+
+def load_policy(spec="default") -> Policy:
+    """A bundled policy by name, a TOML file by path, a dict, or a :class:`Policy` as is.
+
+    Examples
+    --------
+    >>> policy = load_policy("default")
+    >>> [r.id for r in policy.rules][:1]
+    ['performance.roc_auc']
+    """
+    if isinstance(spec, Policy):
+        return spec
+    if isinstance(spec, dict):
+        return _from_dict(spec, source="the policy given as a dict")
+    if isinstance(spec, str) and spec in BUNDLED_POLICIES:
+        text = resources.files("xai_audit.policies").joinpath(f"{spec}.toml")
+        with resources.as_file(text) as path:
+            return _from_dict(read_toml(path), source=f"the bundled policy '{spec}'")
+    path = Path(spec)
+    if not path.suffix == ".toml" and not path.exists():
+        raise InvalidInputError(
+            f"The policy {spec!r} is neither a bundled policy {list(BUNDLED_POLICIES)} nor a TOML file."
+        )
+    return _from_dict(read_toml(path), source=f"the policy file '{path}'")
+
+
+def _from_dict(raw: dict, *, source: str) -> Policy:
+    raw = copy.deepcopy(raw)
+    base = raw.pop("extends", None)
+    rules_raw = raw.pop("rules", [])
+    if not isinstance(rules_raw, list):
+        raise InvalidInputError(f"In {source}, 'rules' must be a list of [[rules]] tables.")
+    rules = {rule.id: rule for rule in (load_policy(base).rules if base else ())}
+    settings = copy.deepcopy(load_policy(base).settings) if base else {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            settings.setdefault(key, {}).update(value)
+    for entry in rules_raw:
+        rule = _rule(entry, source, previous=rules.get(entry.get("id")))
+        rules[rule.id] = rule
+    for rule_id in raw.get("disable", []):
+        rules.pop(rule_id, None)
+    return Policy(name=str(raw.get("name", base or "custom")), description=str(raw.get("description", "")),
+                  settings=settings, rules=tuple(rules.values()))
+
+
+def _rule(entry: dict, source: str, previous: Rule | None) -> Rule:
+    if not isinstance(entry, dict) or "id" not in entry:
+        raise InvalidInputError(f"In {source}, every [[rules]] entry needs an 'id'; got {entry!r}.")
+    merged = {**(asdict(previous) if previous else {}), **entry}
+    known = {"id", "check", "metric", "direction", "threshold", "warn", "title", "rationale", "references", "options"}
+    unknown = sorted(set(merged) - known)
+    if unknown:
+        raise InvalidInputError(f"In {source}, rule '{entry['id']}' has unknown keys {unknown}; allowed: {sorted(known)}.")
+    missing = [k for k in ("check", "metric", "direction", "threshold") if k not in merged]
+    if missing:
+        raise InvalidInputError(f"In {source}, rule '{entry['id']}' lacks {missing}.")
+    if merged["direction"] not in DIRECTIONS:
+        raise InvalidInputError(
+            f"In {source}, rule '{entry['id']}' has direction {merged['direction']!r}; use 'above' (higher is "
+            "better) or 'below' (lower is better)."
+        )
+    for key in ("threshold", "warn"):
+        if merged.get(key) is not None and not isinstance(merged[key], (int, float)):
+            raise InvalidInputError(f"In {source}, rule '{entry['id']}': {key} must be a number; got {merged[key]!r}.")
+    merged["references"] = tuple(merged.get("references", ()))
+    return Rule(**merged)

@@ -1,0 +1,145 @@
+"""``AuditResult``: the frozen outcome of one audit, and its JSON record.
+
+The result is plain data (dicts, lists, numbers, strings) so that ``to_dict`` / ``save_json`` /
+``load_json`` round-trip exactly and every front end (HTML, Markdown, the app, ``diff``) reads the
+same record. The record follows the JSON Schema shipped as ``xai_audit/schemas/audit_result.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from xai_audit._io import write_atomic
+from xai_audit.exceptions import InvalidInputError
+from xai_audit.policy import Finding
+
+SCHEMA_VERSION = "1.0"
+SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "model_card", "manifest")
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything one audit found. Built by :meth:`Audit.run`; read, saved and compared here.
+
+    Attributes
+    ----------
+    status : str
+        ``"pass"``, ``"warn"`` or ``"fail"``: the worst verdict among the findings.
+    findings : tuple of Finding
+    model, data, performance, explanations, fairness, model_card, manifest : dict
+    reasons : list
+        Adverse-action reasons for declined cases.
+    """
+
+    status: str
+    findings: tuple[Finding, ...]
+    model: dict
+    data: dict
+    performance: dict
+    explanations: dict = field(default_factory=dict)
+    fairness: dict = field(default_factory=dict)
+    reasons: list = field(default_factory=list)
+    model_card: dict = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    def to_dict(self) -> dict:
+        """The JSON record as a dict (a deep copy; the result stays frozen)."""
+        record = {"schema_version": self.schema_version, "status": self.status}
+        for name in SECTIONS:
+            record[name] = getattr(self, name)
+        record["findings"] = [f.to_dict() for f in self.findings]
+        return json.loads(json.dumps(record, allow_nan=False))
+
+    @classmethod
+    def from_dict(cls, record: dict) -> "AuditResult":
+        """Rebuild a result from its record, after checking it against the schema."""
+        validate_record(record)
+        fields = {name: record.get(name, {} if name != "reasons" else []) for name in SECTIONS}
+        return cls(status=record["status"], findings=tuple(Finding.from_dict(f) for f in record["findings"]),
+                   schema_version=record["schema_version"], **fields)
+
+    def to_json(self) -> str:
+        """The record as indented JSON text with sorted keys (stable for diffs)."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False) + "\n"
+
+    def save_json(self, path) -> Path:
+        """Write the JSON record atomically.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from xai_audit.policy import Finding
+        >>> result = AuditResult("pass", (), {"name": "m"}, {"n_rows": 1}, {})
+        >>> path = result.save_json(os.path.join(tempfile.mkdtemp(), "audit.json"))
+        >>> AuditResult.load_json(path) == result
+        True
+        """
+        return write_atomic(path, self.to_json())
+
+    @classmethod
+    def load_json(cls, path) -> "AuditResult":
+        """Read a record written by :meth:`save_json` (or by another tool following the schema)."""
+        try:
+            record = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise InvalidInputError(f"The audit record '{path}' does not exist.") from error
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise InvalidInputError(f"The file '{path}' is not a JSON audit record: {error}.") from error
+        return cls.from_dict(record)
+
+    def save_html(self, path) -> Path:
+        """Render the compliance report to one self-contained HTML file, atomically."""
+        from xai_audit.render.html import render_html
+
+        return write_atomic(path, render_html(self))
+
+    def save_markdown(self, path) -> Path:
+        """Write a short Markdown summary (verdict and findings), e.g. for a pull-request comment."""
+        from xai_audit.render.markdown import render_markdown
+
+        return write_atomic(path, render_markdown(self))
+
+    def save_pdf(self, path) -> Path:
+        """Render the report to PDF through WeasyPrint (the ``pdf`` extra), atomically."""
+        from xai_audit.render.pdf import render_pdf
+
+        return write_atomic(path, render_pdf(self))
+
+    @property
+    def failed(self) -> list[Finding]:
+        return [f for f in self.findings if f.status == "fail"]
+
+    @property
+    def warned(self) -> list[Finding]:
+        return [f for f in self.findings if f.status == "warn"]
+
+
+def load_schema() -> dict:
+    """The JSON Schema of the audit record, as shipped in the package."""
+    text = resources.files("xai_audit.schemas").joinpath("audit_result.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate_record(record: dict) -> None:
+    """Raise :class:`InvalidInputError` naming the first place ``record`` breaks the schema."""
+    import jsonschema
+
+    if not isinstance(record, dict):
+        raise InvalidInputError(f"An audit record must be a JSON object; got {type(record).__name__}.")
+    errors = sorted(jsonschema.Draft202012Validator(load_schema()).iter_errors(record), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.path) or "(top level)"
+        raise InvalidInputError(f"The audit record does not follow schema {SCHEMA_VERSION} at '{where}': {first.message}.")
+
+
+def clean_number(value):
+    """A float that is NaN or infinite becomes None, so records never hold NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
