@@ -19,6 +19,7 @@ from xai_audit.exceptions import InvalidInputError, ModelError
 from xai_audit.manifest import build_manifest
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
+from xai_audit.reasons import adverse_action_reasons
 from xai_audit.result import AuditResult
 
 
@@ -85,6 +86,12 @@ class Audit:
                 task=adapter.task, groups=data.groups)
         else:
             sections["performance"] = {}
+
+        if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
+            self._report("Finding the reasons for declined cases", 0.8)
+            sections["reasons"] = adverse_action_reasons(
+                adapter, data, features, n_cases=policy.setting("audit", "reason_cases", 20),
+                random_state=self.random_state)
 
         findings = evaluate(policy, sections)
         config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),
