@@ -163,3 +163,40 @@ def test_saving_is_atomic(credit_result, tmp_path, monkeypatch):
         credit_result.save_json(target)
     assert target.read_text() == "previous"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_torch_tabular_model_behind_a_preprocessor(credit_frame):
+    torch = pytest.importorskip("torch")
+    from sklearn.compose import make_column_transformer
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    prep = make_column_transformer((OneHotEncoder(sparse_output=False), ["purpose"]),
+                                   (StandardScaler(), ["income", "debt", "age"])).fit(credit_frame[FEATURES])
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(7, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    model = xa.load_model(net, task="binary", classes=["default", "repaid"], feature_names=FEATURES, preprocessor=prep)
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
+    result = xa.audit(model, data, **FAST)
+    inputs = torch.tensor(prep.transform(credit_frame[FEATURES]), dtype=torch.float32)
+    proba = torch.softmax(net(inputs), dim=1).detach().numpy()
+    assert result.model["framework"] == "torch"
+    assert result.performance["overall"]["roc_auc"] == pytest.approx(
+        skm.roc_auc_score(credit_frame["outcome"] == "repaid", proba[:, 1]), abs=1e-6)
+    assert {g.feature for g in model.column_groups()} == set(FEATURES)
+
+
+def test_image_model_audit():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    images = rng.random((60, 1, 4, 4)).astype(np.float32)
+    labels = (images[:, 0, :2].mean(axis=(1, 2)) > images[:, 0, 2:].mean(axis=(1, 2))).astype(int)
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
+    model = xa.load_model(net, task="binary", classes=[0, 1], input_kind="image")
+    data = xa.AuditDataset.from_arrays(images, labels, sensitive={"scanner": ["a", "b", "c"] * 20})
+    result = xa.audit(model, data, **FAST)
+    predicted = net(torch.from_numpy(images)).argmax(1).numpy()
+    assert result.performance["overall"]["accuracy"] == pytest.approx(np.mean(predicted == labels))
+    assert set(result.performance["by_group"]["scanner"]) == {"a", "b", "c"}
+    with pytest.raises(xa.InvalidInputError, match="takes image input but the data is a table"):
+        xa.audit(model, xa.AuditDataset.from_frame(pd.DataFrame({"x": [1, 2], "y": [0, 1]}), target="y"), **FAST)
