@@ -73,8 +73,11 @@ class AuditResult:
         Examples
         --------
         >>> import tempfile, os
-        >>> from xai_audit.policy import Finding
-        >>> result = AuditResult("pass", (), {"name": "m"}, {"n_rows": 1}, {})
+        >>> result = AuditResult(
+        ...     "pass", (), model={"name": "m", "framework": "sklearn", "task": "binary"},
+        ...     data={"n_rows": 1, "sha256": "0" * 64, "target": "y", "features": ["x"], "sensitive": []},
+        ...     performance={}, manifest={"tool_version": "0", "packages": {}, "random_state": 0,
+        ...                               "created_at": "2026-01-01T00:00:00+00:00", "config": {}})
         >>> path = result.save_json(os.path.join(tempfile.mkdtemp(), "audit.json"))
         >>> AuditResult.load_json(path) == result
         True

@@ -58,7 +58,8 @@ class SklearnAdapter(ModelAdapter):
         names = getattr(estimator, "feature_names_in_", None)
         self.feature_names = None if names is None else tuple(str(n) for n in names)
         if is_classifier(estimator) or hasattr(final, "classes_"):
-            classes = tuple(getattr(estimator, "classes_", getattr(final, "classes_", ())))
+            raw = getattr(estimator, "classes_", getattr(final, "classes_", ()))
+            classes = tuple(c.item() if isinstance(c, np.generic) else c for c in raw)
             if len(classes) < 2:
                 raise UnsupportedModelError(
                     f"The classifier {self.name} knows {len(classes)} class(es) {list(classes)}; "
