@@ -200,3 +200,11 @@ def test_image_model_audit():
     assert set(result.performance["by_group"]["scanner"]) == {"a", "b", "c"}
     with pytest.raises(xa.InvalidInputError, match="takes image input but the data is a table"):
         xa.audit(model, xa.AuditDataset.from_frame(pd.DataFrame({"x": [1, 2], "y": [0, 1]}), target="y"), **FAST)
+
+
+def test_overall_intervals_contain_the_estimates(credit_result):
+    performance = credit_result.performance
+    assert performance["bootstrap"]["n_resamples"] == 50
+    for metric in ("accuracy", "roc_auc", "brier", "ece"):
+        lo, hi = performance["overall_ci"][metric]
+        assert lo <= performance["overall"][metric] <= hi and lo < hi

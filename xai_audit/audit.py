@@ -83,7 +83,8 @@ class Audit:
             sections["performance"] = performance_report(
                 data.y_true(), y_pred, proba=proba, classes=adapter.classes,
                 positive_index=adapter.positive_index if adapter.task == "binary" else None,
-                task=adapter.task, groups=data.groups)
+                task=adapter.task, groups=data.groups,
+                n_resamples=min(self.n_resamples or 200, 200), random_state=self.random_state)
         else:
             sections["performance"] = {}
 

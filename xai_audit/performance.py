@@ -16,8 +16,12 @@ REGRESSION_METRICS = ("mae", "rmse", "r2")
 ECE_BINS = 10
 
 
+BOOTSTRAP_ROW_BUDGET = 20_000_000  # rows × resamples; beyond it fewer resamples are drawn (stated)
+
+
 def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_index=None, task,
-                       groups: pd.DataFrame | None = None) -> dict:
+                       groups: pd.DataFrame | None = None, n_resamples: int = 200, confidence: float = 0.95,
+                       random_state=None) -> dict:
     """Performance overall and per group of every sensitive attribute.
 
     Parameters
@@ -33,12 +37,14 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
     task : {"binary", "multiclass", "regression"}
     groups : DataFrame, optional
         Group label per row for each sensitive attribute.
+    n_resamples, confidence, random_state
+        Percentile bootstrap intervals of the overall metrics (rows resampled with replacement).
 
     Returns
     -------
     dict
-        ``{"overall": {metric: value}, "by_group": {attr: {group: {"n": ..., metric: value}}},
-        "calibration": {...}}``.
+        ``{"overall": {metric: value}, "overall_ci": {metric: [lo, hi]}, "bootstrap": {...},
+        "by_group": {attr: {group: {"n": ..., metric: value}}}, "calibration": {...}}``.
 
     Examples
     --------
@@ -53,6 +59,10 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
     compute = (_regression_metrics if task == "regression"
                else lambda t, p, pr: _classification_metrics(t, p, pr, classes, positive_index, task))
     report = {"overall": {"n": int(len(y_true)), **compute(y_true, y_pred, proba)}, "by_group": {}}
+    if n_resamples:
+        report["overall_ci"], report["bootstrap"] = bootstrap_intervals(
+            compute, y_true, y_pred, proba, n_resamples=n_resamples, confidence=confidence,
+            random_state=random_state)
     if task != "regression" and proba is not None:
         report["calibration"] = calibration_curve(y_true, proba, classes, positive_index, task)
     if groups is not None:
@@ -156,3 +166,32 @@ def calibration_curve(y_true, proba, classes, positive_index, task, *, n_bins: i
                          "mean_predicted": float(confidence[mask].mean()),
                          "observed_rate": float(outcome[mask].mean())})
     return {"what": what, "bins": rows}
+
+
+def bootstrap_intervals(compute, y_true, y_pred, proba, *, n_resamples, confidence, random_state):
+    """Percentile intervals of every metric ``compute`` returns, over rows resampled with replacement.
+
+    Large data gets fewer resamples (at most ``BOOTSTRAP_ROW_BUDGET`` rows in all, and never fewer
+    than 20); the number used is returned with the intervals so the report can state it.
+    """
+    import warnings
+
+    n = len(y_true)
+    used = int(max(20, min(n_resamples, BOOTSTRAP_ROW_BUDGET // max(n, 1))))
+    rng = np.random.default_rng(random_state)
+    draws: dict[str, list] = {}
+    for _ in range(used):
+        rows = rng.integers(0, n, n)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = compute(y_true[rows], y_pred[rows], None if proba is None else proba[rows])
+        for metric, value in values.items():
+            draws.setdefault(metric, []).append(np.nan if value is None else value)
+    tail = (1 - confidence) / 2 * 100
+    intervals = {}
+    for metric, values in draws.items():
+        values = np.asarray(values, dtype=float)
+        values = values[~np.isnan(values)]
+        intervals[metric] = None if len(values) < used // 2 else [
+            float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
+    return intervals, {"n_resamples": used, "confidence": confidence, "method": "percentile, rows resampled"}
