@@ -208,3 +208,37 @@ def test_overall_intervals_contain_the_estimates(credit_result):
     for metric in ("accuracy", "roc_auc", "brier", "ece"):
         lo, hi = performance["overall_ci"][metric]
         assert lo <= performance["overall"][metric] <= hi and lo < hi
+
+
+def test_fast_bootstrap_metrics_equal_sklearn(credit_gbm, credit_frame):
+    from xai_audit.performance import _classification_metrics, fast_binary_metrics, fast_regression_metrics, _regression_metrics
+
+    y = credit_frame["outcome"].to_numpy()
+    proba = credit_gbm.predict_proba(credit_frame[FEATURES])
+    pred = credit_gbm.predict(credit_frame[FEATURES])
+    classes = ["default", "repaid"]
+    fast = fast_binary_metrics(y, pred, proba, classes, 1)
+    exact = _classification_metrics(y, pred, proba, classes, 1, "binary")
+    assert fast.keys() == exact.keys()
+    for metric in exact:
+        assert fast[metric] == pytest.approx(exact[metric], abs=1e-12), metric
+    values = credit_frame["income"].to_numpy()
+    guess = values + np.random.default_rng(0).normal(size=len(values))
+    fast, exact = fast_regression_metrics(values, guess, None), _regression_metrics(values, guess, None)
+    assert all(fast[m] == pytest.approx(exact[m], abs=1e-12) for m in exact)
+
+
+def test_fairness_section_matches_an_independent_count(credit_result, credit_gbm, credit_frame):
+    decisions = credit_gbm.predict(credit_frame[FEATURES]) == "repaid"
+    table = credit_result.fairness["sex"]
+    for group in ("female", "male"):
+        mask = (credit_frame["sex"] == group).to_numpy()
+        assert table["groups"][group]["selection_rate"] == pytest.approx(decisions[mask].mean(), abs=1e-12)
+    highest = table["four_fifths"]["highest_group"]
+    for group, entry in table["four_fifths"]["groups"].items():
+        if group == highest:
+            continue
+        finding = next(f for f in credit_result.findings if f.id == f"fairness.four_fifths.sex.{group}")
+        assert finding.observed == pytest.approx(entry["impact_ratio"])
+        assert (finding.status == "fail") == (entry["ci"][1] < 0.8)
+    assert "sex*age" in credit_result.fairness

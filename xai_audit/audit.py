@@ -16,6 +16,7 @@ from xai_audit.adapters import ModelAdapter, PredictionsAdapter, load_model
 from xai_audit.checks import evaluate, overall_status
 from xai_audit.data import AuditDataset
 from xai_audit.exceptions import InvalidInputError, ModelError
+from xai_audit.fairness import fairness_report
 from xai_audit.manifest import build_manifest
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
@@ -88,6 +89,10 @@ class Audit:
         else:
             sections["performance"] = {}
 
+        if data.target is not None and data.sensitive and adapter.task in ("binary", "regression"):
+            self._report("Measuring fairness across groups", 0.6)
+            sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy)
+
         if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
             self._report("Finding the reasons for declined cases", 0.8)
             sections["reasons"] = adverse_action_reasons(
@@ -105,6 +110,24 @@ class Audit:
             reasons=sections.get("reasons", []), model_card=dict(self.model_card),
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
+        )
+
+    def _fairness(self, adapter, data, y_pred, proba, policy) -> dict:
+        """The fairness section: group metrics with intervals for every attribute and intersection."""
+        if adapter.task == "binary":
+            y_true = data.y_true_positive()
+            decisions = (np.asarray(y_pred) == adapter.positive_class).astype(int)
+            scores = None if proba is None else proba[:, adapter.positive_index]
+        else:
+            y_true, decisions, scores = data.y_true().astype(float), np.asarray(y_pred, dtype=float), None
+        return fairness_report(
+            y_true, decisions, data.groups, scores=scores, task=adapter.task,
+            reference_groups=policy.setting("fairness", "reference_groups") or None,
+            intersections=policy.setting("fairness", "intersections", True),
+            n_resamples=self.n_resamples or policy.setting("fairness", "n_resamples", 1000),
+            confidence=policy.setting("audit", "confidence", 0.95),
+            min_group_size=policy.setting("fairness", "min_group_size", 30),
+            random_state=self.random_state,
         )
 
     def _report(self, step: str, fraction: float) -> None:

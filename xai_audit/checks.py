@@ -60,12 +60,24 @@ def _side(rule: Rule) -> str:
 def make_finding(rule: Rule, finding_id: str, value, subject: str, interval=None, status=None) -> Finding:
     """A finding for ``value`` judged by ``rule``; the message states value, interval and line."""
     status = status or rule.verdict(value, interval)
-    ci = "" if interval is None else f" (95% interval {fmt(interval[0])}–{fmt(interval[1])})"
-    verdicts = {"pass": "meets", "warn": "is close to or may not meet", "fail": "does not meet", "info": "is reported against"}
-    message = (f"{subject}: {fmt(value)}{ci}; {verdicts[status]} the line of {_side(rule)} {fmt(rule.threshold)}"
-               + (f" (warning at {fmt(rule.warn)})" if rule.warn is not None else "") + ".")
+    ci = "" if interval is None else f" (95% interval {fmt(interval[0])} to {fmt(interval[1])})"
+    message = f"{subject}: {fmt(value)}{ci}; {_verdict_text(rule, status, interval)}."
     return Finding(id=finding_id, check=rule.check, status=status, observed=value,
                    threshold=rule.threshold, message=message, references=rule.references)
+
+
+def _verdict_text(rule: Rule, status: str, interval) -> str:
+    line = f"the line of {_side(rule)} {fmt(rule.threshold)}"
+    if status == "pass":
+        return f"meets {line}"
+    if status == "info":
+        return f"reported against {line}"
+    if status == "fail":
+        return f"the whole interval is beyond {line}" if interval else f"does not meet {line}"
+    beyond = [rule.verdict(end) == "fail" for end in interval or ()]
+    if any(beyond) and not all(beyond):
+        return f"the interval straddles {line}, so the data cannot settle it"
+    return f"meets {line} but not the warning line of {fmt(rule.warn)}"
 
 
 @register("performance")
@@ -100,4 +112,41 @@ def check_unknown_share(rule: Rule, sections: dict, settings: dict) -> list[Find
         share = sizes.get("unknown", 0) / max(data.get("n_rows", 1), 1)
         subject = f"Share of rows with no recorded '{attribute}' (the 'unknown' group)"
         findings.append(make_finding(rule, f"{rule.id}.{attribute}", share, subject))
+    return findings
+
+
+def _compared_tables(sections: dict):
+    """(name, table) for every attribute and intersection of the fairness section."""
+    return [(name, table) for name, table in sections.get("fairness", {}).items() if isinstance(table, dict)]
+
+
+@register("four_fifths")
+def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    """UGESP's four-fifths rule for every group of enough size, judged with its interval."""
+    findings = []
+    for name, table in _compared_tables(sections):
+        rule_table = table.get("four_fifths") or {}
+        highest = rule_table.get("highest_group")
+        for group, entry in rule_table.get("groups", {}).items():
+            value = entry.get(rule.metric)
+            if group in (highest, "unknown") or entry.get("small_group") or value is None:
+                continue
+            subject = (f"Selection rate of '{group}' relative to '{highest}' ({name}, four-fifths rule): "
+                       f"{fmt(entry.get('selection_rate'))} vs the highest group's; impact ratio")
+            findings.append(make_finding(rule, f"{rule.id}.{name}.{group}", value, subject, entry.get("ci")))
+    return findings
+
+
+@register("fairness_gap")
+def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    """A between-group summary (equalized odds difference, calibration gap, ...) per attribute."""
+    findings = []
+    for name, table in _compared_tables(sections):
+        summary = table.get("summary") or {}
+        value = summary.get(rule.metric)
+        if value is None:
+            continue
+        compared = ", ".join(f"'{g}'" for g in summary.get("groups_compared", []))
+        subject = f"{rule.title or rule.metric} by {name} (groups {compared})"
+        findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, summary.get(f"{rule.metric}_ci")))
     return findings

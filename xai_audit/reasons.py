@@ -17,7 +17,7 @@ MAX_REASONS = 4
 MIN_CONTRIBUTION = 0.005
 
 
-def adverse_action_reasons(adapter, data, features, *, n_cases=20, baseline_rows=100, random_state=None) -> list:
+def adverse_action_reasons(adapter, data, features, *, n_cases=20, baseline_rows=50, random_state=None) -> list:
     """Principal reasons for a seeded sample of declined cases.
 
     Parameters

@@ -1,0 +1,101 @@
+"""Bootstrap intervals: contain the estimate, repeat under a seed, and match a row bootstrap."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xai_audit.fairness import fairness_report
+from xai_audit.fairness.bootstrap import resample_counts
+from xai_audit.fairness.metrics import confusion_counts, rates_from_counts
+
+
+def scored_data(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    groups = pd.DataFrame({"sex": rng.choice(["female", "male"], n, p=[0.4, 0.6]),
+                           "age_group": rng.choice(["under 25", "25 to 60", "over 60"], n, p=[0.2, 0.5, 0.3])})
+    y_true = rng.integers(0, 2, n)
+    scores = np.clip(0.3 * y_true + 0.7 * rng.random(n) - 0.05 * (groups["sex"] == "female"), 0, 1)
+    return y_true, (scores > 0.45).astype(int), scores, groups
+
+
+def intervals_with_values(table):
+    """Every (value, [lo, hi]) pair in a table: group metrics, differences, ratios, spreads, impact ratios."""
+    for entry in table["groups"].values():
+        for metric, ci in entry["ci"].items():
+            yield entry[metric], ci
+    for kind in ("differences", "ratios"):
+        for metrics in table[kind]["values"].values():
+            for cell in metrics.values():
+                yield cell["value"], cell["ci"]
+    for cell in table["between_groups"]["values"].values():
+        yield cell["difference"], cell["ci"]["difference"]
+        yield cell["ratio"], cell["ci"]["ratio"]
+    for entry in table["four_fifths"]["groups"].values():
+        yield entry["impact_ratio"], entry["ci"]
+
+
+def test_every_interval_contains_its_point_estimate():
+    y_true, y_pred, scores, groups = scored_data()
+    section = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=400, random_state=0)
+    checked = 0
+    for table in section.values():
+        for value, ci in intervals_with_values(table):
+            if value is None:
+                continue
+            assert ci is not None and ci[0] <= value <= ci[1], (value, ci)
+            checked += 1
+    assert checked > 400
+
+
+def test_same_seed_same_report_and_another_seed_other_intervals():
+    y_true, y_pred, scores, groups = scored_data(n=800)
+    first = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=7)
+    assert first == fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=7)
+    other = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=8)
+    assert other["sex"]["groups"]["female"]["tpr"] == first["sex"]["groups"]["female"]["tpr"]
+    assert other["sex"]["groups"]["female"]["ci"]["tpr"] != first["sex"]["groups"]["female"]["ci"]["tpr"]
+
+
+def test_multinomial_count_bootstrap_matches_a_row_bootstrap_in_distribution():
+    rng = np.random.default_rng(11)
+    n = 400
+    y_true, y_pred = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    y_pred[:150] = y_true[:150]  # correlated decisions, so tpr and fpr differ from 0.5
+    codes = np.zeros(n, dtype=np.int64)
+    resamples = 4000
+
+    by_counts = rates_from_counts(resample_counts(confusion_counts(codes, 1, y_true, y_pred), resamples, rng))
+    rows = rng.integers(0, n, size=(resamples, n))
+    by_rows = rates_from_counts(np.stack([confusion_counts(codes, 1, y_true[r], y_pred[r])[0] for r in rows]))
+
+    for metric in ("selection_rate", "tpr", "fpr", "ppv", "accuracy"):
+        a, b = by_counts[metric], by_rows[metric]
+        standard_error = np.sqrt(a.var() / resamples + b.var() / resamples)
+        assert abs(a.mean() - b.mean()) < 4 * standard_error, metric
+        assert a.std() == pytest.approx(b.std(), rel=0.08), metric
+        assert np.quantile(a, 0.025) == pytest.approx(np.quantile(b, 0.025), abs=0.012), metric
+        assert np.quantile(a, 0.975) == pytest.approx(np.quantile(b, 0.975), abs=0.012), metric
+
+
+def test_resampling_is_stratified_each_group_keeps_its_size():
+    counts = np.array([[5, 3, 2, 10], [1, 0, 0, 1]])
+    draws = resample_counts(counts, 200, np.random.default_rng(0))
+    assert (draws.sum(axis=2) == counts.sum(axis=1)).all()
+    assert (draws[:, 1, [1, 2]] == 0).all()  # a cell that is empty stays empty
+
+
+def test_no_resamples_gives_null_intervals():
+    y_true, y_pred, _, groups = scored_data(n=200)
+    table = fairness_report(y_true, y_pred, groups, n_resamples=0)["sex"]
+    assert table["groups"]["female"]["ci"]["tpr"] is None
+    assert table["differences"]["values"]["female"]["tpr"]["ci"] is None
+    assert table["summary"]["ci"]["demographic_parity_difference"] is None
+
+
+def test_higher_confidence_gives_wider_intervals():
+    y_true, y_pred, _, groups = scored_data(n=1000)
+    narrow = fairness_report(y_true, y_pred, groups, n_resamples=500, confidence=0.8, random_state=0)
+    wide = fairness_report(y_true, y_pred, groups, n_resamples=500, confidence=0.99, random_state=0)
+    lo80, hi80 = narrow["sex"]["groups"]["male"]["ci"]["tpr"]
+    lo99, hi99 = wide["sex"]["groups"]["male"]["ci"]["tpr"]
+    assert lo99 < lo80 and hi80 < hi99

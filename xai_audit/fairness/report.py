@@ -1,0 +1,338 @@
+"""``fairness_report``: the fairness section of the audit record, one table per sensitive attribute
+and per pair of attributes.
+
+Groups smaller than ``min_group_size`` and the 'unknown' group are reported in full but left out of
+the verdict-relevant summaries (``between_groups``, ``summary``, the highest group of the
+four-fifths rule, the default reference group); each table names the groups it left out and why.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from xai_audit.exceptions import InvalidInputError
+from xai_audit.fairness.bootstrap import (
+    bootstrap_rows,
+    percentile_interval,
+    point_rows,
+    resample_counts,
+)
+from xai_audit.fairness.compare import (
+    Estimates,
+    against_reference,
+    between_groups_table,
+    four_fifths_table,
+    is_below_four_fifths,
+    ll144_table,
+    relative_table,
+    spread,
+)
+from xai_audit.fairness.groups import (
+    GroupCoding,
+    as_binary,
+    as_finite,
+    as_probability,
+    check_reference_groups,
+    check_same_length,
+    encode_groups,
+    reference_index,
+)
+from xai_audit.fairness.jsonable import as_interval, as_number
+from xai_audit.fairness.metrics import (
+    FP,
+    REGRESSION_METRICS,
+    SCORE_METRICS,
+    TP,
+    confusion_counts,
+    prepare_regression_rows,
+    prepare_score_rows,
+    rates_from_counts,
+    regression_metrics,
+    score_metrics,
+)
+from xai_audit.fairness.tests_stat import selection_rate_test
+
+TASKS = ("binary", "regression")
+
+
+def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary", reference_groups=None,
+                    intersections: bool = True, n_resamples: int = 1000, confidence: float = 0.95,
+                    min_group_size: int = 30, random_state=None) -> dict:
+    """Group metrics, comparisons, bootstrap intervals and significance tests for every sensitive
+    attribute and every pair of attributes.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary task: 0/1 labels, 1 the favourable outcome. Regression: the observed values.
+    y_pred : array-like of shape (n,)
+        Binary task: 0/1 decisions, 1 = selected. Regression: the predicted values.
+    groups : DataFrame
+        One column per sensitive attribute, a group label per row. Missing values become the group
+        ``"unknown"``, which is always reported.
+    scores : array-like of shape (n,), optional
+        Probability of the positive class (binary task): adds ``auc``, ``ece``, ``mean_score``, the
+        calibration gap and Local Law 144 scoring rates.
+    task : {"binary", "regression"}
+    reference_groups : dict, optional
+        ``{attribute or "a*b": group label}``; default the largest group of at least
+        ``min_group_size`` rows that is not 'unknown'.
+    intersections : bool, default True
+        Also report every pair of attributes, keyed ``"a*b"``, groups labelled ``"x*y"``; pairs that do
+        not occur are not groups.
+    n_resamples : int, default 1000
+        Bootstrap resamples for the intervals; 0 gives no intervals (``null``).
+    confidence : float, default 0.95
+        Coverage of the percentile intervals.
+    min_group_size : int, default 30
+        Groups with fewer rows are marked ``"small_group": true`` and left out of the summaries.
+    random_state : int or numpy Generator, optional
+        Seed for the resampling; the same seed gives the same report.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``{name: table}`` where ``name`` is an attribute or ``"a*b"``; each table holds
+        ``attributes``, ``task``, ``reference_group``, ``groups``, ``differences``, ``ratios``,
+        ``between_groups``, ``four_fifths``, ``ll144``, ``tests``, ``summary`` and ``bootstrap``.
+        Undefined values are ``None``, never NaN. A table whose attribute has a single group is
+        still returned: its comparisons are empty and its summary values ``None``, with a ``note``.
+
+    Notes
+    -----
+    Metrics follow ``fairlearn.metrics``. Where a rate's denominator is zero (``tpr`` in a group with
+    no positives) it is ``None`` here but 0 in fairlearn, and that group is skipped for that metric.
+    Intervals are percentile bootstrap intervals; each group is resampled on its own (stratified), so
+    ``n`` and ``share`` have none. Confusion metrics are resampled as multinomial cell counts; ``auc``,
+    ``ece``, ``mean_score`` and the regression metrics by resampling rows, which costs time in
+    proportion to rows × resamples.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> groups = pd.DataFrame({"sex": ["f"] * 40 + ["m"] * 60})
+    >>> y_true = [1, 0] * 50
+    >>> y_pred = [1] * 16 + [0] * 24 + [1] * 36 + [0] * 24
+    >>> table = fairness_report(y_true, y_pred, groups, n_resamples=200, random_state=0)["sex"]
+    >>> table["reference_group"], table["groups"]["f"]["selection_rate"], table["groups"]["m"]["selection_rate"]
+    ('m', 0.4, 0.6)
+    >>> difference = table["differences"]["values"]["f"]["selection_rate"]
+    >>> round(difference["value"], 3), difference["ci"][0] < difference["value"] < difference["ci"][1]
+    (-0.2, True)
+    >>> four_fifths = table["four_fifths"]["groups"]["f"]
+    >>> round(four_fifths["impact_ratio"], 3), four_fifths["flagged"]
+    (0.667, True)
+    """
+    options = _check_options(task, n_resamples, confidence, min_group_size, intersections, random_state)
+    data = _check_arrays(y_true, y_pred, scores, task)
+    codings = encode_groups(groups, len(data["y_true"]), intersections=intersections)
+    references = check_reference_groups(reference_groups, codings)
+    generators = np.random.default_rng(random_state).spawn(len(codings))
+    return {coding.name: _table(coding, data, references.get(coding.name), options, generator)
+            for coding, generator in zip(codings, generators)}
+
+
+def _check_options(task, n_resamples, confidence, min_group_size, intersections, random_state) -> dict:
+    if task not in TASKS:
+        raise InvalidInputError(f"task must be one of {list(TASKS)}; got {task!r}.")
+    if not _is_count(n_resamples):
+        raise InvalidInputError(f"n_resamples must be a whole number ≥ 0; got {n_resamples!r}.")
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        raise InvalidInputError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}.")
+    if not _is_count(min_group_size):
+        raise InvalidInputError(f"min_group_size must be a whole number ≥ 0; got {min_group_size!r}.")
+    if not isinstance(intersections, bool):
+        raise InvalidInputError(f"intersections must be True or False; got {intersections!r}.")
+    if random_state is not None and not isinstance(random_state, (numbers.Integral, np.random.Generator)):
+        raise InvalidInputError(
+            f"random_state must be None, an int or a numpy Generator; got {type(random_state).__name__}."
+        )
+    return {"task": task, "n_resamples": int(n_resamples), "confidence": float(confidence),
+            "min_group_size": int(min_group_size)}
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
+
+
+def _check_arrays(y_true, y_pred, scores, task) -> dict:
+    if task == "binary":
+        data = {"y_true": as_binary(y_true, "y_true"), "y_pred": as_binary(y_pred, "y_pred"),
+                "scores": None if scores is None else as_probability(scores, "scores")}
+    else:
+        if scores is not None:
+            raise InvalidInputError(
+                "scores apply to task='binary' (probability of the positive class); for task='regression' "
+                "the predictions are y_pred. Leave scores out."
+            )
+        data = {"y_true": as_finite(y_true, "y_true"), "y_pred": as_finite(y_pred, "y_pred"), "scores": None}
+    check_same_length(**data)
+    return data
+
+
+def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng: np.random.Generator) -> dict:
+    sizes = coding.sizes
+    small = sizes < options["min_group_size"]
+    unknown = coding.is_unknown()
+    comparable = ~small & ~unknown
+    eligible = _first_nonempty(comparable, ~unknown, np.ones_like(unknown))
+    reference = reference_index(coding, eligible, chosen_reference)
+    labels = coding.labels
+    reference_label = labels[reference]
+    confidence = options["confidence"]
+    binary = options["task"] == "binary"
+
+    counts = confusion_counts(coding.codes, coding.n_groups, data["y_true"], data["y_pred"]) if binary else None
+    estimates = _estimates(coding, data, counts, options["n_resamples"], rng)
+    table = {
+        "attributes": list(coding.attributes),
+        "task": options["task"],
+        "reference_group": reference_label,
+        "groups": _groups_table(estimates, sizes, small, labels, confidence),
+        "differences": relative_table(
+            against_reference(estimates, reference, kind="difference"), labels, reference, confidence,
+            f"group minus reference group ({reference_label!r})"),
+        "ratios": relative_table(
+            against_reference(estimates, reference, kind="ratio"), labels, reference, confidence,
+            f"group divided by reference group ({reference_label!r}); null where the reference value is 0 "
+            "or undefined; none for r2 and mean_residual, which can be negative"),
+        "between_groups": between_groups_table(
+            estimates, comparable, confidence,
+            f"largest minus smallest group value (difference) and smallest over largest (ratio), over groups "
+            f"of at least {options['min_group_size']} rows other than 'unknown', as fairlearn's "
+            "MetricFrame.difference() / ratio() with method='between_groups'"),
+        "four_fifths": None,
+        "ll144": None,
+        "tests": None,
+    }
+    if binary:
+        selected = counts[:, FP] + counts[:, TP]
+        table["four_fifths"] = four_fifths_table(
+            estimates.point["selection_rate"], estimates.samples["selection_rate"], labels, eligible, small,
+            options["min_group_size"], confidence)
+        table["ll144"] = _ll144(coding, data["scores"], selected, sizes, unknown)
+        table["tests"] = {label: selection_rate_test(int(selected[i]), int(sizes[i]),
+                                                     int(selected[reference]), int(sizes[reference]))
+                          for i, label in enumerate(labels) if i != reference}
+    table["summary"] = _summary(estimates, comparable, unknown, labels, reference_label, table, options)
+    table["bootstrap"] = {
+        "n_resamples": options["n_resamples"], "confidence": confidence,
+        "method": ("percentile intervals; each group resampled on its own with its size kept (stratified); "
+                   "confusion metrics drawn as multinomial cell counts, the other metrics by resampling rows"),
+    }
+    return table
+
+
+def _first_nonempty(*masks: np.ndarray) -> np.ndarray:
+    return next(mask for mask in masks if mask.any())
+
+
+def _estimates(coding: GroupCoding, data: dict, counts, n_resamples: int, rng: np.random.Generator) -> Estimates:
+    """Point estimates and bootstrap samples of every group metric this task and input allow."""
+    point, samples = {}, {}
+    if counts is not None:
+        point.update(rates_from_counts(counts))
+        samples.update(rates_from_counts(resample_counts(counts, n_resamples, rng)))
+    if counts is None:
+        prepared = [prepare_regression_rows(data["y_true"][rows], data["y_pred"][rows])
+                    for rows in _rows_by_group(coding)]
+        metric_function, names = regression_metrics, REGRESSION_METRICS
+    elif data["scores"] is not None:
+        prepared = [prepare_score_rows(data["y_true"][rows], data["scores"][rows]) for rows in _rows_by_group(coding)]
+        metric_function, names = score_metrics, SCORE_METRICS
+    else:
+        return Estimates(point, samples)
+    point.update(point_rows(prepared, metric_function, names))
+    samples.update(bootstrap_rows(prepared, metric_function, names, n_resamples, rng))
+    return Estimates(point, samples)
+
+
+def _rows_by_group(coding: GroupCoding) -> list[np.ndarray]:
+    order = np.argsort(coding.codes, kind="stable")
+    return np.split(order, np.cumsum(coding.sizes)[:-1])
+
+
+def _groups_table(estimates: Estimates, sizes, small, labels, confidence: float) -> dict:
+    n_rows = int(sizes.sum())
+    intervals = {metric: percentile_interval(samples, confidence) for metric, samples in estimates.samples.items()}
+    return {
+        label: {
+            "n": int(sizes[i]),
+            "share": float(sizes[i] / n_rows),
+            **{metric: as_number(point[i]) for metric, point in estimates.point.items()},
+            "small_group": bool(small[i]),
+            "ci": {metric: as_interval(low[i], high[i]) for metric, (low, high) in intervals.items()},
+        }
+        for i, label in enumerate(labels)
+    }
+
+
+def _ll144(coding: GroupCoding, scores, selected, sizes, unknown) -> dict:
+    if scores is None:
+        return ll144_table(selected, sizes, coding.labels, unknown, None, None)
+    median = float(np.median(scores))
+    above = np.bincount(coding.codes, weights=scores > median, minlength=coding.n_groups).astype(np.int64)
+    return ll144_table(selected, sizes, coding.labels, unknown, above, median)
+
+
+def _summary_statistics(spreads: dict) -> dict:
+    """The named fairness measures from ``{metric: (difference, ratio)}`` between-group spreads.
+
+    Works the same on point values and on arrays of resampled values.
+    """
+    if "selection_rate" not in spreads:
+        statistics = {f"{metric}_difference": spreads[metric][0] for metric in REGRESSION_METRICS}
+        statistics["mean_prediction_ratio"] = spreads["mean_prediction"][1]
+        return statistics
+    statistics = {
+        "demographic_parity_difference": spreads["selection_rate"][0],
+        "demographic_parity_ratio": spreads["selection_rate"][1],
+        # fairlearn's equalized_odds_difference / _ratio with agg="worst_case"
+        "equalized_odds_difference": np.maximum(spreads["tpr"][0], spreads["fpr"][0]),
+        "equalized_odds_ratio": np.minimum(spreads["tpr"][1], spreads["fpr"][1]),
+        "equal_opportunity_difference": spreads["tpr"][0],
+        "predictive_parity_difference": spreads["ppv"][0],
+        "accuracy_difference": spreads["accuracy"][0],
+    }
+    if "ece" in spreads:
+        statistics["calibration_gap"] = spreads["ece"][0]
+        statistics["auc_difference"] = spreads["auc"][0]
+    return statistics
+
+
+def _summary(estimates: Estimates, comparable, unknown, labels, reference_label, table, options) -> dict:
+    point = _summary_statistics({m: spread(v, comparable) for m, v in estimates.point.items()})
+    sampled = _summary_statistics({m: spread(v, comparable) for m, v in estimates.samples.items()})
+    excluded = {label: ("'unknown' group" if unknown[i] else f"fewer than {options['min_group_size']} rows")
+                for i, label in enumerate(labels) if not comparable[i]}
+    summary = {
+        "convention": (f"between-group spreads (largest minus smallest; smallest over largest) over groups of at "
+                       f"least {options['min_group_size']} rows other than 'unknown', defined as in "
+                       "fairlearn.metrics"),
+        "reference_group": reference_label,
+        "groups_compared": [label for i, label in enumerate(labels) if comparable[i]],
+        "groups_excluded": excluded,
+        **{name: as_number(value) for name, value in point.items()},
+    }
+    if table["four_fifths"] is not None:
+        compared = {label: entry for label, entry in table["four_fifths"]["groups"].items()
+                    if label in summary["groups_compared"]}
+        ratios = [entry["impact_ratio"] for entry in compared.values() if entry["impact_ratio"] is not None]
+        summary["min_impact_ratio"] = min(ratios) if ratios else None
+        summary["four_fifths_flagged_groups"] = [label for label, entry in compared.items()
+                                                 if is_below_four_fifths(entry["impact_ratio"])]
+    summary["ci"] = {name: as_interval(*percentile_interval(value, options["confidence"]))
+                     for name, value in sampled.items()}
+    summary["note"] = _summary_note(labels, comparable, options["min_group_size"])
+    return summary
+
+
+def _summary_note(labels, comparable, min_group_size: int) -> str | None:
+    if len(labels) == 1:
+        return f"Only one group ({labels[0]!r}): there is nothing to compare, so the summary values are null."
+    if comparable.sum() < 2:
+        return (f"Fewer than two groups have at least {min_group_size} rows and a known label: the summary "
+                "values are null; the per-group tables are still reported.")
+    return None
