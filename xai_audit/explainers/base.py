@@ -120,6 +120,10 @@ class Explainer(abc.ABC):
     def explain(self, adapter, data, features, rows, *, random_state=None) -> Explanation:
         """Explain ``rows`` (positions into ``data``) of ``adapter`` on ``data``'s ``features``."""
 
+    def row_limit(self, adapter) -> int | None:
+        """The most rows this explainer takes for ``adapter`` (model-agnostic methods sample); None: all."""
+        return None
+
 
 REGISTRY: dict[str, type[Explainer]] = {}
 

@@ -1,0 +1,311 @@
+"""Exact Tree SHAP for tree ensembles, fast at real sizes.
+
+- scikit-learn trees, forests, GradientBoosting and HistGradientBoosting: the trees as shap's
+  ``TreeExplainer`` reads them, explained by :mod:`xai_audit.explainers._fasttree` (the same values,
+  computed with per-leaf subset tables, compiled, rows spread over threads) — or, with
+  ``backend="processes"`` / ``"dask"``, in chunks over worker processes or a Dask cluster
+  (:func:`xai_audit.parallel.map_chunks`). Where the fast kernel does not apply (categorical splits),
+  shap's own ``shap_values`` runs, in chunks over processes when that pays.
+- XGBoost and LightGBM: their native multi-threaded Tree SHAP (``pred_contribs`` /
+  ``pred_contrib=True``); the values are theirs, unchanged.
+
+:func:`tree_attributions` returns, for each row, the attributions of one class (the one the caller
+explains), the base value and the model's own output for that class, computed by the model itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
+from xai_audit.parallel import available_workers, map_chunks, split_rows
+
+SKLEARN_TREE_CLASSES = frozenset({
+    "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor",
+    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+    "GradientBoostingClassifier", "GradientBoostingRegressor",
+    "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
+})
+PROBABILITY_TREES = ("DecisionTree", "ExtraTree", "RandomForest")  # leaves hold class frequencies
+BACKENDS = ("auto", "threads", "processes", "dask", "serial")
+
+PROBE_ROWS = 64  # for shap's fallback path: explained in-process to estimate whether workers pay
+START_SECONDS = 3.0  # starting loky workers and importing shap there takes about 2-3 s
+SMALL_WORK = 2_000_000  # rows x tree nodes: shap does this in about 0.2 s, less than loading numba
+_KERNEL_LOCK = threading.Lock()  # numba's default thread pool must not be entered twice at once
+
+
+@dataclass(frozen=True)
+class TreeAttributions:
+    """Tree SHAP values of one class per row.
+
+    values : (n_rows, n_inputs); base : (n_rows,); output : (n_rows,), the model's own output for
+    that class (not derived from the values); space : ``"probability"``, ``"log_odds"``,
+    ``"margin"`` or ``"value"``; algorithm, precision, workers : what computed them.
+    """
+
+    values: np.ndarray
+    base: np.ndarray
+    output: np.ndarray
+    space: str
+    algorithm: str
+    precision: str
+    workers: int = 1
+
+
+def tree_family(estimator) -> str | None:
+    """``"sklearn"``, ``"xgboost"`` or ``"lightgbm"`` for a supported tree ensemble, else None.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import RandomForestRegressor
+    >>> tree_family(RandomForestRegressor(n_estimators=2).fit([[0], [1]], [0, 1]))
+    'sklearn'
+    """
+    if isinstance(estimator, Pipeline):
+        estimator = estimator[-1]
+    module = type(estimator).__module__.split(".")[0]
+    name = type(estimator).__name__
+    if module == "sklearn" and name in SKLEARN_TREE_CLASSES:
+        categorical = getattr(estimator, "is_categorical_", None)
+        if categorical is not None and np.any(categorical):
+            return None  # shap does not read HistGradientBoosting's categorical splits
+        return "sklearn"
+    if module == "xgboost" and hasattr(estimator, "get_booster"):
+        return "xgboost"
+    if module == "lightgbm" and hasattr(estimator, "booster_"):
+        return "lightgbm"
+    return None
+
+
+def tree_attributions(estimator, Z, classes=None, *, backend="auto", workers=None, scheduler=None,
+                      progress=None) -> TreeAttributions:
+    """Exact Tree SHAP values of ``estimator`` on its input ``Z``, one class per row.
+
+    Parameters
+    ----------
+    estimator : fitted tree ensemble (the final step, not a Pipeline)
+    Z : array-like or DataFrame
+        What the estimator takes (the preprocessor's output, for a Pipeline).
+    classes : array of int, optional
+        Per row, the index (into ``estimator.classes_``) of the class to explain; None for regression.
+    backend : {"auto", "threads", "processes", "dask", "serial"}
+        For scikit-learn models. ``"auto"`` and ``"threads"``: the compiled kernel on every core of
+        this process. ``"processes"``: chunks over loky worker processes. ``"dask"``: chunks on a Dask
+        cluster (``scheduler``). ``"serial"``: one thread.
+    workers, scheduler
+        As for :func:`xai_audit.parallel.map_chunks`.
+    progress : callable, optional
+        ``progress(rows_done, rows_total)``.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> model = DecisionTreeRegressor(max_depth=2).fit([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [0.0, 1.0, 3.0])
+    >>> result = tree_attributions(model, np.array([[2.0, 2.0]]))
+    >>> float(result.values.sum() + result.base[0]), float(result.output[0])
+    (3.0, 3.0)
+    """
+    family = tree_family(estimator)
+    n_rows = len(Z)
+    if classes is None:
+        classes = np.zeros(n_rows, dtype=int)
+    classes = np.broadcast_to(np.asarray(classes, dtype=int), (n_rows,))
+    if family == "xgboost":
+        return _xgboost(estimator, Z, classes)
+    if family == "lightgbm":
+        return _lightgbm(estimator, Z, classes)
+    if backend not in BACKENDS:
+        raise InvalidInputError(f"backend must be one of {list(BACKENDS)}; got {backend!r}.")
+    return _sklearn(estimator, Z, classes, backend=backend, workers=workers, scheduler=scheduler,
+                    progress=progress)
+
+
+# -- scikit-learn ------------------------------------------------------------------------------------------
+
+
+def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) -> TreeAttributions:
+    import shap
+
+    try:
+        explainer = shap.TreeExplainer(estimator)
+    except Exception as error:  # shap's InvalidModelError and kin: a model shap cannot read
+        raise UnsupportedModelError(f"shap's TreeExplainer cannot read {type(estimator).__name__}: {error}") from error
+    rows = np.asarray(Z, dtype=float)
+    name = type(estimator).__name__
+    known = getattr(estimator, "classes_", None)
+    # Which leaf-value column holds the explained class, and its sign: binary gradient boosting
+    # stores the log-odds of class 1 only; the log-odds of class 0 is its negative.
+    binary_margin = known is not None and len(known) == 2 and not name.startswith(PROBABILITY_TREES)
+    columns = np.zeros_like(classes) if binary_margin else classes
+    sign = np.where(classes == 0, -1.0, 1.0) if binary_margin else np.ones(len(rows))
+
+    fast_reason = _fast_kernel_unavailable(explainer.model, len(rows))
+    if fast_reason is None:
+        values, used, algorithm = _fast_values(explainer.model, rows, columns, backend=backend, workers=workers,
+                                               scheduler=scheduler, progress=progress)
+    else:
+        values, used = _shap_values(explainer, rows, backend=backend, workers=workers, scheduler=scheduler,
+                                    progress=progress)
+        values = values[np.arange(len(rows)), :, columns]
+        algorithm = f"shap.TreeExplainer (path-dependent Tree SHAP; not the compiled kernel: {fast_reason})"
+    expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float))
+    base = expected[columns] * sign
+    values = values * sign[:, None]
+    if known is None:  # the model's own output, from the input as given (names kept)
+        output, space = np.asarray(estimator.predict(Z), dtype=float), "value"
+    elif name.startswith(PROBABILITY_TREES):
+        output, space = np.asarray(estimator.predict_proba(Z), dtype=float)[np.arange(len(rows)), classes], "probability"
+    else:
+        margin = np.asarray(estimator.decision_function(Z), dtype=float)
+        if binary_margin:
+            output, space = margin.reshape(-1) * sign, "log_odds"
+        else:
+            output, space = margin[np.arange(len(rows)), classes], "margin"
+    return TreeAttributions(values=values, base=base, output=output, space=space, algorithm=algorithm,
+                            precision="float64", workers=used)
+
+
+def _fast_kernel_unavailable(ensemble, n_rows) -> str | None:
+    """None when the compiled kernel should run, else why shap's own code runs instead."""
+    from xai_audit.explainers import _fasttree
+
+    if not _fasttree.loaded() and n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
+        return "too little work to load the compiled kernel (about 1 s) in this process"
+    try:
+        import numba  # noqa: F401
+    except ImportError as error:
+        return str(error)
+    return _fasttree.supported(ensemble)
+
+
+def _fast_values(ensemble, rows, columns, *, backend, workers, scheduler, progress):
+    from xai_audit.explainers import _fasttree
+
+    n_inputs = rows.shape[1]
+    trees = _fasttree.from_shap(ensemble, n_inputs)
+    algorithm = "path-dependent Tree SHAP (shap's trees and values; xai-audit's compiled subset-table kernel)"
+    rows = np.asarray(rows, dtype=trees.input_dtype)  # what the trees compare in; halves what travels
+    n_workers = workers or available_workers()
+    if backend in ("processes", "dask") and n_workers > 1 or backend == "dask":
+        slices = split_rows(len(rows), n_chunks=min(4 * n_workers, max(1, len(rows) // PROBE_ROWS)))
+        sizes = np.cumsum([s.stop - s.start for s in slices])
+        chunks = [rows[s] for s in slices]
+        column_chunks = [columns[s] for s in slices]
+        mapped = map_chunks(_fast_chunk, list(zip(chunks, column_chunks)), backend=backend, scheduler=scheduler,
+                            workers=n_workers, args=(trees,),
+                            progress=None if progress is None else lambda done, total: progress(int(sizes[done - 1]), len(rows)))
+        return np.concatenate(mapped)[:, :, 0], n_workers, algorithm + f", {len(chunks)} chunks over {backend}"
+    threads = 1 if backend == "serial" else n_workers
+    with _KERNEL_LOCK:
+        values = _fasttree.explain_rows(rows, trees, column=columns, threads=threads)
+    if progress is not None:
+        progress(len(rows), len(rows))
+    return values[:, :, 0], threads, algorithm + f", {threads} thread(s)"
+
+
+def _fast_chunk(chunk, trees):
+    """One chunk of rows in a worker process (or on a Dask worker): ``(rows, columns)``."""
+    from xai_audit.explainers import _fasttree
+
+    rows, columns = chunk
+    with _KERNEL_LOCK:
+        return _fasttree.explain_chunk(rows, trees, column=columns)
+
+
+def explain_chunk(rows: np.ndarray, explainer) -> np.ndarray:
+    """shap's Tree SHAP values of one chunk of rows, (n_rows, n_inputs, n_outputs) float64."""
+    values = np.asarray(explainer.shap_values(rows, check_additivity=False), dtype=float)
+    return values[:, :, None] if values.ndim == 2 else values
+
+
+def _shap_values(explainer, rows, *, backend, workers, scheduler, progress):
+    """shap's own single-threaded ``shap_values``, in chunks over processes when that pays off."""
+    n = len(rows)
+    n_workers = workers or available_workers()
+    if backend in ("serial", "threads") or n_workers == 1 or n <= 2 * PROBE_ROWS:
+        values = explain_chunk(rows, explainer)
+        _report(progress, n, n)
+        return values, 1
+    done = []
+    if backend == "auto":  # explain a probe here, and measure whether workers would pay off
+        started = time.perf_counter()
+        done.append(explain_chunk(rows[:PROBE_ROWS], explainer))
+        seconds_left = (time.perf_counter() - started) / PROBE_ROWS * (n - PROBE_ROWS)
+        _report(progress, PROBE_ROWS, n)
+        if seconds_left / n_workers + START_SECONDS >= seconds_left:
+            done.append(explain_chunk(rows[PROBE_ROWS:], explainer))
+            _report(progress, n, n)
+            return np.concatenate(done), 1
+    offset = PROBE_ROWS if done else 0
+    remaining = rows[offset:]
+    slices = split_rows(len(remaining), n_chunks=min(4 * n_workers, max(1, len(remaining) // PROBE_ROWS)))
+    sizes = np.cumsum([s.stop - s.start for s in slices])
+    mapped = map_chunks(explain_chunk, [remaining[s] for s in slices],
+                        backend="dask" if backend == "dask" else "processes", scheduler=scheduler,
+                        workers=n_workers, args=(explainer,),
+                        progress=lambda chunks_done, total: _report(progress, offset + int(sizes[chunks_done - 1]), n))
+    return np.concatenate(done + mapped), n_workers
+
+
+def _report(progress, done, total):
+    if progress is not None:
+        progress(done, total)
+
+
+# -- XGBoost and LightGBM: their own Tree SHAP --------------------------------------------------------
+
+
+def _xgboost(estimator, Z, classes) -> TreeAttributions:
+    import xgboost
+
+    booster = estimator.get_booster()
+    try:
+        iteration_range = estimator._get_iteration_range(None)
+    except AttributeError:
+        iteration_range = (0, 0)
+    matrix = xgboost.DMatrix(Z, missing=getattr(estimator, "missing", np.nan),
+                             enable_categorical=bool(getattr(estimator, "enable_categorical", False)))
+    contributions = booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range)
+    margin = booster.predict(matrix, output_margin=True, iteration_range=iteration_range)
+    return _native(estimator, contributions, margin, classes,
+                   algorithm="XGBoost's Tree SHAP: Booster.predict(pred_contribs=True)", precision="float32")
+
+
+def _lightgbm(estimator, Z, classes) -> TreeAttributions:
+    contributions = np.asarray(estimator.predict(Z, pred_contrib=True))
+    raw = np.asarray(estimator.predict(Z, raw_score=True))
+    known = getattr(estimator, "classes_", None)
+    if known is not None and len(known) > 2:
+        contributions = contributions.reshape(len(contributions), len(known), -1)
+    return _native(estimator, contributions, raw, classes,
+                   algorithm="LightGBM's Tree SHAP: predict(pred_contrib=True)", precision="float64")
+
+
+def _native(estimator, contributions, margin, classes, *, algorithm, precision) -> TreeAttributions:
+    """Split native contributions (the last column is the bias) into values, base and output."""
+    rows = np.arange(len(contributions))
+    margin = np.asarray(margin, dtype=float)
+    if contributions.ndim == 3:  # (n, K, d + 1): multiclass, one margin per class
+        chosen = contributions[rows, classes].astype(float)
+        return TreeAttributions(chosen[:, :-1], chosen[:, -1], margin.reshape(len(rows), -1)[rows, classes],
+                                "margin", algorithm, precision)
+    values = contributions[:, :-1].astype(float)
+    base = contributions[:, -1].astype(float)
+    output = margin.reshape(-1)
+    if getattr(estimator, "classes_", None) is None:
+        return TreeAttributions(values, base, output, "value" if _identity_link(estimator) else "margin",
+                                algorithm, precision)
+    sign = np.where(classes == 0, -1.0, 1.0)  # the margin is class 1's log-odds; class 0's is its negative
+    return TreeAttributions(values * sign[:, None], base * sign, output * sign, "log_odds", algorithm, precision)
+
+
+def _identity_link(estimator) -> bool:
+    """Whether a regressor's margin is its prediction (squared-error-like objectives)."""
+    objective = str(getattr(estimator, "objective", "") or "")
+    return not any(word in objective for word in ("poisson", "gamma", "tweedie", "logistic", "cox"))
