@@ -1,0 +1,195 @@
+"""Rebuild the fixed audit records the golden-file tests render (run by hand, never by the tests).
+
+    .venv/bin/python tests/render/records/build_records.py
+
+The fairness part of ``full.json`` comes from the real ``fairness_report`` on a small seeded
+sample; everything else is written out by hand. The records are then frozen as JSON, so the
+goldens change only when the renderer changes (or when these records are rebuilt on purpose).
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
+
+HERE = Path(__file__).parent
+FEATURES = ["income", "debt", "purpose", "age"]
+MANIFEST = {
+    "tool": "xai-audit", "tool_version": "0.1.0", "python": "3.11.7", "platform": "Linux-x86_64",
+    "packages": {"numpy": "2.0.0", "scikit-learn": "1.5.0", "shap": "0.46.0"}, "random_state": 0,
+    "created_at": "2026-01-15T09:30:00+00:00", "model_sha256": "ab" * 32, "data_sha256": "cd" * 32,
+    "config": {"policy": {"name": "default", "description": "Balanced defaults.",
+                          "settings": {"audit": {"explain_rows": 300}, "fairness": {"min_group_size": 30}},
+                          "rules": [{"id": "performance.roc_auc", "check": "performance", "metric": "roc_auc",
+                                     "direction": "above", "threshold": 0.65, "warn": 0.75, "title": "ROC AUC",
+                                     "rationale": "This policy's own line.", "options": {},
+                                     "references": ["Fed SR 11-7 (2011), section V: outcomes analysis"]},
+                                    {"id": "explanations.stability", "check": "explanation_quality", "metric": "stability",
+                                     "direction": "above", "threshold": 0.7, "warn": 0.8, "title": "",
+                                     "rationale": "Attributions that change with the seed cannot be relied on.",
+                                     "options": {}, "references": ["NIST AI RMF MEASURE 2.9"]}]},
+               "explainers": None, "explain_rows": None, "n_resamples": 50},
+}
+
+
+def finding(id_, check, status, observed, threshold, message, *references):
+    return {"id": id_, "check": check, "status": status, "observed": observed, "threshold": threshold,
+            "message": message, "references": list(references)}
+
+
+def full_record() -> dict:
+    rng = np.random.default_rng(7)
+    n = 200
+    sex = rng.choice(["female", "male"], n, p=[0.4, 0.6])
+    age = np.where(rng.random(n) < 0.2, "< 25", ">= 25")
+    y_true = (rng.random(n) < 0.65).astype(int)
+    score = np.clip(0.35 + 0.4 * y_true + 0.1 * (sex == "male") - 0.1 * (age == "< 25") + rng.normal(0, 0.15, n), 0, 1)
+    y_pred = (score >= 0.5).astype(int)
+    groups = pd.DataFrame({"sex": sex, "age_group": age})
+    fairness = fairness_report(y_true, y_pred, groups, scores=score, n_resamples=50, random_state=0)
+    fairness = json.loads(json.dumps(fairness))
+    frame = pd.DataFrame({"income": rng.normal(50, 15, n).round(1) + 8 * (sex == "male"),
+                          "debt": rng.gamma(2.0, 5.0, n).round(2),
+                          "purpose": np.where(sex == "male", rng.choice(["car", "house"], n), rng.choice(["car", "other"], n)),
+                          "age": rng.integers(18, 70, n)})
+    attributions = np.column_stack([0.004 * (frame["income"] - 50), -0.003 * (frame["debt"] - 10),
+                                    0.05 * (frame["purpose"] == "house"), np.zeros(n)])
+    output = attributions.sum(axis=1) + 0.6
+    fairness["disparity_attribution"] = json.loads(json.dumps(disparity_attribution(
+        attributions, output, groups[["sex"]], feature_names=FEATURES)))
+    fairness["proxies"] = json.loads(json.dumps(proxy_scan(frame, groups, random_state=0)))
+    importance = {"income": 0.21, "debt": 0.12, "purpose": 0.05, "age": 0.01}
+    local = {"rows": [3, 17], "feature_names": FEATURES,
+             "values": [[-0.20, 0.05, 0.01, 0.00], [0.10, -0.15, 0.03, -0.01]],
+             "base_values": [0.65, 0.65], "output": [0.51, 0.62],
+             "data": [[22.5, 14.0, "car", 31], [61.0, 30.5, "house", 45]]}
+    return {
+        "schema_version": "1.0", "status": "fail",
+        "model": {"name": "credit-gbm", "framework": "sklearn", "task": "binary", "classes": ["bad", "good"],
+                  "positive_class": "good", "features": FEATURES, "input_kind": "tabular", "sha256": "ab" * 32},
+        "data": {"n_rows": n, "sha256": "cd" * 32, "source": "credit_sample.csv", "target": "outcome",
+                 "positive_label": "good", "task": "binary", "classes": ["bad", "good"], "features": FEATURES,
+                 "feature_kinds": {"income": "numeric", "debt": "numeric", "purpose": "categorical", "age": "numeric"},
+                 "sensitive": ["sex", "age_group"], "bins": {"age_group": [25.0]}, "predictions": None, "scores": None,
+                 "missing_values": {"income": 3}, "class_counts": {"bad": 70, "good": 130},
+                 "group_sizes": {"sex": {k: int(v) for k, v in pd.Series(sex).value_counts().sort_index().items()},
+                                 "age_group": {k: int(v) for k, v in pd.Series(age).value_counts().sort_index().items()}}},
+        "performance": {
+            "overall": {"n": n, "accuracy": 0.81, "balanced_accuracy": 0.78, "roc_auc": 0.86, "log_loss": 0.44,
+                        "brier": 0.14, "ece": 0.062},
+            "by_group": {"sex": {"female": {"n": 80, "accuracy": 0.76, "roc_auc": 0.82, "ece": 0.08},
+                                 "male": {"n": 120, "accuracy": 0.84, "roc_auc": 0.88, "ece": 0.05}},
+                         "age_group": {"< 25": {"n": 38, "accuracy": 0.71, "roc_auc": 0.79, "ece": 0.11},
+                                       ">= 25": {"n": 162, "accuracy": 0.83, "roc_auc": 0.87, "ece": 0.05}}},
+            "calibration": {"what": "probability of 'good'", "bins": [
+                {"bin": [0.1, 0.2], "n": 12, "mean_predicted": 0.16, "observed_rate": 0.08},
+                {"bin": [0.4, 0.5], "n": 40, "mean_predicted": 0.46, "observed_rate": 0.52},
+                {"bin": [0.8, 0.9], "n": 148, "mean_predicted": 0.85, "observed_rate": 0.80}]},
+        },
+        "fairness": fairness,
+        "explanations": {
+            "shap": {"global_importance": importance,
+                     "global_importance_ci": {"income": [0.18, 0.24], "debt": [0.10, 0.14], "purpose": None, "age": None},
+                     "quality": {"additivity": "exact", "additivity_error": 2e-15, "faithfulness": 0.31,
+                                 "deletion": {"deletion_area": 0.31, "random_deletion_area": 0.21, "rows": 2,
+                                              "curve": [0.27, 0.29, 0.31], "random_curve": [0.03, 0.15, 0.31]},
+                                 "stability": None,
+                                 "stability_method": "not applicable: deterministic for a given model"},
+                     "meta": {"algorithm": "path-dependent Tree SHAP", "output_space": "probability",
+                              "explained_class": "good", "rows_explained": 2, "rows_total": n, "sampled": True},
+                     "local": {k: v for k, v in local.items() if k != "feature_names"},
+                     "dependence": {"income": {"x": [20.0, 35.0, 50.0, 65.0], "shap": [-0.2, -0.05, 0.04, 0.12]},
+                                    "purpose": {"x": ["car", "house", "car", "other"], "shap": [0.02, 0.06, 0.01, -0.04]}},
+                     "pdp": {"income": {"kind": "numeric", "grid": [20.0, 40.0, 60.0], "average": [0.52, 0.64, 0.71],
+                                        "n_rows": 200, "output_space": "probability"},
+                             "purpose": {"error": "purpose has a single category in the sample"}}},
+            "lime": {"global_importance": {"income": 0.15, "purpose": 0.09, "debt": 0.04, "age": 0.02},
+                     "global_importance_ci": {"income": [0.12, 0.17]},
+                     "quality": {"faithfulness": 0.12, "stability": 0.41, "stability_method": "2 rows explained again",
+                                 "local_r2_median": 0.26},
+                     "meta": {"algorithm": "LIME, batched", "output_space": "probability", "num_samples": 1000}},
+            "permutation": {"error": "The explainer 'permutation' does not apply to the model 'credit-gbm'."},
+            "agreement": {"pairs": [{"methods": ["shap", "lime"], "spearman": 0.4, "top_k_overlap": 0.67, "k": 3}],
+                          "min_spearman": 0.4, "min_top_k_overlap": 0.67},
+            "coverage": {"rows_explained": 2, "rows_total": n, "sampled": True, "explainers": ["shap", "lime"]},
+            "attributions_for_fairness": {"method": "shap", "output_space": "probability", "feature_names": FEATURES,
+                                          "rows": [3, 17], "values": local["values"], "base_values": [0.65, 0.65],
+                                          "output": [0.51, 0.62]},
+        },
+        "reasons": [
+            {"row": 3, "position": 3, "score": 0.31, "baseline": "100 approved applicants (sampled)",
+             "reasons": [{"feature": "income", "value": 22.5, "baseline_value": 48.0, "contribution": 0.22,
+                          "text": "income is 22.5; approved applicants typically (median) have 48. Had this factor "
+                                  "been like theirs, the approval score would have been 0.22 higher on average."},
+                         {"feature": "debt", "value": 30.5, "baseline_value": 9.0, "contribution": 0.08,
+                          "text": "debt is 30.5; approved applicants typically (median) have 9. Had this factor "
+                                  "been like theirs, the approval score would have been 0.08 higher on average."}]},
+            {"row": 17, "position": 17, "score": 0.44, "baseline": "100 approved applicants (sampled)",
+             "reasons": []},
+        ],
+        "model_card": {"owner": "Retail credit risk team", "version": "2.3.1",
+                       "intended_use": "Rank applications for unsecured personal loans up to EUR 20,000.",
+                       "decision_role": "Recommends; a credit officer decides every declined application.",
+                       "limitations": ["Not validated for applicants under 21.", "Trained on 2019-2023 data."]},
+        "manifest": MANIFEST,
+        "findings": [
+            finding("performance.roc_auc", "performance", "pass", 0.86, 0.65, "ROC AUC: 0.860; meets the line of at least 0.650.",
+                    "Fed SR 11-7 (2011), section V: outcomes analysis"),
+            finding("performance.ece", "performance", "warn", 0.062, 0.1, "ECE: 0.062; is close to the line of at most 0.100.",
+                    "Fed SR 11-7 (2011), section V: outcomes analysis"),
+            finding("fairness.four_fifths.age_group", "four_fifths", "fail", 0.71, 0.8,
+                    "Impact ratio of '< 25': 0.710; does not meet the line of at least 0.800.",
+                    "UGESP 29 CFR 1607.4(D) (four-fifths rule)", "NYC Local Law 144, 6 RCNY 5-301"),
+            finding("explanations.stability.lime", "explanation_quality", "fail", 0.41, 0.7,
+                    "lime: stability (median rank correlation of each row's attributions when explained again): "
+                    "0.410; does not meet the line of at least 0.700.",
+                    "NIST AI RMF MEASURE 2.9", "Internal model risk policy MRM-7"),
+            finding("explanations.agreement.shap-lime", "explanation_agreement", "warn", 0.4, 0.3,
+                    "Agreement of shap and lime on which features matter: 0.400; meets the line of at least 0.300 "
+                    "but not the warning line of 0.500.", "NIST AI RMF MEASURE 2.9"),
+            finding("data.unknown_group.sex", "unknown_share", "pass", 0.0, 0.2, "No missing sex.",
+                    "EU AI Act Art. 10(2)(f) (examination for possible biases)"),
+        ],
+    }
+
+
+def minimal_record() -> dict:
+    """A predictions-only audit: no model card, explanations, fairness or reasons."""
+    return {
+        "schema_version": "1.0", "status": "pass",
+        "model": {"name": "vendor-scores", "framework": "predictions", "task": "binary", "sha256": None},
+        "data": {"n_rows": 50, "sha256": "ef" * 32, "source": None, "target": None, "positive_label": 1,
+                 "task": "binary", "features": [], "feature_kinds": {}, "sensitive": [], "missing_values": {},
+                 "group_sizes": {}, "predictions": "decision", "scores": None},
+        "performance": {}, "manifest": {**MANIFEST, "model_sha256": None, "config": {}}, "findings": [],
+    }
+
+
+def image_record() -> dict:
+    """An image model's explanations: saliency maps of two samples and a sanity check per method."""
+    image = [[[0.0, 0.2, 0.4, 0.6], [0.2, 0.4, 0.6, 0.8], [0.4, 0.6, 0.8, 1.0], [0.6, 0.8, 1.0, 1.0]]]
+    saliency = [[0.0, 0.1, 0.3, 0.1], [0.1, 0.5, 0.9, 0.2], [0.0, 0.2, 0.4, 0.1], [0.0, 0.0, 0.1, 0.0]]
+    gradients = [[0.0, -0.2, 0.3, 0.1], [0.1, -0.5, 0.6, 0.0], [0.0, 0.2, -0.1, 0.1], [0.0, 0.0, 0.1, 0.0]]
+    record = minimal_record()
+    record["model"] = {"name": "digits-cnn", "framework": "torch", "task": "multiclass", "input_kind": "image",
+                       "sha256": "12" * 32}
+    record["explanations"] = {"images": {
+        "samples": [{"row": 0, "image": image, "true_label": 3, "predicted_label": 3, "probability": 0.94},
+                    {"row": 5, "image": image, "true_label": 8, "predicted_label": 3, "probability": 0.51}],
+        "methods": {"saliency": {"maps": [saliency, saliency], "meta": {"abs": True}},
+                    "integrated_gradients": {"maps": [gradients, gradients], "meta": {"n_steps": 50}}},
+        "sanity_check": {
+            "saliency": {"mean_rank_correlation": 0.82, "mean_ssim": 0.77, "passed": False, "threshold": 0.5,
+                         "verdict": "not trustworthy for this model: the maps barely change when the weights are randomised"},
+            "integrated_gradients": {"mean_rank_correlation": 0.12, "mean_ssim": 0.2, "passed": True, "threshold": 0.5,
+                                     "verdict": "the maps change when the weights are randomised"}}}}
+    return record
+
+
+if __name__ == "__main__":
+    for name, build in (("full", full_record), ("minimal", minimal_record), ("image", image_record)):
+        (HERE / f"{name}.json").write_text(json.dumps(build(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print("wrote", HERE / f"{name}.json")

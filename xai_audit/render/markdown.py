@@ -1,0 +1,91 @@
+"""A short Markdown summary of an audit for a pull-request comment: the verdict and the findings.
+
+Every string that comes from the user (model name, finding ids and messages, references) is
+escaped for Markdown and for the HTML that Markdown renderers let through, and made safe for a
+table cell (no pipes, no line breaks).
+"""
+
+from __future__ import annotations
+
+import re
+
+from xai_audit.render.text import STATUS_LABELS, plural, short
+
+STATUS_MARKS = {"fail": "\u274c", "warn": "\u26a0\ufe0f", "pass": "\u2705", "info": "\u2139\ufe0f"}
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+MAX_ROWS = 50
+
+
+def md_escape(text, limit: int = 300) -> str:
+    """``text`` as literal Markdown inline text, safe inside a table cell.
+
+    HTML is neutralised by entities (GitHub renders inline HTML), Markdown punctuation by
+    backslashes, and line breaks become spaces.
+
+    Examples
+    --------
+    >>> md_escape("a|b\\n<script>*x*</script>")
+    'a\\\\|b &lt;script&gt;\\\\*x\\\\*&lt;/script&gt;'
+    """
+    text = " ".join(short(text, limit).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def render_markdown(result) -> str:
+    """A Markdown summary of the verdict and findings, failed and warned first.
+
+    Parameters
+    ----------
+    result : AuditResult or dict
+        A result, or its JSON record.
+
+    Examples
+    --------
+    >>> record = {"status": "warn", "model": {"name": "credit|gbm"}, "manifest": {"tool_version": "0.1.0"},
+    ...           "findings": [{"id": "performance.ece", "status": "warn", "observed": 0.07, "threshold": 0.1,
+    ...                         "message": "ECE: 0.070", "references": ["Fed SR 11-7"]}]}
+    >>> print(render_markdown(record).splitlines()[0])
+    ### ⚠️ xai-audit: Warning for credit\\|gbm
+    """
+    record = result if isinstance(result, dict) else result.to_dict()
+    status = record.get("status") or "pass"
+    model = record.get("model") or {}
+    manifest = record.get("manifest") or {}
+    findings = [f for f in record.get("findings") or [] if isinstance(f, dict)]
+    order = {"fail": 0, "warn": 1, "pass": 2, "info": 3}
+    findings = sorted(findings, key=lambda f: order.get(f.get("status"), 4))
+    counts = {s: sum(1 for f in findings if f.get("status") == s) for s in ("fail", "warn", "pass")}
+    policy = ((manifest.get("config") or {}).get("policy") or {}).get("name")
+    lines = [
+        f"### {STATUS_MARKS.get(status, '')} xai-audit: {STATUS_LABELS.get(status, status)} for "
+        f"{md_escape(model.get('name') or 'the model', 120)}",
+        "",
+        f"**{counts['fail']} failed, {counts['warn']} warned, {counts['pass']} passed** "
+        f"({plural(len(findings), 'finding')}"
+        + (f", policy `{md_escape(policy, 60)}`" if policy else "")
+        + (f", xai-audit {md_escape(manifest.get('tool_version'), 40)}" if manifest.get("tool_version") else "")
+        + (f", {md_escape(manifest.get('created_at'), 40)}" if manifest.get("created_at") else "") + ")",
+        "",
+    ]
+    if findings:
+        lines += ["| | Finding | Observed | Line | Message |", "|---|---|---:|---:|---|"]
+        for f in findings[:MAX_ROWS]:
+            lines.append(f"| {STATUS_MARKS.get(f.get('status'), '')} | {md_escape(f.get('id'), 120)} | "
+                         f"{_number(f.get('observed'))} | {_number(f.get('threshold'))} | "
+                         f"{md_escape(f.get('message'), 400)} |")
+        if len(findings) > MAX_ROWS:
+            lines.append(f"\n{len(findings) - MAX_ROWS} more findings are in the full report.")
+    else:
+        lines.append("No rule of the policy applied to this audit.")
+    lines += ["", "The full HTML report holds the evidence: performance and fairness per group, explanations and "
+              "their quality, adverse-action reasons, and the clause index."]
+    return "\n".join(lines) + "\n"
+
+
+def _number(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return "n/a" if value is None else str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:.3g}"
+    return md_escape(value, 60)

@@ -1,0 +1,537 @@
+"""Section view for fairness: per attribute and per intersection, groups, comparisons with their sign
+convention, the four-fifths rule, Local Law 144, significance tests, disparity attribution and proxies.
+
+It reads the tables ``xai_audit.fairness.fairness_report`` writes; any part it does not know (a key
+added later) is still shown, as a generic table, so no computed number goes missing.
+"""
+
+from __future__ import annotations
+
+from xai_audit.render.context import Context, not_computed, section
+from xai_audit.render.glossary import display_name, lookup
+from xai_audit.render.tables import Cell, Column, generic_table, show
+from xai_audit.render.text import (interval, is_number, join_and, num, plural, quoted, range_sentence,
+                                   ratio_sentence, short)
+
+MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
+                "mean_prediction", "mae", "rmse", "r2", "mean_residual")
+FURTHER_METRICS = ("base_rate", "tnr", "npv", "fdr", "for", "ece", "mean_score")
+SUMMARY_NAMES = {
+    "demographic_parity_difference": "Demographic parity difference",
+    "demographic_parity_ratio": "Demographic parity ratio",
+    "equalized_odds_difference": "Equalized odds difference",
+    "equalized_odds_ratio": "Equalized odds ratio",
+    "equal_opportunity_difference": "Equal opportunity difference",
+    "predictive_parity_difference": "Predictive parity difference",
+    "accuracy_difference": "Accuracy difference",
+    "calibration_gap": "Calibration gap (ECE spread)",
+    "auc_difference": "AUC difference",
+    "min_impact_ratio": "Lowest impact ratio",
+}
+HANDLED = {"attributes", "task", "reference_group", "groups", "differences", "ratios", "between_groups",
+           "four_fifths", "ll144", "tests", "summary", "bootstrap"}
+ATTRIBUTION_KEYS = ("disparity_attribution", "attribution", "proxies", "proxy", "proxy_scan")
+
+
+def fairness(ctx: Context) -> dict:
+    record = ctx.part("fairness")
+    findings = ctx.findings_for("fairness")
+    if not record:
+        return not_computed("fairness", _why_missing(ctx), findings=findings)
+    tables = {k: v for k, v in record.items() if isinstance(v, dict) and isinstance(v.get("groups"), dict)
+              and k not in ATTRIBUTION_KEYS}
+    ordered = sorted(tables, key=lambda name: ("*" in name, list(record).index(name)))
+    attached = {name: {} for name in tables}
+    leftover = {}
+    for key, value in record.items():
+        if key in tables or value in (None, {}, []):
+            continue
+        if key in ATTRIBUTION_KEYS and isinstance(value, dict) and set(value) <= set(tables):
+            for attribute, part in value.items():
+                attached[attribute][key] = part
+        else:
+            leftover[key] = value
+    parts = [_attribute_part(ctx, name, {**attached[name], **tables[name]}) for name in ordered]
+    extra = [generic_table(ctx.tables, f"Fairness result: {short(k, 80)}", v) for k, v in leftover.items()]
+    return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome))
+
+
+def _why_missing(ctx) -> str:
+    data = ctx.part("data")
+    if not data.get("sensitive"):
+        return "No sensitive attribute was named in the data (sensitive=[...]), so no group can be compared."
+    if ctx.task == "multiclass":
+        return "Group fairness metrics are computed for binary decisions and regression; this model is multiclass."
+    return "The audit record holds no fairness results (the audit that wrote it did not compute them)."
+
+
+def headline(record: dict, outcome: str) -> str:
+    """The sentence about the lowest impact ratio across every attribute, for the executive summary."""
+    worst = None
+    for name, table in record.items():
+        four = table.get("four_fifths") if isinstance(table, dict) else None
+        if not isinstance(four, dict):
+            continue
+        for group, entry in (four.get("groups") or {}).items():
+            ratio = entry.get("impact_ratio")
+            if is_number(ratio) and not entry.get("small_group") and group != four.get("highest_group") \
+                    and "unknown" not in str(group).split("*") and (worst is None or ratio < worst[4]):
+                worst = (name, table, group, four.get("highest_group"), ratio, entry.get("ci"))
+    if worst is None:
+        return ""
+    name, table, group, highest, ratio, ci = worst
+    labels = group_labels(table)
+    return ratio_sentence(attribute_name(name), labels.get(group, group), labels.get(highest, highest), ratio, ci,
+                          outcome=outcome)
+
+
+def attribute_name(name) -> str:
+    """``sex*age_group`` as ``sex × age_group``."""
+    return short(str(name).replace("*", " \u00d7 "), 120)
+
+
+def group_labels(table) -> dict:
+    """How each group is named: an intersection's ``female*< 25`` becomes ``female & < 25``.
+
+    Examples
+    --------
+    >>> group_labels({"attributes": ["sex", "age"], "groups": {"f*< 25": {}, "m*>= 25": {}}})
+    {'f*< 25': 'f & < 25', 'm*>= 25': 'm & >= 25'}
+    """
+    parts = len(table.get("attributes") or []) or 1
+    return {g: (" & ".join(str(g).split("*")) if parts > 1 and len(str(g).split("*")) == parts else str(g))
+            for g in table.get("groups") or {}}
+
+
+def _attribute_part(ctx, name, table) -> dict:
+    intersection = "*" in name
+    shown_name = attribute_name(name)
+    groups = table.get("groups") or {}
+    labels = group_labels(table)
+    reference = table.get("reference_group")
+    summary = table.get("summary") if isinstance(table.get("summary"), dict) else {}
+    excluded = summary.get("groups_excluded") or {}
+    intro = (f"{plural(len(groups), 'group')}; comparisons are against the reference group "
+             f"{quoted(labels.get(reference, reference))}.")
+    if excluded:
+        intro += " Left out of the summary measures: " + "; ".join(
+            f"{quoted(labels.get(g, g))} ({why})" for g, why in excluded.items()) + "."
+    if summary.get("note"):
+        intro += " " + str(summary["note"])
+    blocks = [{"kind": "text", "text": intro}]
+    charts = [_selection_chart(ctx, shown_name, groups, reference, labels)]
+    ratio_chart = _four_fifths_chart(ctx, shown_name, table.get("four_fifths"), labels)
+    charts = [c for c in (*charts, ratio_chart) if c is not None]
+    summary_table = _summary_table(ctx, shown_name, summary, labels)
+    if charts:
+        blocks.append({"kind": "pair", "figures": charts, "side": summary_table})
+    elif summary_table is not None:
+        blocks.append({"kind": "table", "table": summary_table})
+    blocks += _group_blocks(ctx, shown_name, groups, reference, labels)
+    four_fifths_table = _four_fifths_table(ctx, shown_name, table.get("four_fifths"), labels)
+    if four_fifths_table is not None:
+        blocks.append({"kind": "table", "table": four_fifths_table})
+    blocks += _ll144_blocks(ctx, shown_name, table.get("ll144"), labels)
+    blocks += _comparison_blocks(ctx, shown_name, table, reference, labels)
+    blocks += _test_blocks(ctx, shown_name, table.get("tests"), reference, labels)
+    for key in ATTRIBUTION_KEYS:
+        if table.get(key):
+            blocks += _attribution_blocks(ctx, shown_name, key, table[key])
+    for key, value in table.items():
+        if key not in HANDLED and key not in ATTRIBUTION_KEYS and value not in (None, {}, []):
+            blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{short(key, 60)} by {shown_name}",
+                                                                    value)})
+    boot = table.get("bootstrap") or {}
+    if boot:
+        level = num(boot["confidence"] * 100, 0) + "%" if is_number(boot.get("confidence")) else "95%"
+        blocks.append({"kind": "fineprint", "text": f"Intervals: {level} bootstrap, "
+                       f"{plural(boot.get('n_resamples') or 0, 'resample')}"
+                       + (f"; {boot['method']}." if boot.get("method") else ".")})
+    return {"id": "fair-" + _slug(name), "title": f"By {shown_name}" + (" (intersection)" if intersection else ""),
+            "intersection": intersection, "blocks": blocks}
+
+
+def _slug(name) -> str:
+    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(name))[:60]
+
+
+def _glossary_anchor(key) -> str:
+    for candidate in (key, key.replace("_ratio", "_difference"), "impact_ratio" if "impact" in key else ""):
+        if candidate and lookup(candidate):
+            return f"g-{candidate}"
+    return ""
+
+
+def _summary_table(ctx, name, summary, labels):
+    spans = summary.get("ci") if isinstance(summary.get("ci"), dict) else {}
+    present = [k for k in SUMMARY_NAMES if k in summary]
+    present += [k for k, v in summary.items() if k not in SUMMARY_NAMES and k.endswith(("_difference", "_ratio"))
+                and (v is None or is_number(v))]
+    if not present:
+        return None
+    rows = [[Cell(SUMMARY_NAMES.get(k, k.replace("_", " ").capitalize()), link=_glossary_anchor(k)),
+             Cell(num(summary.get(k)), note=interval(spans.get(k)))] for k in present]
+    dpd = summary.get("demographic_parity_difference")
+    span = spans.get("demographic_parity_difference")
+    if is_number(dpd):
+        points = interval([span[0] * 100, span[1] * 100], 1) if interval(span) else ""
+        reading = (f"The most and least often selected groups by {name} differ by {num(dpd * 100, 1)} percentage "
+                   f"points in selection rate" + (f" (95% interval {points} points)" if points else "") + ".")
+    else:
+        reading = "Fewer than two comparable groups: the summary measures are undefined."
+    flagged = summary.get("four_fifths_flagged_groups") or []
+    notes = [f"{summary['convention']}."] if summary.get("convention") else []
+    if flagged:
+        notes.append(f"Below four-fifths: {join_and(quoted(labels.get(g, g)) for g in flagged)}.")
+    notes.append("Second line: 95% bootstrap interval.")
+    return ctx.tables.make(f"Summary fairness measures by {name}", reading,
+                           [Column("Measure"), Column("Value", numeric=True)], rows, notes=notes)
+
+
+def _selection_chart(ctx, name, groups, reference, labels):
+    rate = "selection_rate" if any("selection_rate" in g for g in groups.values()) else "mean_prediction"
+    values = {g: v.get(rate) for g, v in groups.items()}
+    known = {g: v for g, v in values.items() if is_number(v)}
+    if not known:
+        return None
+    low, high = min(known, key=known.get), max(known, key=known.get)
+    reading = (f"{quoted(labels[low])} has the lowest {display_name(rate).lower()}, "
+               f"{num(known[low], 2)}{_paren(interval((groups[low].get('ci') or {}).get(rate), 2))}, and "
+               f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
+               f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
+    desc = "; ".join(f"{short(labels[g], 60)}: {num(v, 3)}" for g, v in values.items())
+    hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
+    return ctx.charts.bars(
+        [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
+        hatches=hatches, title=f"{display_name(rate)} by {name}",
+        desc=f"{display_name(rate)} per group with 95% intervals: {desc}. The reference group is hatched "
+             "with diagonal lines, small groups with crosses.",
+        reading=reading, xlabel=display_name(rate).lower())
+
+
+def _group_blocks(ctx, name, groups, reference, labels) -> list:
+    blocks = []
+    for title, metrics in (("Group metrics", MAIN_METRICS), ("Further group rates", FURTHER_METRICS)):
+        shown = [m for m in metrics if any(g.get(m) is not None for g in groups.values())]
+        if not shown:
+            continue
+        lead = title == "Group metrics"
+        columns = [Column("Group")] + ([Column("Rows", numeric=True), Column("Share", key="share", numeric=True)]
+                                       if lead else []) + [Column(display_name(m), key=m, numeric=True) for m in shown]
+        rows = []
+        for group, entry in groups.items():
+            spans = entry.get("ci") or {}
+            cells = [Cell(_group_label(labels[group], str(group) == str(reference), entry.get("small_group")))]
+            cells += [num(entry.get("n")), num(entry.get("share"), 3)] if lead else []
+            rows.append(cells + [Cell(num(entry.get(m)), note=interval(spans.get(m))) for m in shown])
+        focus = next((m for m in ("fnr", "mae") if m in shown), shown[0])
+        reading = range_sentence(display_name(focus), {labels[g]: e.get(focus) for g, e in groups.items()
+                                                       if not e.get("small_group") and g != "unknown"})
+        if focus == "fnr":
+            reading = reading.replace("ranges", "\u2014 favourable cases wrongly declined \u2014 ranges", 1)
+        blocks.append({"kind": "table", "table": ctx.tables.make(
+            f"{title} by {name}", reading, columns, rows, notes=_group_notes(groups, ctx.min_group_size))})
+    return blocks
+
+
+def _paren(text) -> str:
+    return f" ({text})" if text else ""
+
+
+def _group_label(label, is_reference, small) -> str:
+    return str(label) + (" (reference)" if is_reference else "") + (" \u2020" if small else "")
+
+
+def _group_notes(groups, min_size) -> list:
+    notes = ["Second line in a cell: 95% bootstrap interval."]
+    if any(g.get("small_group") for g in groups.values()):
+        notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
+    return notes
+
+
+def _four_fifths_chart(ctx, name, four, labels):
+    if not isinstance(four, dict) or not four.get("groups"):
+        return None
+    groups = four["groups"]
+    highest = four.get("highest_group")
+    candidates = {g: e for g, e in groups.items() if g != highest and is_number(e.get("impact_ratio"))
+                  and not e.get("small_group") and "unknown" not in str(g).split("*")}
+    if candidates:
+        low = min(candidates, key=lambda g: candidates[g]["impact_ratio"])
+        reading = ratio_sentence(name, labels.get(low, low), labels.get(highest, highest),
+                                 candidates[low]["impact_ratio"], candidates[low].get("ci"), outcome=ctx.outcome)
+    else:
+        reading = "No group other than the highest has an impact ratio to judge."
+    return ctx.charts.bars(
+        [labels.get(g, g) for g in groups], [e.get("impact_ratio") for e in groups.values()],
+        ci=[e.get("ci") for e in groups.values()],
+        colors=["#D55E00" if e.get("flagged") else "#0072B2" for e in groups.values()],
+        hatches=["//" if e.get("flagged") else "" for e in groups.values()],
+        line=0.8, line_label="four-fifths",
+        title=f"Impact ratios by {name}",
+        desc="Impact ratio per group with 95% intervals: " + "; ".join(
+            f"{short(labels.get(g, g), 60)}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
+            for g, e in groups.items()) + ". Bars below the dashed four-fifths line are hatched and orange-red.",
+        reading=reading, xlabel="impact ratio (1 = same rate as the highest group)")
+
+
+def _four_fifths_table(ctx, name, four, labels):
+    if not isinstance(four, dict) or not four.get("groups"):
+        return None
+    groups = four["groups"]
+    highest = four.get("highest_group")
+    rows = []
+    for group, entry in groups.items():
+        verdict = (Cell("Below four-fifths", status="fail") if entry.get("flagged") else
+                   Cell("At or above four-fifths", status="pass") if is_number(entry.get("impact_ratio"))
+                   else Cell("n/a"))
+        rows.append([_group_label(labels.get(group, group), False, entry.get("small_group"))
+                     + (" (highest)" if group == highest else ""),
+                     num(entry.get("selection_rate")),
+                     Cell(num(entry.get("impact_ratio")), note=interval(entry.get("ci"))), verdict])
+    flagged = [labels.get(g, g) for g, e in groups.items() if e.get("flagged")]
+    reading = (f"{join_and(quoted(g) for g in flagged)} {'falls' if len(flagged) == 1 else 'fall'} below "
+               "four-fifths of the highest group's selection rate." if flagged else
+               "No group falls below four-fifths of the highest group's selection rate.")
+    notes = [f"{four['convention']}."] if four.get("convention") else []
+    return ctx.tables.make(f"Four-fifths rule by {name}", reading,
+                           [Column("Group"), Column("Selection rate", key="selection_rate", numeric=True),
+                            Column("Impact ratio", key="impact_ratio", numeric=True),
+                            Column("Four-fifths", key="four_fifths")], rows, notes=notes)
+
+
+def _ll144_blocks(ctx, name, ll144, labels) -> list:
+    if not isinstance(ll144, dict):
+        return []
+    selection = ll144.get("selection") if isinstance(ll144.get("selection"), dict) else {}
+    scoring = ll144.get("scoring") if isinstance(ll144.get("scoring"), dict) else {}
+    categories = list(dict.fromkeys([*(selection.get("categories") or {}), *(scoring.get("categories") or {})]))
+    if not categories:
+        return [{"kind": "table", "table": generic_table(ctx.tables, f"Local Law 144 by {name}", ll144)}]
+    columns = [Column("Category"), Column("Rows", numeric=True)]
+    parts = [(selection, "selected", "selection_rate", "Selected", "Selection rate"),
+             (scoring, "above_median", "scoring_rate", "Above median score", "Scoring rate")]
+    parts = [p for p in parts if p[0].get("categories")]
+    for _, _, rate, counted_title, rate_title in parts:
+        columns += [Column(counted_title, numeric=True), Column(rate_title, key=rate, numeric=True),
+                    Column(f"Impact ratio ({rate_title.lower()})", key="ll144", numeric=True)]
+    rows, sentences = [], []
+    for c in categories:
+        first = next((p[0]["categories"].get(c) for p in parts if c in p[0]["categories"]), {})
+        small = any(p[0]["categories"].get(c, {}).get("small_category") for p in parts)
+        label = str(labels.get(c, c)) + (" \u2020" if small else "")
+        row = [label, num(first.get("n"))]
+        for part, counted, rate, _, _ in parts:
+            entry = part["categories"].get(c, {})
+            row += [num(entry.get(counted)), num(entry.get(rate)),
+                    num(entry.get("impact_ratio")) + (" (highest)" if c == part.get("highest_category") else "")]
+        rows.append(row)
+    for part, _, _, _, rate_title in parts:
+        highest = part.get("highest_category")
+        ratios = {c: e.get("impact_ratio") for c, e in part["categories"].items()
+                  if is_number(e.get("impact_ratio")) and c != highest and not e.get("small_category")}
+        if ratios:
+            low = min(ratios, key=ratios.get)
+            sentences.append(f"on {rate_title.lower()}s {quoted(labels.get(low, low))} has the lowest impact ratio, "
+                             f"{num(ratios[low], 2)} times the rate of {quoted(labels.get(highest, highest))}")
+    reading = ("Under Local Law 144, " + "; ".join(sentences) + "." if sentences
+               else "No category other than the highest has an impact ratio.")
+    notes = []
+    if is_number(scoring.get("median_score")):
+        notes.append(f"Median score of the whole sample: {num(scoring['median_score'])}.")
+    if ll144.get("convention"):
+        notes.append(f"{ll144['convention']}.")
+    if any("\u2020" in r[0] for r in rows):
+        notes.append("\u2020 Under 2% of the data: reported, left out of the highest rate.")
+    return [{"kind": "table", "table": ctx.tables.make(f"Local Law 144 impact ratios by {name}", reading,
+                                                       columns, rows, notes=notes)}]
+
+
+COMPARED_ORDER = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "npv", "accuracy", "auc", "ece", "mean_score",
+                  "base_rate", "tnr", "fdr", "for", "mean_prediction", "mae", "rmse", "r2", "mean_residual")
+MAIN_RATES = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "mae")
+
+
+def _comparison_blocks(ctx, name, table, reference, labels) -> list:
+    """Differences and ratios against the reference group, and the between-group spread, in one table."""
+    differences = _values(table.get("differences"))
+    ratios = _values(table.get("ratios"))
+    between = _values(table.get("between_groups"))
+    groups = list(dict.fromkeys([*differences, *ratios]))
+    present = {m for g in groups for m in [*differences.get(g, {}), *ratios.get(g, {})]} | set(between)
+    metrics = [m for m in COMPARED_ORDER if m in present] + sorted(present - set(COMPARED_ORDER))
+    if not metrics:
+        return []
+    columns = [Column("Metric")]
+    for g in groups:
+        columns += [Column(f"{labels.get(g, g)}: difference", key="difference", numeric=True),
+                    Column(f"{labels.get(g, g)}: ratio", key="ratio", numeric=True)]
+    if between:
+        columns += [Column("Spread: largest \u2212 smallest", key="difference", numeric=True),
+                    Column("Spread: smallest \u00f7 largest", key="ratio", numeric=True)]
+    rows = []
+    for m in metrics:
+        row = [Cell(display_name(m), link=f"g-{m}" if lookup(m) else "")]
+        for g in groups:
+            for source in (differences, ratios):
+                entry = source.get(g, {}).get(m)
+                row.append(Cell(num(_value(entry)), note=interval(_span(entry))) if entry is not None
+                           else Cell("\u2014"))
+        if between:
+            entry = between.get(m) if isinstance(between.get(m), dict) else {}
+            spans = entry.get("ci") or {}
+            row += [Cell(num(entry.get("difference")), note=interval(spans.get("difference"))),
+                    Cell(num(entry.get("ratio")), note=interval(spans.get("ratio")))]
+        rows.append(row)
+    notes = [f"{what}: {table[key]['convention']}." for key, what in
+             (("differences", "Difference"), ("ratios", "Ratio"), ("between_groups", "Spread"))
+             if isinstance(table.get(key), dict) and table[key].get("convention")]
+    notes.append("Second line: 95% bootstrap interval. \u2014: not defined for this metric.")
+    return [{"kind": "table", "table": ctx.tables.make(
+        f"Comparisons with the reference group {quoted(labels.get(reference, reference))} by {name}",
+        _comparison_reading(differences, reference, labels), columns, rows, notes=notes)}]
+
+
+def _values(part) -> dict:
+    return part.get("values") if isinstance(part, dict) and isinstance(part.get("values"), dict) else {}
+
+
+def _comparison_reading(differences, reference, labels) -> str:
+    best = None
+    for g, metrics in differences.items():
+        for m, entry in metrics.items():
+            v = _value(entry)
+            if m in MAIN_RATES and is_number(v) and (best is None or abs(v) > abs(best[2])):
+                best = (g, m, v, _span(entry))
+    ref = quoted(labels.get(reference, reference))
+    if best is None:
+        return f"No difference from the reference group {ref} is defined."
+    g, m, v, span = best
+    return (f"The largest difference from {ref} among the main rates is in {display_name(m)}: "
+            f"{quoted(labels.get(g, g))} is {num(abs(v), 3)} {'higher' if v > 0 else 'lower'}{_paren(interval(span, 3))}.")
+
+
+def _value(entry):
+    return entry.get("value") if isinstance(entry, dict) else entry
+
+
+def _span(entry):
+    return entry.get("ci") if isinstance(entry, dict) else None
+
+
+def _test_blocks(ctx, name, tests, reference, labels) -> list:
+    if not isinstance(tests, dict) or not tests:
+        return []
+    rows, significant = [], []
+    for group, entry in tests.items():
+        if not isinstance(entry, dict):
+            rows.append([labels.get(group, group), "", show(entry), ""])
+            continue
+        p = entry.get("p_value")
+        if is_number(p) and p < 0.05:
+            significant.append(group)
+        table = entry.get("table")
+        counts = (f"{table[0][0]} of {sum(table[0])} vs {table[1][0]} of {sum(table[1])}"
+                  if isinstance(table, list) and len(table) == 2 else "")
+        rows.append([labels.get(group, group), str(entry.get("test", "")).replace("_", " "),
+                     Cell(num(p, 4), status="warn" if is_number(p) and p < 0.05 else ""), counts])
+    ref = quoted(labels.get(reference, reference))
+    reading = (f"The selection-rate gap from {ref} is statistically significant at the 5% level for "
+               f"{join_and(quoted(labels.get(g, g)) for g in significant)}." if significant else
+               f"No group's selection rate differs significantly (at the 5% level) from that of {ref}.")
+    return [{"kind": "table", "table": ctx.tables.make(
+        f"Significance of selection-rate gaps by {name}", reading,
+        [Column("Group"), Column("Test"), Column("p-value", key="p_value", numeric=True),
+         Column("Selected (group vs reference)")],
+        rows, notes=["Fisher's exact test where a cell is under 5, else Pearson's chi-square; two-sided. A small "
+                     "p-value says the gap is unlikely to be chance, not that it is large."])}]
+
+
+def _attribution_blocks(ctx, name, key, value) -> list:
+    if "attribution" in key:
+        if isinstance(value, dict) and isinstance(value.get("groups"), dict):
+            return _disparity_blocks(ctx, name, value)
+        title = "Disparity attribution"
+    else:
+        if isinstance(value, dict) and isinstance(value.get("features"), dict):
+            return _proxy_blocks(ctx, name, value)
+        title = "Proxies for the sensitive attribute"
+    if isinstance(value, dict) and value and all(is_number(v) for v in value.values()):
+        ranked = sorted(value, key=lambda f: -abs(value[f]))
+        chart = ctx.charts.signed_bars(ranked, [value[f] for f in ranked], title=f"{title} for {name}",
+                                       desc="; ".join(f"{short(f, 60)}: {num(value[f], 3)}" for f in ranked[:20]),
+                                       reading=f"{quoted(ranked[0])} has the largest value, {num(value[ranked[0]], 3)}.",
+                                       xlabel="value")
+        return [{"kind": "figure", "chart": chart}]
+    return [{"kind": "table", "table": generic_table(ctx.tables, f"{title} for {name}", value)}]
+
+
+def _disparity_blocks(ctx, name, table) -> list:
+    """Which features account for each group's gap in mean model output against the reference group."""
+    reference = table.get("reference_group")
+    groups = {g: e for g, e in table["groups"].items() if isinstance(e, dict) and str(g) != str(reference)}
+    if not groups:
+        return []
+    blocks = []
+    first = next(iter(groups.values())).get("contributions") or {}
+    features = sorted(dict.fromkeys(f for e in groups.values() for f in (e.get("contributions") or {})),
+                      key=lambda f: -abs(first.get(f)) if is_number(first.get(f)) else 0)
+    for group, entry in groups.items():
+        contributions = {f: v for f, v in (entry.get("contributions") or {}).items() if is_number(v)}
+        if not contributions:
+            continue
+        ranked = sorted(contributions, key=lambda f: -abs(contributions[f]))
+        gap = entry.get("output_difference")
+        lead = ranked[0]
+        reading = (f"The mean output of {quoted(group)} is {num(abs(gap), 3) if is_number(gap) else 'n/a'} "
+                   f"{'above' if is_number(gap) and gap > 0 else 'below'} "
+                   f"that of {quoted(reference)}"
+                   if is_number(gap) else f"The gap between {quoted(group)} and {quoted(reference)} is undefined")
+        reading += (f"; {quoted(lead)} accounts for {num(contributions[lead], 3)} of it"
+                    + (f", {quoted(ranked[1])} for {num(contributions[ranked[1]], 3)}" if len(ranked) > 1 else "") + ".")
+        blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
+            ranked, [contributions[f] for f in ranked],
+            title=f"Where the gap between {short(group, 40)} and {short(reference, 40)} comes from ({name})",
+            desc="Contribution of each feature to the gap in mean output: " + "; ".join(
+                f"{short(f, 60)}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
+            reading=reading, xlabel="contribution to the gap in mean output")})
+    rows = [[f] + [num((e.get("contributions") or {}).get(f)) for e in groups.values()] for f in features]
+    for key, label_ in (("output_difference", "Gap in mean output"), ("explained_difference", "Explained by the features"),
+                        ("unexplained_difference", "Not explained")):
+        rows.append([Cell(label_)] + [num(e.get(key)) for e in groups.values()])
+    notes = [f"{table['convention']}."] if table.get("convention") else []
+    table_view = ctx.tables.make(f"Disparity attribution by {name} (against {quoted(reference)})",
+                                 "Each column splits one group's gap in mean model output into the parts each "
+                                 "feature accounts for; the last rows give the whole gap and what the features leave "
+                                 "unexplained.",
+                                 [Column("Feature", key="disparity_attribution")]
+                                 + [Column(short(g, 60), numeric=True) for g in groups], rows, notes=notes)
+    return ([{"kind": "grid", "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
+
+
+def _proxy_blocks(ctx, name, table) -> list:
+    """Features that predict the sensitive attribute (possible proxies)."""
+    features = {f: e for f, e in table["features"].items() if isinstance(e, dict)}
+    threshold = table.get("threshold")
+    ranked = sorted(features, key=lambda f: -(features[f].get("auc") or 0) if is_number(features[f].get("auc")) else 0)
+    rows = []
+    for f in ranked:
+        e = features[f]
+        rows.append([f, str(e.get("kind", "")), num(e.get("auc")),
+                     Cell("Possible proxy", status="warn") if e.get("proxy") else Cell("No"),
+                     num(e.get("mean_abs_attribution")) if e.get("mean_abs_attribution") is not None else "n/a"])
+    flagged = [f for f in ranked if features[f].get("proxy")]
+    if flagged:
+        top = flagged[0]
+        reading = (f"{quoted(top)} predicts {name} with an AUC of {num(features[top].get('auc'), 2)}, at or above the "
+                   f"line of {num(threshold, 2)}: the model may treat groups differently through it"
+                   + (f"; {plural(len(flagged) - 1, 'other feature')} too" if len(flagged) > 1 else "") + ".")
+    else:
+        reading = (f"No feature predicts {name} with an AUC at or above {num(threshold, 2)}."
+                   if is_number(threshold) else f"No feature is flagged as a proxy for {name}.")
+    notes = [f"{table['convention']}."] if table.get("convention") else []
+    return [{"kind": "table", "table": ctx.tables.make(
+        f"Proxies for {name}", reading,
+        [Column("Feature"), Column("Kind"), Column("AUC for the attribute", numeric=True),
+         Column("Proxy", key="proxy"), Column("Mean |attribution|", key="global_importance", numeric=True)],
+        rows, notes=notes)}]

@@ -1,0 +1,119 @@
+"""Section view for performance: overall, per group, and calibration."""
+
+from __future__ import annotations
+
+from xai_audit.render.context import Context, not_computed, section
+from xai_audit.render.glossary import display_name, lookup
+from xai_audit.render.tables import Cell, Column
+from xai_audit.render.text import interval, is_number, num, plural, range_sentence, short
+
+CLASSIFICATION = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece")
+REGRESSION = ("mae", "rmse", "r2")
+LOWER_IS_BETTER = {"log_loss", "brier", "ece", "mae", "rmse"}
+
+
+def performance(ctx: Context) -> dict:
+    perf = ctx.part("performance")
+    overall = perf.get("overall") or {}
+    if not overall:
+        why = ("The data has no target column, so there is no ground truth to measure performance against."
+               if not ctx.part("data").get("target") else "The audit record holds no performance measurements.")
+        return not_computed("performance", why, findings=ctx.findings_for("performance"))
+    intervals = _intervals(perf)
+    order = [m for m in (*CLASSIFICATION, *REGRESSION) if m in overall] + sorted(
+        m for m in overall if m not in (*CLASSIFICATION, *REGRESSION, "n", "ci"))
+    has_intervals = any(interval(intervals.get(m)) for m in order)
+    rows = [[Cell(display_name(m), link=f"g-{m}" if lookup(m) else ""),
+             num(overall.get(m)) if overall.get(m) is not None else "n/a (undefined)"]
+            + ([interval(intervals.get(m)) or "n/a"] if has_intervals else [])
+            + ["lower" if m in LOWER_IS_BETTER else "higher"] for m in order]
+    boot = perf.get("bootstrap") if isinstance(perf.get("bootstrap"), dict) else {}
+    if has_intervals:
+        notes = [f"Intervals: {plural(boot.get('n_resamples') or 0, 'bootstrap resample')}"
+                 + (f", {boot['method']}" if boot.get("method") else "") + "." if boot else "Intervals: bootstrap."]
+    else:
+        notes = ["No intervals: the audit did not resample the overall metrics."]
+    overall_table = ctx.tables.make(f"Overall performance on {plural(overall.get('n', 0), 'row')}",
+                                    _overall_reading(overall, intervals),
+                                    [Column("Metric"), Column("Value", numeric=True)]
+                                    + ([Column("95% interval", key="ci", numeric=True)] if has_intervals else [])
+                                    + [Column("Better when")], rows, notes=notes)
+    calibration = _calibration(ctx, perf.get("calibration") or {}, overall)
+    groups = [_group_table(ctx, attribute, by_group, order)
+              for attribute, by_group in (perf.get("by_group") or {}).items() if by_group]
+    return section("performance", overall=overall_table, calibration=calibration, groups=groups,
+                   findings=ctx.findings_for("performance"))
+
+
+def _intervals(perf) -> dict:
+    for key in ("ci", "intervals", "overall_ci"):
+        value = perf.get(key)
+        if isinstance(value, dict):
+            return value
+    overall = perf.get("overall") or {}
+    return overall.get("ci") if isinstance(overall.get("ci"), dict) else {}
+
+
+def _overall_reading(overall, intervals) -> str:
+    if is_number(overall.get("roc_auc")):
+        auc = overall["roc_auc"]
+        text = (f"A ROC AUC of {num(auc, 2)} means a randomly chosen favourable case scores above a randomly "
+                f"chosen unfavourable one {round(auc * 100)}% of the time")
+        if is_number(overall.get("accuracy")):
+            text += f"; {round(overall['accuracy'] * 100)}% of predictions are correct"
+        span = interval(intervals.get("roc_auc"), 2)
+        return text + (f" (ROC AUC interval {span})." if span else ".")
+    if is_number(overall.get("accuracy")):
+        return f"{round(overall['accuracy'] * 100)}% of predictions are correct."
+    if is_number(overall.get("r2")):
+        return (f"The model explains {round(overall['r2'] * 100)}% of the outcome's variance; its typical error "
+                f"(MAE) is {num(overall.get('mae'))}.")
+    if is_number(overall.get("mae")):
+        return f"The model's typical error (MAE) is {num(overall['mae'])}."
+    return "The metrics below are the model's performance on the audited data."
+
+
+def _calibration(ctx, calibration, overall):
+    bins = [b for b in calibration.get("bins") or [] if is_number(b.get("mean_predicted"))
+            and is_number(b.get("observed_rate"))]
+    if not bins:
+        return None
+    # The bin that adds most to the ECE: its gap weighted by its rows, not the widest gap in one row.
+    worst = max(bins, key=lambda b: abs(b["observed_rate"] - b["mean_predicted"]) * b.get("n", 1))
+    what = calibration.get("what") or "probability"
+    lo, hi = (worst.get("bin") or [None, None])[:2]
+    where = (f"the largest share of the error comes from scores {num(lo, 1)}\u2013{num(hi, 1)} "
+             f"({plural(worst.get('n', 0), 'row')}), where the model predicts {num(worst['mean_predicted'], 2)} on "
+             f"average and {num(worst['observed_rate'], 2)} is observed.")
+    reading = (f"Predicted probabilities are {num(overall.get('ece'), 3)} away from the observed rates on average "
+               f"(ECE); {where}" if is_number(overall.get("ece")) else where[0].upper() + where[1:])
+    desc = "; ".join(f"scores {num(b['bin'][0], 1)}\u2013{num(b['bin'][1], 1)}: predicted "
+                     f"{num(b['mean_predicted'], 2)}, observed {num(b['observed_rate'], 2)}, {b.get('n', 0)} rows"
+                     for b in bins if isinstance(b.get("bin"), list))
+    return ctx.charts.reliability(bins, title=f"Reliability diagram for the {short(what, 80)}",
+                                  desc=f"Observed rate against mean predicted probability per bin: {desc}.",
+                                  reading=reading, what=what)
+
+
+def _group_table(ctx, attribute, by_group, order):
+    metrics = [m for m in order if any(g.get(m) is not None for g in by_group.values() if isinstance(g, dict))]
+    small = ctx.min_group_size
+    rows = []
+    for group, values in by_group.items():
+        values = values if isinstance(values, dict) else {}
+        n = values.get("n")
+        is_small = is_number(n) and n < small
+        spans = values.get("ci") if isinstance(values.get("ci"), dict) else {}
+        rows.append([Cell(str(group) + (" \u2020" if is_small else "")), num(n)]
+                    + [Cell(num(values.get(m)), note=interval(spans.get(m))) for m in metrics])
+    primary = next((m for m in ("accuracy", "roc_auc", "r2", "mae") if m in metrics), metrics[0] if metrics else None)
+    eligible = {g: v.get(primary) for g, v in by_group.items()
+                if isinstance(v, dict) and not (is_number(v.get("n")) and v["n"] < small) and g != "unknown"}
+    reading = (range_sentence(f"{display_name(primary)} by {short(attribute, 80)}", eligible)
+               if primary else "No metric is defined for these groups.")
+    notes = [f"\u2020 Fewer than {small} rows: shown, but too few to judge."] if any(
+        is_number(v.get("n")) and v["n"] < small for v in by_group.values() if isinstance(v, dict)) else []
+    return ctx.tables.make(f"Performance by {short(attribute, 80)}", reading,
+                           [Column("Group"), Column("Rows", numeric=True)]
+                           + [Column(display_name(m), key=m, numeric=True) for m in metrics], rows, notes=notes)
+

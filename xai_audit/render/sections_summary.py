@@ -1,0 +1,89 @@
+"""The executive summary: the verdict, the failed and warned findings, and three things to know.
+
+It is built last (it quotes the other sections) and shown first.
+"""
+
+from __future__ import annotations
+
+from xai_audit.render.context import Context, section
+from xai_audit.render.glossary import display_name
+from xai_audit.render.text import is_number, num, plural, range_sentence, status_label, verdict_sentence
+
+VERDICT_MEANINGS = {
+    "pass": "No rule of the policy is broken. Read the warnings and limitations before relying on the model.",
+    "warn": "No rule is broken outright, but some values are close to their lines or uncertain. Review them "
+            "before the model is used.",
+    "fail": "At least one rule of the policy is broken. The model should not be used as it is until the failed "
+            "findings are resolved or formally accepted.",
+}
+
+
+def summary(ctx: Context, views: dict) -> dict:
+    status = ctx.record.get("status") or "pass"
+    counts = {s: sum(1 for f in ctx.findings if f["status"] == s) for s in ("pass", "warn", "fail", "info")}
+    attention = [f for f in ctx.findings if f["status"] == "fail"] + [f for f in ctx.findings if f["status"] == "warn"]
+    return section("summary", status=status, status_label=status_label(status),
+                   verdict=verdict_sentence(status, counts), meaning=VERDICT_MEANINGS.get(status, ""),
+                   counts=counts, attention=attention, things=three_things(ctx, views))
+
+
+def three_things(ctx: Context, views: dict) -> list[dict]:
+    """Up to three plain sentences a reader must not miss, from the most serious to the least."""
+    things = []
+    worst = next((f for f in ctx.findings if f["status"] == "fail"), None) or next(
+        (f for f in ctx.findings if f["status"] == "warn"), None)
+    if worst is not None:
+        things.append({"title": "Most serious finding", "text": worst["message"], "link": worst["anchor"]})
+    fairness = views.get("fairness", {})
+    if fairness.get("headline"):
+        things.append({"title": "Fairness", "text": fairness["headline"], "link": "fairness"})
+    elif not fairness.get("computed", True):
+        gap = _performance_gap(ctx)
+        things.append({"title": "Fairness", "text": "Fairness across groups was not computed in this audit. "
+                       + fairness.get("missing", "") + (f" {gap}" if gap else ""), "link": "fairness"})
+    explanations = views.get("explanations", {})
+    if explanations.get("headline"):
+        things.append({"title": "What drives the model", "text": explanations["headline"], "link": "explanations"})
+    reasons = views.get("reasons", {})
+    if len(things) < 3 and reasons.get("computed") and reasons.get("reading"):
+        things.append({"title": "Why applicants are declined", "text": reasons["reading"], "link": "reasons"})
+    if len(things) < 3:
+        overall = ctx.part("performance").get("overall") or {}
+        if is_number(overall.get("roc_auc")):
+            things.append({"title": "Performance", "text": (
+                f"The model ranks a favourable case above an unfavourable one {round(overall['roc_auc'] * 100)}% of "
+                f"the time (ROC AUC {num(overall['roc_auc'], 2)})"
+                + (f"; its probabilities are off by {num(overall['ece'], 3)} on average (ECE)."
+                   if is_number(overall.get("ece")) else ".")), "link": "performance"})
+    if len(things) < 3 and not ctx.part("model_card"):
+        things.append({"title": "Documentation", "text": "No model card was given: intended use, decision role, "
+                       "human oversight and limitations are not recorded.", "link": "model-card"})
+    return things[:3]
+
+
+def _performance_gap(ctx) -> str:
+    by_group = ctx.part("performance").get("by_group") or {}
+    best = None
+    for attribute, groups in by_group.items():
+        values = {g: v.get("accuracy") for g, v in groups.items() if isinstance(v, dict) and g != "unknown"
+                  and is_number(v.get("accuracy")) and v.get("n", 0) >= ctx.min_group_size}
+        if len(values) >= 2:
+            gap = max(values.values()) - min(values.values())
+            if best is None or gap > best[0]:
+                best = (gap, attribute, values)
+    if best is None:
+        return ""
+    return range_sentence(f"{display_name('accuracy')} by {best[1]}", best[2])
+
+
+def counts_line(counts: dict) -> str:
+    """``2 fail · 1 warning · 5 pass`` for the verdict banner.
+
+    Examples
+    --------
+    >>> counts_line({"fail": 1, "warn": 0, "pass": 3})
+    '1 fail · 0 warnings · 3 pass'
+    """
+    return (f"{counts.get('fail', 0)} fail \u00b7 {plural(counts.get('warn', 0), 'warning')} \u00b7 "
+            f"{counts.get('pass', 0)} pass")
+

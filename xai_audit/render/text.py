@@ -1,0 +1,251 @@
+"""Numbers and plain-language sentences for the report.
+
+Every figure and table in the report carries one sentence that reads its numbers aloud; those
+sentences are written here, from the numbers, so that the HTML and Markdown renderers say the same
+thing. Everything returns plain ``str``: escaping is the templates' job (autoescape), never ours.
+"""
+
+from __future__ import annotations
+
+import math
+
+DASH = "\u2013"
+NOT_AVAILABLE = "n/a"
+STATUS_LABELS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "info": "Information"}
+STATUS_SYMBOLS = {"pass": "\u2713", "warn": "!", "fail": "\u2717", "info": "i"}
+
+
+def is_number(value) -> bool:
+    """True for a finite int or float (bools are not numbers here).
+
+    Examples
+    --------
+    >>> is_number(0.5), is_number(float("nan")), is_number(True), is_number("1")
+    (True, False, False, False)
+    """
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def num(value, digits: int = 3, *, sci: bool = True) -> str:
+    """A number as the report prints it: ``digits`` decimals, thousands separators for counts.
+
+    Examples
+    --------
+    >>> num(0.71234), num(0.71234, 2), num(1000), num(None), num(0.00004), num(0.0022, 2)
+    ('0.712', '0.71', '1,000', 'n/a', '4.0e-05', '0.00')
+    """
+    if not is_number(value):
+        return NOT_AVAILABLE if value is None or isinstance(value, float) else short(str(value), 80)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if sci and value != 0 and abs(value) < 0.001 and digits >= 3:
+        return f"{value:.1e}"
+    return f"{value:,.{digits}f}"
+
+
+def value_text(value) -> str:
+    """A data value as a person writes it: ``22.5``, ``3``, ``car``, ``missing``.
+
+    Examples
+    --------
+    >>> value_text(22.5), value_text(3.0), value_text(1234567.891), value_text(None), value_text("car")
+    ('22.5', '3', '1.235e+06', 'missing', 'car')
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "missing"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def pct(value, digits: int = 1) -> str:
+    """A share between 0 and 1 as a percentage.
+
+    Examples
+    --------
+    >>> pct(0.149), pct(None)
+    ('14.9%', 'n/a')
+    """
+    return f"{100 * value:.{digits}f}%" if is_number(value) else NOT_AVAILABLE
+
+
+def interval(ci, digits: int = 3) -> str:
+    """A two-sided interval ``[lo, hi]`` as ``lo–hi`` (``lo to hi`` when a bound is negative); empty
+    when absent or incomplete.
+
+    Examples
+    --------
+    >>> interval([0.58, 0.861], 2), interval([-0.2, 0.1], 2), interval([0.0002, 0.1]), interval(None)
+    ('0.58–0.86', '-0.20 to 0.10', '0.000–0.100', '')
+    """
+    if not isinstance(ci, (list, tuple)) or len(ci) != 2 or not all(is_number(v) for v in ci):
+        return ""
+    joint = " to " if min(ci) < 0 else DASH
+    return f"{num(float(ci[0]), digits, sci=False)}{joint}{num(float(ci[1]), digits, sci=False)}"
+
+
+def with_interval(value, ci, digits: int = 3) -> str:
+    """``value (lo–hi)``, or the value alone.
+
+    Examples
+    --------
+    >>> with_interval(0.7, [0.6, 0.8], 2), with_interval(0.7, None, 2)
+    ('0.70 (0.60–0.80)', '0.70')
+    """
+    shown = num(value, digits)
+    span = interval(ci, digits)
+    return f"{shown} ({span})" if span and is_number(value) else shown
+
+
+_BIDI_CONTROLS = {code: f"[U+{code:04X}]" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def short(text, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut, with bidirectional control
+    characters made visible (so a name cannot reverse the text around it).
+
+    Examples
+    --------
+    >>> short("abc", 10), short("x" * 30, 10), short("a\u202eb")
+    ('abc', 'xxxxxxxxx… (+21 characters)', 'a[U+202E]b')
+    """
+    text = "" if text is None else str(text).translate(_BIDI_CONTROLS)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}\u2026 (+{len(text) - limit + 1} characters)"
+
+
+def label(text, limit: int = 40) -> str:
+    """A short label for a chart axis (no counter of cut characters).
+
+    Examples
+    --------
+    >>> label("checking_status"), label("y" * 50, 10)
+    ('checking_status', 'yyyyyyyyy…')
+    """
+    text = "" if text is None else " ".join(str(text).translate(_BIDI_CONTROLS).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def join_and(items) -> str:
+    """``a``, ``a and b``, ``a, b and c``.
+
+    Examples
+    --------
+    >>> join_and(["a"]), join_and(["a", "b", "c"])
+    ('a', 'a, b and c')
+    """
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    """``1 finding``, ``2 findings``.
+
+    Examples
+    --------
+    >>> plural(1, "case"), plural(3, "case"), plural(2, "child", "children")
+    ('1 case', '3 cases', '2 children')
+    """
+    return f"{num(count)} {word if count == 1 else (plural_word or word + 's')}"
+
+
+def status_label(status) -> str:
+    """The word a reader sees for a verdict.
+
+    Examples
+    --------
+    >>> status_label("warn")
+    'Warning'
+    """
+    return STATUS_LABELS.get(status, str(status).capitalize() if status else "Not judged")
+
+
+def quoted(value) -> str:
+    """A user value in quotes, cut to a readable length (escaping happens in the template).
+
+    Examples
+    --------
+    >>> quoted("< 25")
+    "'< 25'"
+    """
+    return f"'{short(value, 80)}'"
+
+
+def verdict_sentence(status: str, counts: dict) -> str:
+    """One sentence for the overall verdict from the counts of findings per status.
+
+    Examples
+    --------
+    >>> verdict_sentence("warn", {"pass": 4, "warn": 1, "fail": 0})
+    'The model passes 4 of 5 checks and raises a warning on 1; none fails.'
+    >>> verdict_sentence("pass", {})
+    'No check of the policy applied to this audit, so nothing failed and nothing passed.'
+    """
+    total = sum(counts.get(k, 0) for k in ("pass", "warn", "fail"))
+    if total == 0:
+        return "No check of the policy applied to this audit, so nothing failed and nothing passed."
+    passed, warned, failed = (counts.get(k, 0) for k in ("pass", "warn", "fail"))
+    if status == "fail":
+        return (f"The model fails {failed} of {plural(total, 'check')}"
+                + (f" and raises a warning on {warned}" if warned else "") + f"; {passed} pass.")
+    if status == "warn":
+        return f"The model passes {passed} of {plural(total, 'check')} and raises a warning on {warned}; none fails."
+    return f"The model passes all {plural(total, 'check')} of the policy."
+
+
+def ratio_sentence(attribute, group, reference, ratio, ci, *, outcome, threshold=0.8) -> str:
+    """Read an impact ratio (selection rate of a group over the reference group's) aloud.
+
+    Examples
+    --------
+    >>> ratio_sentence("age_years", "< 25", ">= 25", 0.712, [0.58, 0.79], outcome="'good'")
+    "Rows in group '< 25' of age_years receive 'good' at 0.71 times the rate of group '>= 25'; the 95% interval is 0.58–0.79, wholly below the four-fifths line of 0.80."
+    >>> ratio_sentence("sex", "f", "m", 0.75, [0.6, 0.9], outcome="'good'").split("'m'")[1]
+    ', below the four-fifths line of 0.80, though the 95% interval 0.60–0.90 reaches above it.'
+    """
+    if not is_number(ratio):
+        return f"The impact ratio of group {quoted(group)} of {short(attribute, 80)} could not be computed."
+    line = f"the four-fifths line of {num(threshold, 2)}"
+    head = (f"Rows in group {quoted(group)} of {short(attribute, 80)} receive {outcome} at {num(ratio, 2)} times "
+            f"the rate of group {quoted(reference)}")
+    span = interval(ci, 2)
+    if not span:
+        return f"{head}, {'below' if ratio < threshold else 'at or above'} {line}."
+    lo, hi = ci
+    if hi < threshold:
+        return f"{head}; the 95% interval is {span}, wholly below {line}."
+    if lo >= threshold:
+        return f"{head}; the 95% interval is {span}, wholly at or above {line}."
+    if ratio < threshold:
+        return f"{head}, below {line}, though the 95% interval {span} reaches above it."
+    return f"{head}, at or above {line}, though the 95% interval {span} reaches below it."
+
+
+def range_sentence(subject: str, values: dict, digits: int = 3, higher_is_better: bool = True) -> str:
+    """Describe the spread of one metric over named groups.
+
+    Examples
+    --------
+    >>> range_sentence("Accuracy", {"a": 0.9, "b": 0.8})
+    "Accuracy ranges from 0.800 (group 'b') to 0.900 (group 'a'), a gap of 0.100."
+    >>> range_sentence("Accuracy", {"a": 1.0, "b": 1.0})
+    'Accuracy is 1.000 for every group.'
+
+    """
+    known = {k: v for k, v in values.items() if is_number(v)}
+    if not known:
+        return f"{subject} is not available for any group."
+    if len(known) == 1:
+        (group, value), = known.items()
+        return f"{subject} is {num(value, digits)} for group {quoted(group)}, the only group where it is defined."
+    low = min(known, key=known.get)
+    high = max(known, key=known.get)
+    if num(known[high], digits) == num(known[low], digits):
+        return f"{subject} is {num(known[low], digits)} for every group."
+    return (f"{subject} ranges from {num(known[low], digits)} (group {quoted(low)}) to {num(known[high], digits)} "
+            f"(group {quoted(high)}), a gap of {num(known[high] - known[low], digits)}.")
