@@ -56,7 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="audit one model on one dataset")
     add_audit_arguments(run)
+    run.add_argument("--junit", metavar="FILE", help="also write JUnit XML for CI: each finding a testcase "
+                     "(fail: <failure>, warn: <skipped>); writes the JSON record too")
+    run.add_argument("--markdown", metavar="FILE", help="also write a Markdown summary for a pull-request comment; "
+                     "writes the JSON record too")
     run.set_defaults(handler=run_audit)
+
+    from xai_audit.commands.app import add_app_parser
+    from xai_audit.commands.batch import add_batch_parser
+    from xai_audit.commands.diff import add_diff_parser
+
+    add_app_parser(sub)
+    add_batch_parser(sub)
+    add_diff_parser(sub)
 
     for sub_parser in sub.choices.values():
         sub_parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -112,6 +124,8 @@ def run_audit(args) -> int:
         raise InvalidInputError(f"--format {args.format!r} names {unknown}; choose from {list(FORMATS)}.")
     if args.model is None and args.predictions is None:
         raise InvalidInputError("Give --model FILE, or --predictions COLUMN for a predictions-only audit.")
+    if (args.junit or args.markdown) and "json" not in formats:
+        formats.append("json")  # the gate outputs are read from the record
     trusted = True if args.trust_pickle else (args.trust_type or None)
     code, paths = audit_and_write(
         model=args.model, data_path=Path(args.data), target=args.target, positive_label=args.positive_label,
@@ -119,6 +133,12 @@ def run_audit(args) -> int:
         predictions=args.predictions, scores=args.scores, policy=args.policy, out=Path(args.out),
         name=args.name or Path(args.model or args.data).stem, formats=formats, seed=args.seed, trusted=trusted,
     )
+    if args.junit or args.markdown:
+        from xai_audit.gate import write_gate_outputs
+        from xai_audit.result import AuditResult
+
+        paths.update(write_gate_outputs(AuditResult.load_json(paths["json"]), name=paths["json"].stem,
+                                        junit=args.junit, markdown=args.markdown))
     for fmt, path in paths.items():
         print(f"{fmt}: {path}")
     return code

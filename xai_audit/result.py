@@ -113,6 +113,16 @@ class AuditResult:
 
         return write_atomic(path, render_pdf(self))
 
+    def diff(self, other: "AuditResult", *, tolerance: float = 0.01, top_k: int = 5):
+        """What changed from this audit (the old one) to ``other`` (the new one): see :mod:`xai_audit.diff`.
+
+        Returns an ``AuditDiff`` with metric deltas beyond ``tolerance``, finding changes, explanation
+        drift over the ``top_k`` features, ``regressed``, ``to_text()`` and ``to_markdown()``.
+        """
+        from xai_audit.diff import diff_results
+
+        return diff_results(self, other, tolerance=tolerance, top_k=top_k)
+
     @property
     def failed(self) -> list[Finding]:
         return [f for f in self.findings if f.status == "fail"]

@@ -1,0 +1,115 @@
+"""The command line's contract with pipelines: exit codes, one-paragraph errors, gate outputs."""
+
+import pickle
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.test_batch import write_workspace
+from tests.test_gate import load_rules, schema_problems
+from xai_audit.cli import main
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    return write_workspace(tmp_path_factory.mktemp("cli"))
+
+
+def run_args(workspace, *extra, model="model.skops", data="data.csv", policy="passing.toml"):
+    return ["run", "--model", str(workspace / model), "--data", str(workspace / data), "--target", "outcome",
+            "--positive-label", "repaid", "--sensitive", "sex", "--policy", str(workspace / policy), *extra]
+
+
+def assert_one_paragraph(err: str, *expected: str):
+    text = err.strip()
+    assert text.startswith("xai-audit: ") and "Traceback" not in text and "\n\n" not in text
+    for part in expected:
+        assert part in text
+
+
+@pytest.mark.parametrize(("policy", "code", "status"), [("passing.toml", 0, "pass"), ("warning.toml", 0, "warn"),
+                                                        ("failing.toml", 1, "fail")])
+def test_run_exit_code_follows_the_verdict(workspace, tmp_path, capsys, policy, code, status):
+    assert main(run_args(workspace, "--format", "json", "--out", str(tmp_path), "--name", "r", policy=policy)) == code
+    assert capsys.readouterr().out.strip() == f"json: {tmp_path / 'r.json'}"
+    assert f'"status": "{status}"' in (tmp_path / "r.json").read_text()
+
+
+def test_missing_file_is_exit_2_with_a_message(workspace, tmp_path, capsys):
+    assert main(run_args(workspace, "--format", "json", "--out", str(tmp_path), data="nowhere.csv")) == 2
+    assert_one_paragraph(capsys.readouterr().err, "nowhere.csv' does not exist; check the path.")
+    assert not list(tmp_path.iterdir())
+
+
+def test_pickle_model_is_refused_with_exit_2(workspace, tmp_path, capsys):
+    model = tmp_path / "model.pkl"
+    model.write_bytes(pickle.dumps(print))
+    assert main(run_args(workspace, "--format", "json", "--out", str(tmp_path), model=model)) == 2
+    assert_one_paragraph(capsys.readouterr().err, "is a pickle/joblib file", "refuses it by default",
+                         "--trust-pickle")
+
+
+def test_debug_shows_the_traceback(workspace, tmp_path, capsys):
+    assert main(run_args(workspace, "--format", "json", "--out", str(tmp_path), "--debug", data="nowhere.csv")) == 2
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "InvalidInputError" in err
+    assert err.rstrip().splitlines()[-1].startswith("xai-audit: error: The data file")
+
+
+def test_usage_errors_are_exit_2(workspace, capsys):
+    assert main(["run", "--data", str(workspace / "data.csv"), "--target", "outcome"]) == 2
+    assert_one_paragraph(capsys.readouterr().err, "Give --model FILE, or --predictions COLUMN")
+    assert main(run_args(workspace, "--format", "json,docx")) == 2
+    assert_one_paragraph(capsys.readouterr().err, "--format 'json,docx' names ['docx']")
+    assert main(run_args(workspace, "--bins", "age=young")) == 2
+    assert_one_paragraph(capsys.readouterr().err, "--bins 'age=young' must look like COLUMN=EDGE1,EDGE2")
+    with pytest.raises(SystemExit) as stopped:  # argparse's own usage errors exit with 2 too
+        main(["run", "--model", "m.skops"])
+    assert stopped.value.code == 2
+
+
+def test_unexpected_exception_is_exit_2_and_debug_shows_it(workspace, tmp_path, capsys, monkeypatch):
+    def explode(**options):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("xai_audit.commands.common.audit_and_write", explode)
+    assert main(run_args(workspace, "--out", str(tmp_path))) == 2
+    assert_one_paragraph(capsys.readouterr().err, "unexpected error (RuntimeError): disk on fire", "--debug")
+    assert main(run_args(workspace, "--out", str(tmp_path), "--debug")) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_junit_output_of_run(workspace, tmp_path, capsys):
+    code = main(run_args(workspace, "--format", "html", "--out", str(tmp_path), "--name", "credit",
+                         "--junit", str(tmp_path / "ci" / "junit.xml"), policy="failing.toml"))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"junit: {tmp_path / 'ci' / 'junit.xml'}" in out and f"json: {tmp_path / 'credit.json'}" in out
+    assert (tmp_path / "credit.html").is_file()  # the JSON record is written too: the gate reads it
+    root = ET.parse(tmp_path / "ci" / "junit.xml").getroot()
+    assert schema_problems(root, load_rules()) == []
+    suite = root.find("testsuite")
+    assert suite.get("name") == "credit" and suite.get("failures") == "1"
+    assert suite.find("testcase").get("name") == "performance.accuracy"
+    assert suite.find("testcase/failure") is not None
+
+
+def test_markdown_output_of_run(workspace, tmp_path, capsys):
+    pytest.importorskip("xai_audit.render.markdown", reason="the Markdown renderer is not in this tree yet")
+    code = main(run_args(workspace, "--format", "json", "--out", str(tmp_path), "--name", "credit",
+                         "--markdown", str(tmp_path / "comment.md")))
+    assert code == 0 and f"markdown: {tmp_path / 'comment.md'}" in capsys.readouterr().out
+    assert (tmp_path / "comment.md").read_text().strip()
+
+
+def test_console_script_exit_code_and_message(workspace, tmp_path):
+    script = Path(sys.executable).with_name("xai-audit")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "xai_audit.cli"]
+    finished = subprocess.run(command + run_args(workspace, "--format", "json", "--out", str(tmp_path),
+                                                 data="nowhere.csv"),
+                              capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 2 and finished.stdout == ""
+    assert_one_paragraph(finished.stderr, "nowhere.csv' does not exist")
