@@ -73,8 +73,10 @@ def test_json_round_trip_and_schema(credit_result, tmp_path):
 
 def test_same_seed_same_record(credit_gbm, credit_frame):
     data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
-    first = xa.audit(credit_gbm, data, random_state=3, **FAST).to_dict()
-    second = xa.audit(credit_gbm, data, random_state=3, **FAST).to_dict()
+    options = {"explainers": ["shap", "lime", "permutation"], "explain_rows": 30, "n_resamples": 50}
+    first = xa.audit(credit_gbm, data, random_state=3, **options).to_dict()
+    second = xa.audit(credit_gbm, data, random_state=3, **options).to_dict()
+    assert set(first["explanations"]) >= {"shap", "lime", "permutation"}
     for record in (first, second):
         record["manifest"].pop("created_at")
     assert first == second
@@ -242,3 +244,31 @@ def test_fairness_section_matches_an_independent_count(credit_result, credit_gbm
         assert finding.observed == pytest.approx(entry["impact_ratio"])
         assert (finding.status == "fail") == (entry["ci"][1] < 0.8)
     assert "sex*age" in credit_result.fairness
+
+
+def test_gap_attribution_adds_up_to_the_gap_in_the_audit(credit_gbm, credit_frame):
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
+    result = xa.audit(credit_gbm, data, random_state=0, explainers=["shap"], explain_rows=120, n_resamples=50)
+    split = result.fairness["sex"]["disparity_attribution"]
+    assert split["reference_group"] == result.fairness["sex"]["reference_group"]
+    other = next(g for g in split["groups"] if g != split["reference_group"])
+    entry = split["groups"][other]
+    assert set(entry["contributions"]) == set(FEATURES)
+    assert sum(entry["contributions"].values()) == pytest.approx(entry["output_difference"], abs=1e-9)
+    assert abs(entry["unexplained_difference"]) < 1e-9
+    assert "attributions_for_fairness" not in result.explanations
+
+
+def test_a_feature_that_encodes_a_group_is_flagged_as_a_proxy(credit_frame):
+    frame = credit_frame.assign(branch=np.where(credit_frame["sex"] == "female", "north", "south"))
+    columns = ["income", "debt", "branch"]
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+        pd.get_dummies(frame[columns], dtype=float), frame["outcome"])
+    data = xa.AuditDataset.from_frame(pd.get_dummies(frame[columns], dtype=float).assign(
+        sex=frame["sex"], outcome=frame["outcome"]), target="outcome", positive_label="repaid", sensitive=["sex"])
+    result = xa.audit(model, data, random_state=0, **FAST)
+    proxies = {f.id: f for f in result.findings if f.check == "proxy_features"}
+    assert proxies["fairness.proxies.sex.branch_north"].status == "warn"
+    assert proxies["fairness.proxies.sex.branch_north"].observed == pytest.approx(1.0)
+    assert "fairness.proxies.sex.income" not in proxies
+    assert result.fairness["sex"]["proxies"]["rows_scanned"] == len(frame)

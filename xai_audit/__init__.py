@@ -8,6 +8,7 @@ from xai_audit._version import __version__
 from xai_audit.adapters import ModelAdapter, load_model
 from xai_audit.audit import Audit, audit
 from xai_audit.data import AuditDataset
+from xai_audit.explainers import Explanation, explain
 from xai_audit.exceptions import (
     InvalidInputError,
     MissingDependencyError,
@@ -23,6 +24,7 @@ __all__ = [
     "Audit",
     "AuditDataset",
     "AuditResult",
+    "Explanation",
     "Finding",
     "InvalidInputError",
     "MissingDependencyError",
@@ -35,6 +37,7 @@ __all__ = [
     "XaiAuditError",
     "__version__",
     "audit",
+    "explain",
     "load_model",
     "load_policy",
 ]

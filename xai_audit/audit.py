@@ -16,12 +16,17 @@ from xai_audit.adapters import ModelAdapter, PredictionsAdapter, load_model
 from xai_audit.checks import evaluate, overall_status
 from xai_audit.data import AuditDataset
 from xai_audit.exceptions import InvalidInputError, ModelError
-from xai_audit.fairness import fairness_report
+from xai_audit.explainers import explanations_section
+from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
 from xai_audit.manifest import build_manifest
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
 from xai_audit.reasons import adverse_action_reasons
 from xai_audit.result import AuditResult
+
+
+# The proxy scan ranks every feature once per group; a seeded sample of this many rows bounds its cost.
+PROXY_SCAN_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,20 @@ class Audit:
         else:
             sections["performance"] = {}
 
+        attributions = None
+        settings = self._explain_settings(policy)
+        if settings["explainers"] and not isinstance(adapter, PredictionsAdapter):
+            self._report("Explaining the model", 0.2)
+            section = explanations_section(
+                adapter, data, features, settings=settings, random_state=self.random_state,
+                progress=lambda step, fraction: self._report(step, 0.2 + 0.4 * fraction))
+            attributions = section.pop("attributions_for_fairness", None)
+            sections["explanations"] = section
+
         if data.target is not None and data.sensitive and adapter.task in ("binary", "regression"):
             self._report("Measuring fairness across groups", 0.6)
             sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy)
+            self._why_gaps(sections["fairness"], data, features, attributions, policy)
 
         if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
             self._report("Finding the reasons for declined cases", 0.8)
@@ -130,9 +146,61 @@ class Audit:
             random_state=self.random_state,
         )
 
+    def _explain_settings(self, policy) -> dict:
+        """The policy's ``[audit]`` settings with this audit's overrides of explainers and rows."""
+        settings = dict(policy.settings.get("audit", {}))
+        if self.explainers is not None:
+            settings["explainers"] = list(self.explainers)
+        if self.explain_rows is not None:
+            settings["explain_rows"] = self.explain_rows
+        settings.setdefault("explainers", [])
+        return settings
+
+    def _why_gaps(self, fairness: dict, data, features, attributions, policy) -> None:
+        """Add to each attribute's table the features that drive its gaps and those that act as proxies.
+
+        Disparity attribution needs additive per-row attributions (SHAP) and covers the explained
+        rows; the proxy scan needs only the features and runs on every row.
+        """
+        if attributions and attributions.get("rows"):
+            rows = attributions["rows"]
+            groups = data.groups.iloc[rows]
+            references = {name: fairness[name].get("reference_group") for name in groups.columns
+                          if name in fairness and fairness[name].get("reference_group") in set(groups[name].astype(str))}
+            split = disparity_attribution(
+                attributions["values"], attributions["output"], groups, reference_groups=references or None,
+                feature_names=attributions["feature_names"])
+            note = (f"; from {attributions['method']} values on {len(rows)} explained rows, "
+                    f"in {attributions.get('output_space') or 'model output'} units")
+            for name, table in split.items():
+                if name in fairness:
+                    fairness[name]["disparity_attribution"] = {**table, "convention": table["convention"] + note}
+        if features:
+            proxy_rules = policy.rules_for("proxy_features")
+            threshold = proxy_rules[0].threshold if proxy_rules else 0.7
+            mean_abs = None
+            if attributions and attributions.get("rows"):
+                mean_abs = dict(zip(attributions["feature_names"],
+                                    np.abs(np.asarray(attributions["values"], dtype=float)).mean(axis=0)))
+            positions = np.arange(data.n_rows)
+            if data.n_rows > PROXY_SCAN_ROWS:
+                positions = np.sort(np.random.default_rng(self.random_state).choice(data.n_rows, PROXY_SCAN_ROWS, replace=False))
+            scan = proxy_scan(data.frame.iloc[positions][features], data.groups.iloc[positions],
+                              random_state=self.random_state, threshold=threshold)
+            for name, table in scan.items():
+                table["rows_scanned"] = int(len(positions))
+                if mean_abs is not None:
+                    for feature, entry in table["features"].items():
+                        entry["mean_abs_attribution"] = _plain(mean_abs.get(feature))
+                fairness[name]["proxies"] = table
+
     def _report(self, step: str, fraction: float) -> None:
         if self.progress is not None:
             self.progress(step, fraction)
+
+
+def _plain(value):
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def audit(model, data: AuditDataset, *, policy="default", random_state=None, **options) -> AuditResult:

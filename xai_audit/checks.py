@@ -77,6 +77,8 @@ def _verdict_text(rule: Rule, status: str, interval) -> str:
     beyond = [rule.verdict(end) == "fail" for end in interval or ()]
     if any(beyond) and not all(beyond):
         return f"the interval straddles {line}, so the data cannot settle it"
+    if rule.warn is None:
+        return f"beyond {line}, which calls for review rather than a verdict"
     return f"meets {line} but not the warning line of {fmt(rule.warn)}"
 
 
@@ -127,9 +129,10 @@ def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Findin
     for name, table in _compared_tables(sections):
         rule_table = table.get("four_fifths") or {}
         highest = rule_table.get("highest_group")
+        compared = set((table.get("summary") or {}).get("groups_compared") or [])
         for group, entry in rule_table.get("groups", {}).items():
             value = entry.get(rule.metric)
-            if group in (highest, "unknown") or entry.get("small_group") or value is None:
+            if group == highest or group not in compared or entry.get("small_group") or value is None:
                 continue
             subject = (f"Selection rate of '{group}' relative to '{highest}' ({name}, four-fifths rule): "
                        f"{fmt(entry.get('selection_rate'))} vs the highest group's; impact ratio")
@@ -148,5 +151,35 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
             continue
         compared = ", ".join(f"'{g}'" for g in summary.get("groups_compared", []))
         subject = f"{rule.title or rule.metric} by {name} (groups {compared})"
-        findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, summary.get(f"{rule.metric}_ci")))
+        findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, (summary.get("ci") or {}).get(rule.metric)))
+    return findings
+
+
+@register("proxy_features")
+def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    """Features that tell a sensitive group apart (ROC AUC at or above the rule's line).
+
+    A proxy calls for a human look (is the feature a legitimate factor?), not a verdict on its own,
+    so a breach warns and never fails. One finding per flagged feature; a pass per attribute without.
+    """
+    findings = []
+    for name, table in _compared_tables(sections):
+        scan = table.get("proxies") or {}
+        features = scan.get("features") or {}
+        if not features:
+            continue
+        flagged = sorted((f for f, e in features.items() if e.get("auc") is not None and rule.verdict(e["auc"]) != "pass"),
+                         key=lambda f: -features[f]["auc"])
+        for feature in flagged:
+            entry = features[feature]
+            leaning = ("" if entry.get("mean_abs_attribution") is None
+                       else f", and the model's mean |attribution| to it is {fmt(entry['mean_abs_attribution'])}")
+            subject = (f"'{feature}' separates '{entry.get('group')}' from the other {name} groups "
+                       f"(a possible proxy for {name}{leaning}); ROC AUC")
+            findings.append(make_finding(rule, f"{rule.id}.{name}.{feature}", entry["auc"], subject, status="warn"))
+        if not flagged:
+            best = max((f for f in features if features[f].get("auc") is not None), key=lambda f: features[f]["auc"], default=None)
+            if best is not None:
+                subject = f"Best single-feature separation of the {name} groups ('{best}'), ROC AUC"
+                findings.append(make_finding(rule, f"{rule.id}.{name}", features[best]["auc"], subject))
     return findings

@@ -32,6 +32,7 @@ DEFAULTS = {
     "confidence": 0.95,
 }
 TORCH_EXTRAS = ("integrated_gradients", "saliency")
+RECORD_EXCLUDED_META = ("local_prediction", "local_r2", "importances", "seconds")
 
 
 def explanations_section(adapter, data, features, *, settings, random_state, progress=None) -> dict:
@@ -194,7 +195,8 @@ def _entry(explanation, adapter, data, features, config, random_state) -> dict:
         "global_importance": {f: scores[f] for f in order},
         "global_importance_ci": {f: interval.get(f) for f in order},
         "quality": _quality(explanation, adapter, data, features, config, random_state, rng),
-        "meta": {k: v for k, v in explanation.meta.items() if k not in ("local_prediction", "local_r2", "importances")},
+        # Wall-clock seconds stay out of the record: the same seed must give the same record.
+        "meta": {k: v for k, v in explanation.meta.items() if k not in RECORD_EXCLUDED_META},
     }
     if not explanation.meta.get("global_only"):
         entry["local"] = _local(explanation, int(config["explain_rows"]))
