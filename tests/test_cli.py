@@ -59,6 +59,11 @@ def test_debug_shows_the_traceback(workspace, tmp_path, capsys):
     assert err.rstrip().splitlines()[-1].startswith("xai-audit: error: The data file")
 
 
+def test_debug_before_the_command_also_shows_the_traceback(workspace, tmp_path, capsys):
+    assert main(["--debug"] + run_args(workspace, "--format", "json", "--out", str(tmp_path), data="nowhere.csv")) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
 def test_usage_errors_are_exit_2(workspace, capsys):
     assert main(["run", "--data", str(workspace / "data.csv"), "--target", "outcome"]) == 2
     assert_one_paragraph(capsys.readouterr().err, "Give --model FILE, or --predictions COLUMN")

@@ -377,18 +377,15 @@ def run_entry(entry: BatchEntry) -> dict:
 def _audit_entry(entry: BatchEntry):
     """Audit one entry through :func:`~xai_audit.commands.common.audit_and_write`; return (result, paths)."""
     from xai_audit.commands.common import audit_and_write
-    from xai_audit.result import AuditResult
 
     trusted = True if entry.trust_pickle else (list(entry.trusted_types) or None)
-    _, paths = audit_and_write(
+    return audit_and_write(
         model=entry.model, data_path=entry.data, target=entry.target, positive_label=entry.positive_label,
         sensitive=list(entry.sensitive), bins=entry.bins or None,
         features=list(entry.features) if entry.features else None, predictions=entry.predictions,
         scores=entry.scores, policy=entry.policy, out=entry.out, name=entry.name, formats=list(entry.formats),
         seed=entry.seed, trusted=trusted, model_card=entry.model_card or None,
     )
-    # audit_and_write returns the paths only; the JSON record it wrote is the result, exactly.
-    return AuditResult.load_json(paths["json"]), paths
 
 
 # -- the batch --------------------------------------------------------------------------------------

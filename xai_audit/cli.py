@@ -34,7 +34,8 @@ def main(argv=None) -> int:
         print(f"xai-audit: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("xai-audit: interrupted; nothing was written.", file=sys.stderr)
+        print("xai-audit: interrupted. Every file is written whole or not at all: outputs already finished "
+              "are kept and none is left half-written.", file=sys.stderr)
         return EXIT_ERROR
     except Exception as error:  # an unexpected failure: still one paragraph, details behind --debug
         if args.debug:
@@ -71,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_diff_parser(sub)
 
     for sub_parser in sub.choices.values():
-        sub_parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+        # SUPPRESS: without the flag here, the top-level --debug (before the command) still counts.
+        sub_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                help="show tracebacks on errors")
     return parser
 
 
@@ -100,10 +103,10 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_demo(args) -> int:
     """Audit the bundled German-credit gradient-boosting model and write the report."""
-    from xai_audit.commands.common import audit_and_write
+    from xai_audit.commands.common import audit_and_write, exit_code
 
     samples = find_sample_models()
-    code, paths = audit_and_write(
+    result, paths = audit_and_write(
         model=samples / DEMO_MODEL, data_path=samples / DEMO_DATA, target="credit_risk",
         positive_label="good", sensitive=["sex", "age_group"], out=Path(args.out), name="demo",
         formats=["html", "json"], seed=args.seed,
@@ -112,11 +115,11 @@ def run_demo(args) -> int:
                     "decision_role": "Illustrative: scores loan applicants as good or bad credit risks."},
     )
     print(f"Report: {paths['html'].resolve()}")
-    return code
+    return exit_code(result)
 
 
 def run_audit(args) -> int:
-    from xai_audit.commands.common import audit_and_write
+    from xai_audit.commands.common import audit_and_write, exit_code
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
@@ -127,7 +130,7 @@ def run_audit(args) -> int:
     if (args.junit or args.markdown) and "json" not in formats:
         formats.append("json")  # the gate outputs are read from the record
     trusted = True if args.trust_pickle else (args.trust_type or None)
-    code, paths = audit_and_write(
+    result, paths = audit_and_write(
         model=args.model, data_path=Path(args.data), target=args.target, positive_label=args.positive_label,
         sensitive=split_list(args.sensitive), bins=parse_bins(args.bins), features=split_list(args.features) or None,
         predictions=args.predictions, scores=args.scores, policy=args.policy, out=Path(args.out),
@@ -135,13 +138,12 @@ def run_audit(args) -> int:
     )
     if args.junit or args.markdown:
         from xai_audit.gate import write_gate_outputs
-        from xai_audit.result import AuditResult
 
-        paths.update(write_gate_outputs(AuditResult.load_json(paths["json"]), name=paths["json"].stem,
+        paths.update(write_gate_outputs(result, name=paths["json"].stem,
                                         junit=args.junit, markdown=args.markdown))
     for fmt, path in paths.items():
         print(f"{fmt}: {path}")
-    return code
+    return exit_code(result)
 
 
 def split_list(text) -> list[str]:

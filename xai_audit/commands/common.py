@@ -36,7 +36,7 @@ def audit_and_write(*, model, data_path: Path, target=None, positive_label=None,
                     features=None, predictions=None, scores=None, policy="default", out: Path,
                     name: str, formats=("html", "json"), seed=0, trusted=None, model_card=None,
                     progress=None):
-    """Load, audit and write the requested formats; return (exit code, {format: path})."""
+    """Load, audit and write the requested formats; return (the AuditResult, {format: path})."""
     options = dict(target=target, positive_label=positive_label, sensitive=list(sensitive), bins=bins,
                    features=features, predictions=predictions, scores=scores)
     if data_path.suffix.lower() == ".npz":
@@ -47,4 +47,9 @@ def audit_and_write(*, model, data_path: Path, target=None, positive_label=None,
     result = Audit(policy=policy, random_state=seed, model_card=model_card or {}, progress=progress).run(adapter, data)
     writers = {"html": result.save_html, "json": result.save_json, "md": result.save_markdown, "pdf": result.save_pdf}
     paths = {fmt: writers[fmt](out / f"{name}.{fmt}") for fmt in formats}
-    return EXIT_BY_STATUS[result.status], paths
+    return result, paths
+
+
+def exit_code(result) -> int:
+    """The gate's exit code for one audit: 0 pass or warn, 1 fail."""
+    return EXIT_BY_STATUS[result.status]
