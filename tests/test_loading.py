@@ -151,6 +151,44 @@ def test_torch_file_holding_arbitrary_objects_is_refused(tmp_path):
     assert not marker.exists()
 
 
+def test_manifest_architecture_must_be_a_module_class(tmp_path):
+    marker = tmp_path / "code-ran"
+    torch.save(tiny_net().state_dict(), tmp_path / "w.pt")
+    (tmp_path / "m.toml").write_text(
+        '[model]\nfile = "w.pt"\narchitecture = "subprocess:run"\ntask = "binary"\nclasses = [0, 1]\n'
+        f'architecture_args = {{ args = ["touch", "{marker}"] }}\n')
+    with pytest.raises(UntrustedModelError, match="not a torch.nn.Module class"):
+        load_model(tmp_path / "m.toml")
+    assert not marker.exists()
+
+
+def test_manifest_architecture_file_must_sit_beside_the_weights(tmp_path):
+    marker = tmp_path / "code-ran"
+    (tmp_path / "elsewhere.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (tmp_path / "model").mkdir()
+    torch.save(tiny_net().state_dict(), tmp_path / "model" / "w.pt")
+    (tmp_path / "model" / "m.toml").write_text(
+        '[model]\nfile = "w.pt"\narchitecture = "../elsewhere.py:Net"\ntask = "binary"\nclasses = [0, 1]\n')
+    with pytest.raises(UntrustedModelError, match="outside the folder"):
+        load_model(tmp_path / "model" / "m.toml")
+    assert not marker.exists()
+
+
+def test_manifest_input_shape_is_checked_against_the_images(tmp_path):
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    (tmp_path / "arch.py").write_text(
+        "import torch\nclass Net(torch.nn.Sequential):\n    def __init__(self):\n"
+        "        super().__init__(torch.nn.Flatten(), torch.nn.Linear(4, 2))\n")
+    (tmp_path / "m.toml").write_text(
+        '[model]\nfile = "w.pt"\narchitecture = "arch.py:Net"\ntask = "binary"\nclasses = [0, 1]\n'
+        'input_kind = "image"\ninput_shape = [1, 2, 2]\n')
+    model = load_model(tmp_path / "m.toml")
+    assert model.predict(np.zeros((3, 1, 2, 2), dtype=np.float32)).shape == (3,)
+    with pytest.raises(InvalidInputError, match=r"takes images of shape \(1, 2, 2\).*holds \(4, 1, 1\)"):
+        model.predict(np.zeros((3, 4, 1, 1), dtype=np.float32))
+
+
 def test_torchscript_and_export(tmp_path):
     net = tiny_net()
     torch.jit.save(torch.jit.script(net), tmp_path / "s.pt")

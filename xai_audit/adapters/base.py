@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xai_audit.exceptions import ModelError
+from xai_audit.exceptions import ModelError, XaiAuditError
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -138,7 +138,7 @@ class ModelAdapter(abc.ABC):
     def _guarded(self, what, call, X):
         try:
             return call(X)
-        except ModelError:
+        except XaiAuditError:
             raise
         except Exception as error:  # the model's own failure, whatever its type
             raise ModelError(

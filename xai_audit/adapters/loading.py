@@ -66,13 +66,12 @@ def load_model(source, *, trusted=None, task=None, classes=None, positive_class=
     """
     torch_options = dict(task=task, classes=classes, positive_class=positive_class,
                          feature_names=feature_names, preprocessor=preprocessor,
-                         input_kind=input_kind, output=output, name=name)
+                         input_kind=input_kind, input_shape=input_shape, output=output, name=name)
     if isinstance(source, ModelAdapter):
         return source
     if isinstance(source, (str, Path)):
         return _load_file(Path(source), trusted=trusted, architecture=architecture,
-                          architecture_args=architecture_args, input_shape=input_shape,
-                          **torch_options)
+                          architecture_args=architecture_args, **torch_options)
     if _is_torch_module(source):
         return _torch_adapter(source, sha256=None, **torch_options)
     return SklearnAdapter(source, name=name)
@@ -88,7 +87,7 @@ def sha256_of(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def _load_file(path: Path, *, trusted, architecture, architecture_args, input_shape, **options):
+def _load_file(path: Path, *, trusted, architecture, architecture_args, **options):
     if not path.is_file():
         raise InvalidInputError(f"The model file '{path}' does not exist; check the path.")
     suffix = path.suffix.lower()
@@ -207,20 +206,38 @@ def _is_torchscript(path: Path) -> bool:
 
 
 def _resolve_architecture(spec: str, base: Path):
+    """The ``torch.nn.Module`` subclass that ``spec`` names, as ``package.module:Class`` or ``file.py:Class``.
+
+    Only a subclass of ``torch.nn.Module`` is accepted: anything else (a function such as
+    ``subprocess:run``) would let a manifest call arbitrary code with its ``architecture_args``. A
+    ``file.py`` is executed like an import, so it must sit in the manifest's folder (or below it).
+    """
+    torch = require("torch", extra="torch", purpose="Loading a PyTorch model")
     if ":" not in spec:
         raise InvalidInputError(f"architecture must look like 'package.module:Class' or 'file.py:Class'; got {spec!r}.")
     where, _, class_name = spec.rpartition(":")
     try:
         if where.endswith(".py"):
             file = (base / where).resolve()
+            if not file.is_relative_to(base.resolve()):
+                raise UntrustedModelError(
+                    f"The architecture file '{where}' lies outside the folder '{base}'; xai-audit only runs "
+                    "an architecture file kept beside the weights (or below that folder). Copy it there."
+                )
             module_spec = importlib.util.spec_from_file_location(file.stem, file)
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
         else:
             module = importlib.import_module(where)
-        return getattr(module, class_name)
+        architecture = getattr(module, class_name)
     except (ImportError, AttributeError, FileNotFoundError, OSError) as error:
         raise InvalidInputError(f"The architecture {spec!r} could not be imported: {error}.") from error
+    if not (isinstance(architecture, type) and issubclass(architecture, torch.nn.Module)):
+        raise UntrustedModelError(
+            f"The architecture {spec!r} is not a torch.nn.Module class ({type(architecture).__name__}); name the "
+            "model's class, e.g. 'my_models.py:CreditNet'."
+        )
+    return architecture
 
 
 def _load_manifest(path: Path, *, trusted):
@@ -243,8 +260,8 @@ def _load_manifest(path: Path, *, trusted):
         module, sha256=sha256_of(path, *files), task=section.get("task"),
         classes=section.get("classes"), positive_class=section.get("positive_class"),
         feature_names=section.get("feature_names"), preprocessor=preprocessor,
-        input_kind=section.get("input_kind", "tabular"), output=section.get("output", "logits"),
-        name=section.get("name") or path.stem,
+        input_kind=section.get("input_kind", "tabular"), input_shape=section.get("input_shape"),
+        output=section.get("output", "logits"), name=section.get("name") or path.stem,
     )
 
 

@@ -48,7 +48,7 @@ class TorchAdapter(ModelAdapter):
     framework = "torch"
 
     def __init__(self, module, *, task, classes=None, positive_class=None, feature_names=None,
-                 preprocessor=None, input_kind="tabular", output="logits", batch_size=4096,
+                 preprocessor=None, input_kind="tabular", input_shape=None, output="logits", batch_size=4096,
                  device=None, name=None, sha256=None):
         torch = require("torch", extra="torch", purpose="Auditing a PyTorch model")
         if task not in TASKS:
@@ -72,6 +72,7 @@ class TorchAdapter(ModelAdapter):
         self.feature_names = None if feature_names is None else tuple(feature_names)
         self._preprocessor = preprocessor
         self.input_kind = input_kind
+        self.input_shape = None if input_shape is None else tuple(int(d) for d in input_shape)
         self.output_kind = output
         self.batch_size = batch_size
         self.name = name or type(module).__name__
@@ -95,7 +96,13 @@ class TorchAdapter(ModelAdapter):
     def model_input(self, X) -> np.ndarray:
         """The float32 array the module takes: the preprocessed table, or the images as given."""
         if self.input_kind == "image":
-            return np.ascontiguousarray(X, dtype=np.float32)
+            images = np.ascontiguousarray(X, dtype=np.float32)
+            if self.input_shape is not None and tuple(images.shape[1:]) != self.input_shape:
+                raise InvalidInputError(
+                    f"The model '{self.name}' takes images of shape {self.input_shape} (channels, height, width); "
+                    f"the data holds {tuple(images.shape[1:])}. Resize or reorder the images to N x C x H x W."
+                )
+            return images
         if isinstance(X, pd.DataFrame):
             X = self.select_features(X)
             if self._preprocessor is not None:
