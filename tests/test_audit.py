@@ -212,22 +212,31 @@ def test_overall_intervals_contain_the_estimates(credit_result):
         assert lo <= performance["overall"][metric] <= hi and lo < hi
 
 
-def test_fast_bootstrap_metrics_equal_sklearn(credit_gbm, credit_frame):
-    from xai_audit.performance import _classification_metrics, fast_binary_metrics, fast_regression_metrics, _regression_metrics
+def test_weighted_bootstrap_metrics_equal_sklearn_on_the_resampled_rows(credit_gbm, credit_frame):
+    from xai_audit.performance import (
+        WeightedBinaryMetrics,
+        WeightedRegressionMetrics,
+        _classification_metrics,
+        _regression_metrics,
+    )
 
     y = credit_frame["outcome"].to_numpy()
-    proba = credit_gbm.predict_proba(credit_frame[FEATURES])
+    proba = credit_gbm.predict_proba(credit_frame[FEATURES]).round(2)  # rounding makes tied scores
     pred = credit_gbm.predict(credit_frame[FEATURES])
     classes = ["default", "repaid"]
-    fast = fast_binary_metrics(y, pred, proba, classes, 1)
-    exact = _classification_metrics(y, pred, proba, classes, 1, "binary")
-    assert fast.keys() == exact.keys()
-    for metric in exact:
-        assert fast[metric] == pytest.approx(exact[metric], abs=1e-12), metric
-    values = credit_frame["income"].to_numpy()
-    guess = values + np.random.default_rng(0).normal(size=len(values))
-    fast, exact = fast_regression_metrics(values, guess, None), _regression_metrics(values, guess, None)
-    assert all(fast[m] == pytest.approx(exact[m], abs=1e-12) for m in exact)
+    rows = np.random.default_rng(0).integers(0, len(y), len(y))
+    weights = np.bincount(rows, minlength=len(y)).astype(float)
+    for w, take in ((np.ones(len(y)), np.arange(len(y))), (weights, rows)):
+        fast = WeightedBinaryMetrics(y, pred, proba, classes, 1)(w)
+        exact = _classification_metrics(y[take], pred[take], proba[take], classes, 1, "binary")
+        assert fast.keys() == exact.keys()
+        for metric in exact:
+            assert fast[metric] == pytest.approx(exact[metric], abs=1e-12), metric
+        values = credit_frame["income"].to_numpy()
+        guess = values + np.random.default_rng(0).normal(size=len(values))
+        fast = WeightedRegressionMetrics(values, guess)(w)
+        exact = _regression_metrics(values[take], guess[take], None)
+        assert all(fast[m] == pytest.approx(exact[m], abs=1e-12) for m in exact)
 
 
 def test_fairness_section_matches_an_independent_count(credit_result, credit_gbm, credit_frame):
