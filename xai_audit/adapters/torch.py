@@ -142,6 +142,15 @@ class TorchAdapter(ModelAdapter):
                 f"The PyTorch model '{self.name}' returns {result.shape[1]} outputs per row for "
                 f"{len(self.classes)} classes {list(self.classes)}."
             )
+        if self.task != "regression":
+            sums = result.sum(axis=1, keepdims=True)
+            if not np.allclose(sums, 1.0, atol=1e-4):
+                raise ModelError(
+                    f"The PyTorch model '{self.name}' was declared to output probabilities, but its rows sum to "
+                    f"between {sums.min():.4g} and {sums.max():.4g}; declare output='logits' if it returns scores."
+                )
+            # float32 probabilities sum to one only to about 1e-7; renormalised in float64 they do.
+            result /= sums
         return result
 
     def _predict(self, X) -> np.ndarray:
