@@ -2,18 +2,23 @@
 
 Measures, each configuration in a fresh process so that its peak memory is its own:
 
-- ``audit``: the whole audit in one process (``Audit(...).run``; the explainers are what the benchmark
-  policy lists), from the Parquet file to the result;
-- ``explain``: the explanation work of the audit that splits into chunks — exact Tree SHAP of the
-  explained rows — through :func:`xai_audit.parallel.map_chunks` on 1 and 2 local worker processes and
-  on a 2-worker Dask LocalCluster, checking that every configuration gives the same values;
+- ``audit``: the whole audit (``Audit(...).run``; the explainers are what the benchmark policy lists),
+  from the Parquet file (only the audit's columns read) to the result, three ways: in one process;
+  with ``workers=2`` (local loky processes); and on a 2-worker Dask ``LocalCluster`` passed as
+  ``scheduler``. The chunked work — predictions over every row (each worker reads its own row groups
+  of the file), exact Tree SHAP of the explained rows, the fairness tables' row-level bootstrap — goes
+  to the workers; the records must be identical (compared as JSON without ``created_at`` and the
+  SHAP ``meta.workers``);
+- ``explain`` (``--explain-stages``): exact Tree SHAP of many rows through
+  :func:`xai_audit.parallel.map_chunks` on 1 and 2 local processes and 2 Dask workers;
 - ``read``: the Parquet file read whole (``pandas.read_parquet``) and in row-group pieces (pyarrow,
-  only the audit's columns), as a worker of a batch on a cluster reads it.
+  only the audit's columns), as a worker reads it.
 
-Wall time and peak resident memory (Linux ``VmHWM``, else ``getrusage``) per process, written to
-``benchmarks/out/large_audit.md`` and ``.json``.
+Wall time and peak resident memory (Linux ``VmHWM``, else ``getrusage``) per process — the client and
+each worker process (every live descendant of the client, read from ``/proc`` before the workers
+stop) — written to ``benchmarks/out/large_audit.md`` and ``.json``.
 
-    python benchmarks/bench_large_audit.py [--quick] [--rows N]
+    python benchmarks/bench_large_audit.py [--quick] [--rows N] [--explain-stages]
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ OUT = HERE / "out"
 FEATURES = ["duration_months", "credit_amount", "income", "installment_rate_pct_income", "existing_credits",
             "age_years", "purpose", "housing"]
 CATEGORICAL = ["purpose", "housing"]
+AUDIT_COLUMNS = FEATURES + ["credit_risk", "sex", "age_group"]
 ROW_GROUP = 131_072
 POLICY = """extends = "default"
 disable = {disabled}
@@ -61,6 +67,45 @@ def peak_mb() -> float:
         pass
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale / 1024
+
+
+def worker_peaks_mb() -> dict:
+    """Peak resident memory (VmHWM, MiB) of every live descendant process of this one: the loky or
+    Dask worker processes (the Dask scheduler and nannies of a LocalCluster run in this process).
+    Resource trackers are left out. Linux only; empty elsewhere."""
+    children = {}
+    try:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+                    children.setdefault(int(fields["PPid"]), []).append((int(entry.name), fields))
+                except (OSError, KeyError, ValueError):
+                    continue
+    except OSError:
+        return {}
+    peaks, stack = [], [os.getpid()]
+    while stack:
+        for pid, fields in children.get(stack.pop(), []):
+            stack.append(pid)
+            try:
+                command = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                command = ""
+            if "resource_tracker" not in command and "VmHWM" in fields:
+                peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return {f"worker {i + 1}": round(peak, 1) for i, peak in enumerate(sorted(peaks))}
+
+
+def record_digest(result) -> str:
+    """SHA-256 of the record as JSON, without what legitimately differs between runs: the creation time
+    and how many processes computed the SHAP values."""
+    record = json.loads(json.dumps(result.to_dict(), default=str))
+    record["manifest"].pop("created_at", None)
+    for section in record.get("explanations", {}).values():
+        if isinstance(section, dict) and isinstance(section.get("meta"), dict):
+            section["meta"].pop("workers", None)
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
 def credit_frame(n: int, seed: int = 0):
@@ -121,7 +166,7 @@ def stage_prepare(work: Path, rows: int, explain_rows: int) -> dict:
             "disabled_rules": disabled}
 
 
-def stage_audit(work: Path, n_resamples: int) -> dict:
+def stage_audit(work: Path, n_resamples: int, backend: str, workers: int) -> dict:
     import xai_audit as xa
 
     steps = []
@@ -129,18 +174,34 @@ def stage_audit(work: Path, n_resamples: int) -> dict:
     def progress(step, fraction):
         steps.append((step, time.perf_counter()))
 
-    started = time.perf_counter()
-    data = xa.AuditDataset.from_parquet(work / "credit.parquet", target="credit_risk", positive_label="good",
-                                        sensitive=["sex", "age_group"], features=FEATURES)
-    loaded = time.perf_counter()
-    result = xa.Audit(policy=str(work / "policy.toml"), random_state=0, n_resamples=n_resamples,
-                      progress=progress).run(xa.load_model(work / "model.skops"), data)
-    ended = time.perf_counter()
+    scheduler = cluster = None
+    if backend == "dask":  # started before the clock: a cluster is long-lived, the audit borrows it
+        import distributed
+
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None)
+        scheduler = distributed.Client(cluster)
+    options = {} if backend == "single" else {"scheduler": scheduler} if backend == "dask" else {"workers": workers}
+    try:
+        started = time.perf_counter()
+        data = xa.AuditDataset.from_parquet(work / "credit.parquet", target="credit_risk", positive_label="good",
+                                            sensitive=["sex", "age_group"], features=FEATURES, columns=AUDIT_COLUMNS)
+        loaded = time.perf_counter()
+        result = xa.Audit(policy=str(work / "policy.toml"), random_state=0, n_resamples=n_resamples,
+                          progress=progress, **options).run(xa.load_model(work / "model.skops"), data)
+        ended = time.perf_counter()
+        workers_peak = worker_peaks_mb()
+    finally:
+        if cluster is not None:
+            scheduler.close()
+            cluster.close()
     step_seconds = {step: round(end - start, 2) for (step, start), (_, end) in zip(steps, steps[1:] + [("", ended)])}
     return {"seconds": ended - started, "read_seconds": loaded - started, "rows": data.n_rows, "steps": step_seconds,
             "status": result.status, "explainers_run": sorted(result.explanations),
             "fairness_attributes": sorted(result.fairness), "findings": len(result.findings),
-            "peak_mb": {"main": peak_mb()}}
+            "record_sha256": record_digest(result),
+            "shap_algorithm": result.explanations.get("shap", {}).get("meta", {}).get("algorithm"),
+            "peak_mb": {"main": peak_mb(), **workers_peak}}
 
 
 def explain_chunk(rows, explainer):
@@ -221,36 +282,52 @@ def run_stage(work: Path, *args: str) -> dict:
     return record
 
 
+AUDITS = (("audit single", "one process", "1"), ("audit processes 2", "local processes (workers=2)", "2"),
+          ("audit dask 2", "Dask LocalCluster (scheduler=client)", "2"))
+
+
 def table(results: dict, settings: dict) -> str:
-    audit = results["audit"]
+    audit = results["audit single"]
     lines = [
         "## Large audit (bench_large_audit.py)", "",
         f"{settings['rows']:,} rows of a synthetic credit table (Parquet, {settings['parquet_mb']:.1f} MiB, row groups of "
-        f"{ROW_GROUP:,}); HistGradientBoosting, 50 iterations of at most 15 leaves. Each line ran in a fresh process; "
-        "peak memory is each process's maximum resident set (VmHWM).", "",
+        f"{ROW_GROUP:,}; the audit reads {len(AUDIT_COLUMNS)} of its 12 columns); HistGradientBoosting, 50 iterations "
+        "of at most 15 leaves. Each line ran in a fresh process; peak memory is each process's maximum resident set "
+        "(VmHWM): the client ('main', which also hosts the Dask scheduler and nannies) and each worker process.", "",
         "| stage | workers | wall time | peak memory per process (MiB) |", "|---|---|---:|---|",
-        f"| whole audit, one process (bootstrap resamples {settings['n_resamples']}; explainers run: "
-        f"{', '.join(audit['explainers_run']) or 'none'}) | 1 | {audit['seconds']:.1f} s "
-        f"(of which reading {audit['read_seconds']:.1f} s) | {_peaks(audit['peak_mb'])} |",
     ]
+    for key, label, workers in AUDITS:
+        if key in results:
+            record = results[key]
+            lines.append(f"| whole audit, {label} (bootstrap resamples {settings['n_resamples']}; explainers run: "
+                         f"{', '.join(record['explainers_run']) or 'none'}) | {workers} | {record['seconds']:.1f} s "
+                         f"(of which reading {record['read_seconds']:.1f} s) | {_peaks(record['peak_mb'])} |")
     for key, label in (("explain processes 1", "1 process"), ("explain processes 2", "2 processes"),
                        ("explain dask 2", "2 Dask workers")):
         if key in results:
             record = results[key]
             lines.append(f"| Tree SHAP of {record['rows']:,} explained rows, chunked with map_chunks | {label} | "
                          f"{record['seconds']:.1f} s ({record['rows_per_second']:,.0f} rows/s) | {_peaks(record['peak_mb'])} |")
-    for key, label in (("read whole", "Parquet read whole, every column (as AuditDataset.from_parquet does)"),
+    for key, label in (("read whole", "Parquet read whole, every column (AuditDataset.from_parquet without columns=)"),
                        ("read pieces", "Parquet read by row group, the audit's 11 of 12 columns (pyarrow)")):
         record = results[key]
         lines.append(f"| {label} | 1 | {record['seconds']:.1f} s | {_peaks(record['peak_mb'])} |")
-    steps = "; ".join(f"{step} {seconds:.1f} s" for step, seconds in audit["steps"].items() if step != "Done")
+    records = {results[key]["record_sha256"] for key, _, _ in AUDITS if key in results}
+    lines += ["", f"- Audit records identical in every configuration (JSON without created_at and the SHAP "
+                  f"meta.workers): {'yes' if len(records) == 1 else 'NO'}."]
+    for key, label, _ in AUDITS:
+        if key in results:
+            steps = "; ".join(f"{step} {seconds:.1f} s" for step, seconds in results[key]["steps"].items()
+                              if step != "Done")
+            lines.append(f"- Where the audit's time went, {label} (its progress steps): {steps}.")
     hashes = {results[k]["values_sha256"] for k in results if k.startswith("explain")}
-    base = results.get("explain processes 1")
-    speedup = (f"{base['seconds'] / results['explain processes 2']['seconds']:.2f}x"
-               if base and "explain processes 2" in results else "n/a")
-    lines += ["", f"- Tree SHAP values identical in every configuration: {'yes' if len(hashes) == 1 else 'NO'}; "
-                  f"speed-up from 1 to 2 processes: {speedup} (on {os.cpu_count()} cores, shared with other work).",
-              f"- Where the audit's time went (its progress steps): {steps}.",
+    if hashes:
+        base = results.get("explain processes 1")
+        speedup = (f"{base['seconds'] / results['explain processes 2']['seconds']:.2f}x"
+                   if base and "explain processes 2" in results else "n/a")
+        lines.append(f"- Tree SHAP values identical in every configuration: {'yes' if len(hashes) == 1 else 'NO'}; "
+                     f"speed-up from 1 to 2 processes: {speedup}.")
+    lines += [f"- Cores: {os.cpu_count()}, shared with whatever else the machine ran.",
               f"- Policy: the default, with explainers limited to shap on {settings['audit_explain_rows']:,} rows; "
               f"rules left out because this tree does not register their check yet: "
               f"{', '.join(settings['disabled_rules']) or 'none'}.",
@@ -269,6 +346,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k rows instead of 1M, fewer explained rows")
     parser.add_argument("--rows", type=int, help="rows in the table (default 1,000,000; 100,000 with --quick)")
+    parser.add_argument("--explain-stages", action="store_true",
+                        help="also time Tree SHAP of many rows alone on 1 and 2 processes and 2 Dask workers")
     parser.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -276,7 +355,7 @@ def main() -> int:
         name, *rest = args.stage
         work = Path(args.work)
         stages = {"prepare": lambda: stage_prepare(work, int(rest[0]), int(rest[1])),
-                  "audit": lambda: stage_audit(work, int(rest[0])),
+                  "audit": lambda: stage_audit(work, int(rest[0]), rest[1], int(rest[2])),
                   "explain": lambda: stage_explain(work, int(rest[2]), rest[0], int(rest[1])),
                   "read": lambda: stage_read(work, rest[0])}
         print(json.dumps(stages[name](), default=str))
@@ -285,7 +364,7 @@ def main() -> int:
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     explain_rows = 4_000 if args.quick else 100_000
     settings = {"rows": rows, "quick": args.quick, "explain_rows": explain_rows,
-                "n_resamples": 20, "audit_explain_rows": 1_000}
+                "n_resamples": 200, "audit_explain_rows": 1_000}
     OUT.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="xai-audit-bench-"))
     results = {}
@@ -296,16 +375,23 @@ def main() -> int:
         settings["parquet_mb"], settings["disabled_rules"] = prepared["parquet_mb"], prepared["disabled_rules"]
         results["read whole"] = run_stage(work, "read", "whole")
         results["read pieces"] = run_stage(work, "read", "pieces")
-        results["audit"] = run_stage(work, "audit", str(settings["n_resamples"]))
-        for backend, workers in (("processes", 1), ("processes", 2), ("dask", 2)):
-            results[f"explain {backend} {workers}"] = run_stage(work, "explain", backend, str(workers), str(explain_rows))
+        for backend, workers in (("single", 1), ("processes", 2), ("dask", 2)):
+            results[f"audit {backend}" + ("" if backend == "single" else f" {workers}")] = run_stage(
+                work, "audit", str(settings["n_resamples"]), backend, str(workers))
+        if args.explain_stages:
+            for backend, workers in (("processes", 1), ("processes", 2), ("dask", 2)):
+                results[f"explain {backend} {workers}"] = run_stage(work, "explain", backend, str(workers),
+                                                                     str(explain_rows))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     settings["total_seconds"] = time.perf_counter() - started
     (OUT / "large_audit.json").write_text(json.dumps({"settings": settings, "results": results}, indent=2) + "\n")
     (OUT / "large_audit.md").write_text(table(results, settings))
     print(f"Wrote {OUT / 'large_audit.md'} in {settings['total_seconds']:.0f} s")
-    return 0
+    identical = len({results[key]["record_sha256"] for key, _, _ in AUDITS if key in results}) == 1
+    if not identical:
+        print("The audit records differ between configurations.", file=sys.stderr)
+    return 0 if identical else 1
 
 
 if __name__ == "__main__":

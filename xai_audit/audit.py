@@ -19,6 +19,7 @@ from xai_audit.exceptions import InvalidInputError, ModelError
 from xai_audit.explainers import explanations_section
 from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
 from xai_audit.manifest import build_manifest
+from xai_audit.parallel import Chunking, chunking, predict_chunked
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
 from xai_audit.reasons import adverse_action_reasons
@@ -49,6 +50,15 @@ class Audit:
         Intended use, decision role, human oversight, limitations, owner, version.
     progress : callable, optional
         Called as ``progress(step: str, fraction: float)`` while the audit runs.
+    backend : {None, "serial", "processes", "dask"}, optional
+        Where the chunked work runs: the model's predictions over the rows, exact Tree SHAP of the
+        explained rows, and the fairness tables' row-level bootstrap. None: ``"dask"`` with a
+        ``scheduler``, ``"processes"`` with ``workers``, else everything in this process as by default.
+        The record is the same whatever runs it (only the SHAP ``meta`` says how it was computed).
+    workers : int, optional
+        Local worker processes (or the size of the local Dask cluster started for ``backend="dask"``).
+    scheduler : dask.distributed.Client or str, optional
+        A client, or a scheduler address ``"tcp://HOST:PORT"`` (connected for this run and closed after).
 
     Examples
     --------
@@ -67,6 +77,9 @@ class Audit:
     n_resamples: int | None = None
     model_card: dict = field(default_factory=dict)
     progress: object = None
+    backend: str | None = None
+    workers: int | None = None
+    scheduler: object = None
 
     def run(self, model, data: AuditDataset) -> AuditResult:
         """Audit ``model`` (an adapter, a fitted object, a file path, or None for predictions-only)
@@ -75,13 +88,17 @@ class Audit:
             raise InvalidInputError(
                 f"data must be an AuditDataset (AuditDataset.from_frame / from_csv / ...); got {type(data).__name__}."
             )
+        with chunking(self.backend, workers=self.workers, scheduler=self.scheduler) as how:
+            return self._run(model, data, how)
+
+    def _run(self, model, data: AuditDataset, how: Chunking) -> AuditResult:
         policy = load_policy(self.policy)
         self._report("Checking the model against the data", 0.0)
         adapter = PredictionsAdapter(data) if model is None else load_model(model)
         features = resolve_features(adapter, data)
         adapter = align_classes(adapter, data)
         X = data.model_input(features)
-        y_pred, proba = predict(adapter, X, data, features)
+        y_pred, proba = predict(adapter, X, data, features, how=how)
 
         self._report("Measuring performance", 0.1)
         sections = {"model": adapter.describe(), "data": data.describe(features)}
@@ -95,7 +112,7 @@ class Audit:
             sections["performance"] = {}
 
         attributions = None
-        settings = self._explain_settings(policy)
+        settings = {**self._explain_settings(policy), **_chunk_settings(how)}
         if settings["explainers"] and not isinstance(adapter, PredictionsAdapter):
             self._report("Explaining the model", 0.2)
             section = explanations_section(
@@ -106,7 +123,7 @@ class Audit:
 
         if data.target is not None and data.sensitive and adapter.task in ("binary", "regression"):
             self._report("Measuring fairness across groups", 0.6)
-            sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy)
+            sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy, how)
             self._why_gaps(sections["fairness"], data, features, attributions, policy)
 
         if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
@@ -128,7 +145,7 @@ class Audit:
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )
 
-    def _fairness(self, adapter, data, y_pred, proba, policy) -> dict:
+    def _fairness(self, adapter, data, y_pred, proba, policy, how=Chunking()) -> dict:
         """The fairness section: group metrics with intervals for every attribute and intersection."""
         if adapter.task == "binary":
             y_true = data.y_true_positive()
@@ -143,7 +160,7 @@ class Audit:
             n_resamples=self.n_resamples or policy.setting("fairness", "n_resamples", 1000),
             confidence=policy.setting("audit", "confidence", 0.95),
             min_group_size=policy.setting("fairness", "min_group_size", 30),
-            random_state=self.random_state,
+            random_state=self.random_state, **_chunk_settings(how),
         )
 
     def _explain_settings(self, policy) -> dict:
@@ -201,6 +218,15 @@ class Audit:
 
 def _plain(value):
     return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _chunk_settings(how: Chunking) -> dict:
+    """``backend``, ``workers``, ``scheduler`` for the chunked steps; empty when nothing is chunked.
+    On a Dask cluster ``workers`` is the cluster's, which sets the number of chunks."""
+    if how.backend is None:
+        return {}
+    return {"backend": how.backend, "workers": how.n_workers if how.client is not None else how.workers,
+            "scheduler": how.client}
 
 
 def audit(model, data: AuditDataset, *, policy="default", random_state=None, **options) -> AuditResult:
@@ -276,16 +302,25 @@ def align_classes(adapter: ModelAdapter, data: AuditDataset) -> ModelAdapter:
     return adapter
 
 
-def predict(adapter: ModelAdapter, X, data: AuditDataset, features):
-    """Predictions and probabilities, with bad values in the features named if the model fails."""
+def predict(adapter: ModelAdapter, X, data: AuditDataset, features, *, how: Chunking = Chunking()):
+    """Predictions and probabilities, with bad values in the features named if the model fails.
+
+    With ``how`` parallel, in row chunks on its workers; for data read from Parquet each worker reads
+    its own row groups of the feature columns (:func:`xai_audit.parallel.predict_chunked`).
+    """
     if isinstance(X, pd.DataFrame):
         numeric = X.select_dtypes("number")
         infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
         if infinite:
             raise InvalidInputError(f"The feature columns {infinite} contain infinite values; replace or drop them.")
     try:
-        y_pred = adapter.predict(X)
-        proba = adapter.predict_proba(X) if adapter.has_proba else None
+        if how.parallel and isinstance(X, pd.DataFrame) and len(X) > 1:
+            source = data.parquet if data.parquet is not None and features else None
+            y_pred, proba = predict_chunked(adapter, X, how, source=source, columns=features,
+                                            dtypes=None if source is None else X.dtypes.to_dict())
+        else:
+            y_pred = adapter.predict(X)
+            proba = adapter.predict_proba(X) if adapter.has_proba else None
     except ModelError as error:
         with_nan = [c for c in features if data.frame[c].isna().any()] if features else []
         if with_nan:

@@ -99,6 +99,11 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a pickle/joblib model file (runs code from the file: only for files you made)")
     parser.add_argument("--trust-type", action="append", default=[], metavar="TYPE",
                         help="trust one more type name in a .skops file (repeatable)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="spread predictions, Tree SHAP and the fairness bootstrap over N local processes "
+                             "(or the local Dask cluster's size); the record is the same")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run that work on an existing Dask cluster (its workers must see the data path)")
 
 
 def run_demo(args) -> int:
@@ -135,6 +140,7 @@ def run_audit(args) -> int:
         sensitive=split_list(args.sensitive), bins=parse_bins(args.bins), features=split_list(args.features) or None,
         predictions=args.predictions, scores=args.scores, policy=args.policy, out=Path(args.out),
         name=args.name or Path(args.model or args.data).stem, formats=formats, seed=args.seed, trusted=trusted,
+        workers=args.workers, scheduler=args.scheduler,
     )
     if args.junit or args.markdown:
         from xai_audit.gate import write_gate_outputs

@@ -7,6 +7,7 @@ reported with what was found and how to fix it, before any model is called.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,9 @@ class AuditDataset:
         N×C×H×W images for image models.
     sha256 : str
         Content hash of the data (values, column names and dtypes).
+    parquet : ParquetSource or None
+        For data read by :meth:`from_parquet`: the file and its row groups, so that workers of a
+        distributed audit read their own rows instead of receiving them from the client.
     """
 
     frame: pd.DataFrame
@@ -68,6 +72,7 @@ class AuditDataset:
     images: np.ndarray | None = None
     source: str | None = None
     sha256: str = ""
+    parquet: "ParquetSource | None" = None
 
     # -- constructors ---------------------------------------------------------------------------
 
@@ -172,18 +177,43 @@ class AuditDataset:
         return cls.from_frame(_read_table(path, pd.read_csv, "CSV"), source=str(path), **options)
 
     @classmethod
-    def from_parquet(cls, path, **options) -> "AuditDataset":
+    def from_parquet(cls, path, *, columns=None, **options) -> "AuditDataset":
         """Read a Parquet file and validate it as :meth:`from_frame` does (same keyword options).
+
+        Parameters
+        ----------
+        path : str or Path
+        columns : list of str, optional
+            Read only these columns (pyarrow column pruning): the features, target, sensitive
+            attributes, predictions and scores the audit uses. Default: every column. The data
+            hash covers the columns read.
+
+        The dataset remembers the file and its row groups (``parquet``), so a distributed audit's
+        workers read their own rows of it.
 
         Examples
         --------
         >>> import tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "d.parquet")
-        >>> pd.DataFrame({"x": [1, 2], "y": [0, 1]}).to_parquet(path)
+        >>> pd.DataFrame({"x": [1, 2], "y": [0, 1], "unused": ["a", "b"]}).to_parquet(path)
         >>> AuditDataset.from_parquet(path, target="y").n_rows
         2
+        >>> list(AuditDataset.from_parquet(path, target="y", columns=["x", "y"]).frame.columns)
+        ['x', 'y']
         """
-        return cls.from_frame(_read_table(path, pd.read_parquet, "Parquet"), source=str(path), **options)
+        if columns is not None:
+            columns = list(dict.fromkeys(_as_names(columns, "columns")))
+            source = _parquet_source(path)
+            missing = [c for c in columns if c not in source.columns]
+            if missing:
+                shown = list(source.columns[:30]) + (["..."] if len(source.columns) > 30 else [])
+                raise InvalidInputError(f"The columns {missing} are not in the Parquet file '{path}'; its columns are {shown}.")
+        frame = _read_table(path, lambda where: pd.read_parquet(where, columns=columns), "Parquet")
+        source = _parquet_source(path)
+        data = cls.from_frame(frame, source=str(path), **options)
+        if sum(source.row_group_rows) != len(frame):  # a stored index or filter changed the rows: no pieces
+            return data
+        return dataclasses.replace(data, parquet=source)
 
     @classmethod
     def from_arrays(cls, images, labels=None, *, sensitive=None, predictions=None,
@@ -290,6 +320,65 @@ class AuditDataset:
         if self.images is not None:
             section["image_shape"] = list(self.images.shape[1:])
         return section
+
+
+@dataclass(frozen=True)
+class ParquetSource:
+    """A Parquet file as row groups, so a worker can read its own rows (and only the columns it needs).
+
+    ``row_group_rows`` are the rows of each row group, in file order; ``columns`` every column name.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "d.parquet")
+    >>> pd.DataFrame({"x": range(10), "y": [0, 1] * 5}).to_parquet(path, row_group_size=4)
+    >>> source = _parquet_source(path)
+    >>> source.row_group_rows, source.chunks(2)
+    ((4, 4, 2), [(0, 1), (2,)])
+    >>> source.read((2,), columns=["x"])["x"].tolist()
+    [8, 9]
+    """
+
+    path: str
+    row_group_rows: tuple
+    columns: tuple
+
+    def chunks(self, n_chunks: int) -> list[tuple]:
+        """The row groups cut into at most ``n_chunks`` runs of consecutive groups with similar row counts."""
+        n_groups = len(self.row_group_rows)
+        n_chunks = max(1, min(int(n_chunks), n_groups))
+        ends = np.cumsum(self.row_group_rows)
+        targets = ends[-1] * np.arange(1, n_chunks) / n_chunks
+        cuts = sorted(set(int(i) + 1 for i in np.searchsorted(ends, targets, side="left")) - {0, n_groups})
+        edges = [0] + [c for c in cuts if 0 < c < n_groups] + [n_groups]
+        return [tuple(range(a, b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+    def read(self, row_groups, *, columns, dtypes=None) -> pd.DataFrame:
+        """The rows of ``row_groups`` (consecutive, in order), only ``columns``; cast to ``dtypes``
+        (``{column: dtype}``, the client's) so the piece matches the client's frame exactly."""
+        import pyarrow.parquet as pq
+
+        frame = pq.ParquetFile(self.path).read_row_groups(list(row_groups), columns=list(columns),
+                                                          use_pandas_metadata=False).to_pandas()
+        if dtypes:
+            frame = frame.astype({c: t for c, t in dtypes.items() if c in frame.columns and frame[c].dtype != t})
+        return frame
+
+
+def _parquet_source(path) -> ParquetSource:
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"The data file '{path}' does not exist; check the path.")
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except Exception as error:
+        raise InvalidInputError(f"The file '{path}' could not be read as Parquet: {error}.") from error
+    return ParquetSource(path=str(path.resolve()),
+                         row_group_rows=tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)),
+                         columns=tuple(metadata.schema.to_arrow_schema().names))
 
 
 # -- validation helpers ---------------------------------------------------------------------------

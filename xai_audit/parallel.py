@@ -3,7 +3,9 @@
 One function, :func:`map_chunks`, applies a picklable function to chunks of work and returns the
 results in chunk order. The same chunk function runs unchanged in-process, in loky worker processes
 or on Dask workers, so a caller with a ``dask.distributed.Client`` can pass it as ``scheduler``.
-:func:`split_rows` cuts a row range into chunks.
+:func:`split_rows` cuts a row range into chunks. :func:`chunking` opens one Dask client (or local
+cluster) for a whole audit, so its steps share it instead of starting one each;
+:func:`predict_chunked` runs a model's predictions over row chunks.
 
 Threads would not help the work this is for: shap's Tree SHAP extension holds the GIL.
 """
@@ -11,6 +13,8 @@ Threads would not help the work this is for: shap's Tree SHAP extension holds th
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +22,31 @@ from xai_audit._optional import require
 from xai_audit.exceptions import InvalidInputError
 
 BACKENDS = ("serial", "processes", "dask")
+# How long to wait for a Dask scheduler: a wrong address fails in seconds instead of hanging.
+CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """Where an audit's chunked work runs: ``backend`` (None: each step's own default, in this
+    process), ``workers`` (processes) and ``client`` (an open ``dask.distributed.Client`` for
+    ``backend="dask"``)."""
+
+    backend: str | None = None
+    workers: int | None = None
+    client: object = None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether work is sent to other processes (local or on a cluster)."""
+        return self.backend in ("processes", "dask")
+
+    @property
+    def n_workers(self) -> int:
+        """How many processes the work is spread over (the cluster's workers for Dask)."""
+        if self.client is not None:
+            return max(1, len(self.client.scheduler_info().get("workers", {})) or (self.workers or 1))
+        return self.workers or available_workers()
 
 
 def available_workers() -> int:
@@ -60,6 +89,114 @@ def split_rows(n_rows: int, *, n_chunks: int | None = None, chunk_size: int | No
     n_chunks = max(1, min(int(n_chunks or 1), n_rows))
     edges = np.linspace(0, n_rows, n_chunks + 1).round().astype(int)
     return [slice(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+@contextmanager
+def chunking(backend: str | None = None, *, workers: int | None = None, scheduler=None, timeout_s=None):
+    """Open what ``backend`` needs for a whole audit and yield a :class:`Chunking`; close what was opened.
+
+    Parameters
+    ----------
+    backend : {None, "serial", "processes", "dask"}
+        None: ``"dask"`` when a scheduler is given, ``"processes"`` when ``workers`` is, else nothing
+        changes (each step runs as it does by default, in this process).
+    workers : int, optional
+        Local processes (``"processes"``, or the size of the local Dask cluster started without a
+        scheduler).
+    scheduler : dask.distributed.Client or str, optional
+        A client (used, left open) or an address ``"tcp://HOST:PORT"`` (connected, closed at the end).
+    timeout_s : float, optional
+        How long to wait for the scheduler at ``scheduler``; default :data:`CONNECT_TIMEOUT_S`.
+
+    Examples
+    --------
+    >>> with chunking(workers=2) as how:
+    ...     how.backend, how.workers
+    ('processes', 2)
+    >>> with chunking() as how:
+    ...     how.backend is None
+    True
+    """
+    if workers is not None and (not isinstance(workers, (int, np.integer)) or int(workers) < 1):
+        raise InvalidInputError(f"workers must be a positive number of processes; got {workers!r}.")
+    if backend is None:
+        backend = "dask" if scheduler is not None else ("processes" if workers is not None else None)
+    if backend is not None and backend not in BACKENDS:
+        raise InvalidInputError(f"backend must be one of {list(BACKENDS)} (or None); got {backend!r}.")
+    if scheduler is not None and backend != "dask":
+        raise InvalidInputError(f"A scheduler runs the work on Dask; backend={backend!r} does not use it. "
+                                "Leave backend unset (or 'dask') with a scheduler.")
+    if backend != "dask":
+        yield Chunking(backend, None if workers is None else int(workers), None)
+        return
+    client, close = open_client(scheduler, workers=workers, timeout_s=timeout_s)
+    try:
+        yield Chunking("dask", None if workers is None else int(workers), client)
+    finally:
+        close()
+
+
+def open_client(scheduler=None, *, workers: int | None = None, timeout_s=None):
+    """A Dask client and a function that closes what this call opened.
+
+    ``scheduler``: a ``Client`` (returned as is; closing it is left to its owner), an address string
+    (connected within ``timeout_s``, default :data:`CONNECT_TIMEOUT_S`; a clear :class:`InvalidInputError`
+    when nothing answers there), or
+    None (a LocalCluster of ``workers`` single-threaded processes on 127.0.0.1).
+    """
+    distributed = require("dask.distributed", extra="dist", purpose="Running chunks on a Dask cluster")
+    if scheduler is not None and not isinstance(scheduler, str):
+        return scheduler, lambda: None
+    if scheduler is None:
+        cluster = distributed.LocalCluster(n_workers=workers or available_workers(), threads_per_worker=1,
+                                           processes=True, host="127.0.0.1", dashboard_address=None)
+        client = distributed.Client(cluster)
+
+        def close():
+            client.close()
+            cluster.close()
+
+        return client, close
+    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
+    if "://" not in scheduler:
+        raise InvalidInputError(f"The scheduler address {scheduler!r} has no protocol; write it as tcp://HOST:PORT.")
+    try:
+        client = distributed.Client(scheduler, timeout=f"{timeout_s}s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InvalidInputError(
+            f"Could not connect to the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({error}). Check the "
+            "address (tcp://HOST:PORT) and that the scheduler is running, or leave --scheduler out to run here."
+        ) from error
+    return client, client.close
+
+
+def predict_chunked(adapter, X, how: Chunking, *, source=None, columns=None, dtypes=None):
+    """The model's predictions and probabilities (None without ``predict_proba``), computed in row chunks
+    on ``how``'s workers; the same arrays as ``adapter.predict(X)`` / ``adapter.predict_proba(X)``.
+
+    With ``source`` (a :class:`xai_audit.data.ParquetSource` holding exactly ``X``'s rows in order),
+    each worker reads its own row groups of ``columns`` (cast to ``dtypes``) from the file, so the
+    rows are not sent from here; otherwise the chunks of ``X`` are sent. The model goes to each
+    worker once (Dask) or with each chunk (local processes).
+    """
+    n_chunks = max(1, 2 * how.n_workers)
+    if source is not None:
+        chunks = [("parquet", source, groups, list(columns), dtypes) for groups in source.chunks(n_chunks)]
+    else:
+        chunks = [("rows", X.iloc[piece] if hasattr(X, "iloc") else X[piece], None, None, None)
+                  for piece in split_rows(len(X), n_chunks=n_chunks)]
+    mapped = map_chunks(_predict_chunk, chunks, backend=how.backend, scheduler=how.client, workers=how.workers,
+                        args=(adapter,))
+    y_pred = np.concatenate([labels for labels, _ in mapped])
+    proba = None if mapped[0][1] is None else np.concatenate([p for _, p in mapped])
+    return y_pred, proba
+
+
+def _predict_chunk(chunk, adapter):
+    """One chunk's ``(predictions, probabilities or None)``, on a worker."""
+    kind, source, groups, columns, dtypes = chunk
+    X = source.read(groups, columns=columns, dtypes=dtypes) if kind == "parquet" else source
+    return adapter.predict(X), (adapter.predict_proba(X) if adapter.has_proba else None)
 
 
 def map_chunks(function, chunks, *, backend: str = "processes", scheduler=None, workers: int | None = None,
@@ -136,14 +273,7 @@ def _map_processes(function, chunks, *, workers, args, progress):
 
 def _map_dask(function, chunks, *, scheduler, workers, args, progress):
     distributed = require("dask.distributed", extra="dist", purpose="Running chunks on a Dask cluster")
-    own_client = None
-    client = scheduler
-    if scheduler is None:
-        cluster = distributed.LocalCluster(n_workers=workers or available_workers(), threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
-        client = own_client = distributed.Client(cluster)
-    elif isinstance(scheduler, str):
-        client = own_client = distributed.Client(scheduler)
+    client, close = open_client(scheduler, workers=workers)
     try:
         shared = [client.scatter(value, broadcast=True) for value in args]
         futures = [client.submit(function, chunk, *shared, pure=False) for chunk in chunks]
@@ -154,8 +284,4 @@ def _map_dask(function, chunks, *, scheduler, workers, args, progress):
             _tick(progress, done, len(futures))
         return results
     finally:
-        if own_client is not None:
-            cluster = getattr(own_client, "cluster", None)
-            own_client.close()
-            if scheduler is None and cluster is not None:
-                cluster.close()
+        close()

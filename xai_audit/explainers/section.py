@@ -152,7 +152,9 @@ def _image_section(adapter, data, positions, coverage, random_state) -> dict:
 
 def _options(method: str, config: dict) -> dict:
     if method == "shap":
-        return {"background_rows": int(config["background_rows"])}
+        # backend, workers, scheduler: where the audit runs its chunked work (Tree SHAP's row chunks)
+        chunking = {key: config[key] for key in ("backend", "workers", "scheduler") if config.get(key) is not None}
+        return {"background_rows": int(config["background_rows"]), **chunking}
     if method == "lime":
         return {"num_samples": int(config["lime_samples"])}
     if method == "permutation":

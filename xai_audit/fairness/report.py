@@ -59,7 +59,8 @@ TASKS = ("binary", "regression")
 
 def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary", reference_groups=None,
                     intersections: bool = True, n_resamples: int = 1000, confidence: float = 0.95,
-                    min_group_size: int = 30, random_state=None) -> dict:
+                    min_group_size: int = 30, random_state=None, backend=None, workers=None,
+                    scheduler=None) -> dict:
     """Group metrics, comparisons, bootstrap intervals and significance tests for every sensitive
     attribute and every pair of attributes.
 
@@ -90,6 +91,14 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
         Groups with fewer rows are marked ``"small_group": true`` and left out of the summaries.
     random_state : int or numpy Generator, optional
         Seed for the resampling; the same seed gives the same report.
+    backend, workers, scheduler : optional
+        With ``backend`` ``"processes"`` or ``"dask"``, the tables (one per attribute and pair) are
+        computed on worker processes, one table per task (:func:`xai_audit.parallel.map_chunks`). Each
+        table has its own seeded generator, so the report is exactly the same as in one process. It
+        pays when scores are given: their metrics are bootstrapped by resampling rows (about 5 s per
+        table for 1M rows and 200 resamples); the confusion metrics alone are drawn as counts (0.1 s
+        for 1M rows and 1000 resamples), too fast for workers to pay, so without scores the tables
+        stay in this process.
 
     Returns
     -------
@@ -130,8 +139,23 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
     codings = encode_groups(groups, len(data["y_true"]), intersections=intersections)
     references = check_reference_groups(reference_groups, codings)
     generators = np.random.default_rng(random_state).spawn(len(codings))
-    return {coding.name: _table(coding, data, references.get(coding.name), options, generator)
-            for coding, generator in zip(codings, generators)}
+    tasks = [(coding, references.get(coding.name), generator) for coding, generator in zip(codings, generators)]
+    chunked = backend in ("processes", "dask") and len(tasks) > 1 and options["n_resamples"] > 0 and (
+        data["scores"] is not None or task == "regression")
+    if chunked:
+        from xai_audit.parallel import map_chunks
+
+        tables = map_chunks(_table_task, tasks, backend=backend, scheduler=scheduler, workers=workers,
+                            args=(data, options))
+    else:
+        tables = [_table_task(one, data, options) for one in tasks]
+    return {coding.name: table for (coding, _, _), table in zip(tasks, tables)}
+
+
+def _table_task(task: tuple, data: dict, options: dict) -> dict:
+    """One attribute's (or pair's) table from ``(coding, chosen reference, generator)``: a chunk of work."""
+    coding, reference, generator = task
+    return _table(coding, data, reference, options, generator)
 
 
 def _check_options(task, n_resamples, confidence, min_group_size, intersections, random_state) -> dict:
