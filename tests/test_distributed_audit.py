@@ -73,14 +73,15 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def single(credit):
-    # Tree SHAP takes shap's own code for little work unless the compiled kernel is loaded in this process
-    # already (which other tests in the same process may have done); load it, so every run here takes the
-    # kernel and its row chunks go to the workers.
+    # Tree SHAP takes shap's own code for little work; with the threshold at zero this small audit takes
+    # the compiled kernel, whose row chunks go to the workers.
     pytest.importorskip("numba", reason="the compiled Tree SHAP kernel needs numba")
-    from xai_audit.explainers import _fasttree
+    from xai_audit.explainers import _tree
 
-    _fasttree._compiled()
-    return xa.Audit(**SETTINGS).run(credit["model"], credit["data"])
+    patch = pytest.MonkeyPatch()
+    patch.setattr(_tree, "SMALL_WORK", 0)
+    yield xa.Audit(**SETTINGS).run(credit["model"], credit["data"])
+    patch.undo()
 
 
 def comparable(record) -> dict:

@@ -156,11 +156,6 @@ def explain_chunk(rows: np.ndarray, trees: FastTrees, column=None) -> np.ndarray
 _JIT: dict = {}
 
 
-def loaded() -> bool:
-    """Whether the kernels are compiled or loaded in this process already."""
-    return bool(_JIT)
-
-
 def _compiled() -> dict:
     """The numba kernels, compiled on first use (cached on disk by numba between runs)."""
     if not _JIT:

@@ -145,7 +145,7 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
     columns = np.zeros_like(classes) if binary_margin else classes
     sign = np.where(classes == 0, -1.0, 1.0) if binary_margin else np.ones(len(rows))
 
-    fast_reason = _fast_kernel_unavailable(explainer.model, len(rows))
+    fast_reason = _fast_kernel_unavailable(explainer.model, len(rows), backend)
     if fast_reason is None:
         values, used, algorithm = _fast_values(explainer.model, rows, columns, backend=backend, workers=workers,
                                                scheduler=scheduler, progress=progress)
@@ -171,12 +171,17 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
                             precision="float64", workers=used)
 
 
-def _fast_kernel_unavailable(ensemble, n_rows) -> str | None:
-    """None when the compiled kernel should run, else why shap's own code runs instead."""
+def _fast_kernel_unavailable(ensemble, n_rows, backend) -> str | None:
+    """None when the compiled kernel should run, else why shap's own code runs instead.
+
+    The choice depends on the work and the backend asked for, never on what this process ran before,
+    so that the same audit records the same algorithm (and the same last digits) in a fresh or a
+    long-lived process. A backend other than "auto" asks for chunked work, which the kernel does.
+    """
     from xai_audit.explainers import _fasttree
 
-    if not _fasttree.loaded() and n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
-        return "too little work to load the compiled kernel (about 1 s) in this process"
+    if backend == "auto" and n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
+        return "too little work to be worth loading the compiled kernel (about 1 s)"
     try:
         import numba  # noqa: F401
     except ImportError as error:
