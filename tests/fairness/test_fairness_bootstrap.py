@@ -99,3 +99,17 @@ def test_higher_confidence_gives_wider_intervals():
     lo80, hi80 = narrow["sex"]["groups"]["male"]["ci"]["tpr"]
     lo99, hi99 = wide["sex"]["groups"]["male"]["ci"]["tpr"]
     assert lo99 < lo80 and hi80 < hi99
+
+
+def test_large_data_takes_fewer_row_resamples_and_says_so(monkeypatch):
+    from xai_audit.fairness import report
+
+    y_true, y_pred, scores, groups = scored_data(n=3000)
+    monkeypatch.setattr(report, "ROW_DRAW_BUDGET", 3000 * 40)
+    monkeypatch.setattr(report, "MIN_ROW_RESAMPLES", 40)
+    table = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=300, random_state=0)["sex"]
+    assert table["bootstrap"]["n_resamples"] == 300 and table["bootstrap"]["n_resamples_row_metrics"] == 40
+    assert "40 resamples for these" in table["bootstrap"]["method"]
+    for entry in table["groups"].values():
+        low, high = entry["ci"]["auc"]
+        assert low <= entry["auc"] <= high

@@ -55,6 +55,10 @@ from xai_audit.fairness.metrics import (
 from xai_audit.fairness.tests_stat import selection_rate_test
 
 TASKS = ("binary", "regression")
+# Metrics that need rows cost one pass over the rows per resample (about 17 ns a row): beyond this many
+# rows drawn in all, fewer resamples are taken (stated in the table's "bootstrap" entry).
+ROW_DRAW_BUDGET = 200_000_000
+MIN_ROW_RESAMPLES = 200
 
 
 def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary", reference_groups=None,
@@ -241,16 +245,34 @@ def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng
                                                      int(selected[reference]), int(sizes[reference]))
                           for i, label in enumerate(labels) if i != reference}
     table["summary"] = _summary(estimates, comparable, unknown, labels, reference_label, table, options)
+    by_rows = row_resamples(options["n_resamples"], len(coding.codes))
+    fewer = (f" ({by_rows} resamples for these on data of this size)" if by_rows < options["n_resamples"]
+             and (data["scores"] is not None or not binary) else "")
     table["bootstrap"] = {
-        "n_resamples": options["n_resamples"], "confidence": confidence,
+        "n_resamples": options["n_resamples"], "n_resamples_row_metrics": by_rows, "confidence": confidence,
         "method": ("percentile intervals; each group resampled on its own with its size kept (stratified); "
-                   "confusion metrics drawn as multinomial cell counts, the other metrics by resampling rows"),
+                   "confusion metrics drawn as multinomial cell counts, the other metrics by resampling rows"
+                   + fewer),
     }
     return table
 
 
 def _first_nonempty(*masks: np.ndarray) -> np.ndarray:
     return next(mask for mask in masks if mask.any())
+
+
+def row_resamples(n_resamples: int, n_rows: int) -> int:
+    """Resamples for the metrics that need rows (AUC, calibration, regression errors): all of them up to
+    ``ROW_DRAW_BUDGET`` rows drawn in all, fewer on large data but never under ``MIN_ROW_RESAMPLES``.
+    Confusion metrics are drawn as counts and always get every resample.
+
+    Examples
+    --------
+    >>> row_resamples(1000, 10_000), row_resamples(1000, 1_000_000), row_resamples(50, 1_000_000)
+    (1000, 200, 50)
+    """
+    affordable = max(MIN_ROW_RESAMPLES, ROW_DRAW_BUDGET // max(n_rows, 1))
+    return int(min(n_resamples, affordable))
 
 
 def _estimates(coding: GroupCoding, data: dict, counts, n_resamples: int, rng: np.random.Generator) -> Estimates:
@@ -269,7 +291,7 @@ def _estimates(coding: GroupCoding, data: dict, counts, n_resamples: int, rng: n
     else:
         return Estimates(point, samples)
     point.update(point_rows(prepared, metric_function, names))
-    samples.update(bootstrap_rows(prepared, metric_function, names, n_resamples, rng))
+    samples.update(bootstrap_rows(prepared, metric_function, names, row_resamples(n_resamples, len(coding.codes)), rng))
     return Estimates(point, samples)
 
 
