@@ -99,12 +99,13 @@ def worker_peaks_mb() -> dict:
 
 def record_digest(result) -> str:
     """SHA-256 of the record as JSON, without what legitimately differs between runs: the creation time
-    and how many processes computed the SHAP values."""
+    and where the SHAP values were computed (how many processes, which chunks)."""
     record = json.loads(json.dumps(result.to_dict(), default=str))
     record["manifest"].pop("created_at", None)
     for section in record.get("explanations", {}).values():
         if isinstance(section, dict) and isinstance(section.get("meta"), dict):
             section["meta"].pop("workers", None)
+            section["meta"].pop("execution", None)
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 

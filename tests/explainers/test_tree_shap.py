@@ -140,4 +140,4 @@ def test_the_same_chunks_run_on_a_dask_client():
         with distributed.Client(cluster) as client:
             result = tree_attributions(model, X, np.ones(len(X), dtype=int), backend="dask", scheduler=client)
     np.testing.assert_allclose(result.values, _shap_values(model, X)[:, :, 1], rtol=0, atol=1e-10)
-    assert "chunks over dask" in result.algorithm
+    assert "chunks over dask" in result.execution

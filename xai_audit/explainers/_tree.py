@@ -46,7 +46,8 @@ class TreeAttributions:
 
     values : (n_rows, n_inputs); base : (n_rows,); output : (n_rows,), the model's own output for
     that class (not derived from the values); space : ``"probability"``, ``"log_odds"``,
-    ``"margin"`` or ``"value"``; algorithm, precision, workers : what computed them.
+    ``"margin"`` or ``"value"``; algorithm, precision : what computed them (the same wherever they
+    ran); workers, execution : how they ran ("2 thread(s)", "12 chunks over dask").
     """
 
     values: np.ndarray
@@ -56,6 +57,7 @@ class TreeAttributions:
     algorithm: str
     precision: str
     workers: int = 1
+    execution: str = "in this process"
 
 
 def tree_family(estimator) -> str | None:
@@ -145,13 +147,13 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
     columns = np.zeros_like(classes) if binary_margin else classes
     sign = np.where(classes == 0, -1.0, 1.0) if binary_margin else np.ones(len(rows))
 
-    fast_reason = _fast_kernel_unavailable(explainer.model, len(rows), backend)
+    fast_reason = _fast_kernel_unavailable(explainer.model, len(rows))
     if fast_reason is None:
-        values, used, algorithm = _fast_values(explainer.model, rows, columns, backend=backend, workers=workers,
-                                               scheduler=scheduler, progress=progress)
+        values, used, algorithm, execution = _fast_values(
+            explainer.model, rows, columns, backend=backend, workers=workers, scheduler=scheduler, progress=progress)
     else:
-        values, used = _shap_values(explainer, rows, backend=backend, workers=workers, scheduler=scheduler,
-                                    progress=progress)
+        values, used, execution = _shap_values(explainer, rows, backend=backend, workers=workers, scheduler=scheduler,
+                                               progress=progress)
         values = values[np.arange(len(rows)), :, columns]
         algorithm = f"shap.TreeExplainer (path-dependent Tree SHAP; not the compiled kernel: {fast_reason})"
     expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float))
@@ -168,19 +170,19 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
         else:
             output, space = margin[np.arange(len(rows)), classes], "margin"
     return TreeAttributions(values=values, base=base, output=output, space=space, algorithm=algorithm,
-                            precision="float64", workers=used)
+                            precision="float64", workers=used, execution=execution)
 
 
-def _fast_kernel_unavailable(ensemble, n_rows, backend) -> str | None:
+def _fast_kernel_unavailable(ensemble, n_rows) -> str | None:
     """None when the compiled kernel should run, else why shap's own code runs instead.
 
-    The choice depends on the work and the backend asked for, never on what this process ran before,
-    so that the same audit records the same algorithm (and the same last digits) in a fresh or a
-    long-lived process. A backend other than "auto" asks for chunked work, which the kernel does.
+    The choice depends on the work alone, never on the backend or on what this process ran before:
+    the two give the same values up to rounding, and the same audit must record the same digits
+    wherever and however it runs.
     """
     from xai_audit.explainers import _fasttree
 
-    if backend == "auto" and n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
+    if n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
         return "too little work to be worth loading the compiled kernel (about 1 s)"
     try:
         import numba  # noqa: F401
@@ -205,13 +207,13 @@ def _fast_values(ensemble, rows, columns, *, backend, workers, scheduler, progre
         mapped = map_chunks(_fast_chunk, list(zip(chunks, column_chunks)), backend=backend, scheduler=scheduler,
                             workers=n_workers, args=(trees,),
                             progress=None if progress is None else lambda done, total: progress(int(sizes[done - 1]), len(rows)))
-        return np.concatenate(mapped)[:, :, 0], n_workers, algorithm + f", {len(chunks)} chunks over {backend}"
+        return np.concatenate(mapped)[:, :, 0], n_workers, algorithm, f"{len(chunks)} chunks over {backend}"
     threads = 1 if backend == "serial" else n_workers
     with _KERNEL_LOCK:
         values = _fasttree.explain_rows(rows, trees, column=columns, threads=threads)
     if progress is not None:
         progress(len(rows), len(rows))
-    return values[:, :, 0], threads, algorithm + f", {threads} thread(s)"
+    return values[:, :, 0], threads, algorithm, f"{threads} thread(s)"
 
 
 def _fast_chunk(chunk, trees):
@@ -236,7 +238,7 @@ def _shap_values(explainer, rows, *, backend, workers, scheduler, progress):
     if backend in ("serial", "threads") or n_workers == 1 or n <= 2 * PROBE_ROWS:
         values = explain_chunk(rows, explainer)
         _report(progress, n, n)
-        return values, 1
+        return values, 1, "in this process"
     done = []
     if backend == "auto":  # explain a probe here, and measure whether workers would pay off
         started = time.perf_counter()
@@ -246,16 +248,16 @@ def _shap_values(explainer, rows, *, backend, workers, scheduler, progress):
         if seconds_left / n_workers + START_SECONDS >= seconds_left:
             done.append(explain_chunk(rows[PROBE_ROWS:], explainer))
             _report(progress, n, n)
-            return np.concatenate(done), 1
+            return np.concatenate(done), 1, "in this process"
     offset = PROBE_ROWS if done else 0
     remaining = rows[offset:]
     slices = split_rows(len(remaining), n_chunks=min(4 * n_workers, max(1, len(remaining) // PROBE_ROWS)))
     sizes = np.cumsum([s.stop - s.start for s in slices])
-    mapped = map_chunks(explain_chunk, [remaining[s] for s in slices],
-                        backend="dask" if backend == "dask" else "processes", scheduler=scheduler,
+    where = "dask" if backend == "dask" else "processes"
+    mapped = map_chunks(explain_chunk, [remaining[s] for s in slices], backend=where, scheduler=scheduler,
                         workers=n_workers, args=(explainer,),
                         progress=lambda chunks_done, total: _report(progress, offset + int(sizes[chunks_done - 1]), n))
-    return np.concatenate(done + mapped), n_workers
+    return np.concatenate(done + mapped), n_workers, f"{len(slices)} chunks over {where}"
 
 
 def _report(progress, done, total):

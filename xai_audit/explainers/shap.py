@@ -177,7 +177,7 @@ class ShapExplainer(Explainer):
                                    scheduler=self.scheduler, progress=tick)
         values = _grouped(result.values, grouping)
         meta = {"algorithm": result.algorithm, "output_space": result.space, "precision": result.precision,
-                "workers": result.workers, "background": None, "uses_background": False,
+                "workers": result.workers, "execution": result.execution, "background": None, "uses_background": False,
                 "feature_perturbation": "tree_path_dependent", **_grouping_meta(grouping, Z)}
         return values, result.base, result.output, meta, None
 
