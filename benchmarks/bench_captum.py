@@ -101,7 +101,7 @@ def measure_case(name, adapter, data, features, n_rows):
     explainer = IntegratedGradientsExplainer()
     seconds, cpu, meta = best_of(2, lambda: explainer.attribute(adapter, task)[2])
     adaptive = {
-        "case": name, "rule": "gausslegendre", "steps": "50→400 (adaptive)", "rows": len(task.inputs),
+        "case": name, "rule": "gausslegendre", "steps": f"{explainer.n_steps}→{explainer.max_steps} (adaptive)", "rows": len(task.inputs),
         "rows_per_second": round(len(task.inputs) / seconds, 1),
         "rows_per_cpu_second": round(len(task.inputs) / cpu, 1),
         "rows_within_1pct": round((len(task.inputs) - meta["rows_not_converged"]) / len(task.inputs), 4),
