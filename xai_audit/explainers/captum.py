@@ -433,8 +433,9 @@ class IntegratedGradientsExplainer(_CaptumExplainer):
     ----------
     n_steps, max_steps : int
         First and largest number of integration steps (doubling in between). Only the rows that have
-        not converged are recomputed, so a high ceiling costs little: on a ReLU MLP, 96% of rows
-        converge by 400 steps and the rest by 1,600.
+        not converged are recomputed, so a high ceiling costs little model time: on a ReLU MLP, 96% of
+        rows converge by 400 steps and the rest by 1,600. (Captum computes the Gauss-Legendre nodes on
+        each call, about 0.3 s at 1,600 steps: a fixed cost, not one per row.)
     tolerance : float
         Largest acceptable relative convergence delta.
     method : str
