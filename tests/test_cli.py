@@ -118,3 +118,11 @@ def test_console_script_exit_code_and_message(workspace, tmp_path):
                               capture_output=True, text=True, timeout=120)
     assert finished.returncode == 2 and finished.stdout == ""
     assert_one_paragraph(finished.stderr, "nowhere.csv' does not exist")
+
+
+def test_demo_writes_the_report_and_exits_0_whatever_the_verdict(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("Verdict: ") and f"Report: {(tmp_path / 'demo.html').resolve()}" in out
+    html = (tmp_path / "demo.html").read_text(encoding="utf-8")
+    assert "German credit gradient boosting (sample)" in html and "Adverse-action reasons" in html
