@@ -79,6 +79,18 @@ def test_regression_rules():
     assert moved.metrics and not moved.regressed
 
 
+def test_a_better_status_with_a_worse_finding_says_which_and_a_new_policy_is_noted():
+    from xai_audit.diff import format_text
+
+    old = record("fail", [finding("a", "fail"), finding("b", "pass")])
+    new = record("warn", [finding("a", "warn"), finding("b", "warn")])
+    old["manifest"], new["manifest"] = {"config": {"policy": {"name": "default"}}}, {"config": {"policy": {"name": "lenient"}}}
+    text = format_text(diff_results(old, new))
+    assert "Status: fail -> warn (REGRESSED: 1 finding got worse)" in text
+    assert "the policy differs between the audits" in text
+    assert "policy differs" not in format_text(diff_results(old, old))
+
+
 def test_explanation_drift_matches_scipy():
     old_importance = {"income": 0.50, "debt": 0.30, "age": 0.10, "purpose": 0.05, "sex": 0.01, "zip": 0.001}
     new_importance = {"income": 0.20, "debt": 0.40, "age": 0.12, "purpose": 0.01, "sex": 0.05, "tenure": 0.3}

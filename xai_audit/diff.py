@@ -108,6 +108,7 @@ class AuditDiff:
     explanations: tuple[ExplanationDrift, ...] = ()
     same_model: bool = True
     same_data: bool = True
+    same_policy: bool = True
     names: tuple[str, str] = ("old", "new")
 
     @property
@@ -125,6 +126,7 @@ class AuditDiff:
         return {
             "old_status": self.old_status, "new_status": self.new_status, "regressed": self.regressed,
             "tolerance": self.tolerance, "same_model": self.same_model, "same_data": self.same_data,
+            "same_policy": self.same_policy,
             "metrics": [{**asdict(m), "delta": m.delta} for m in self.metrics],
             "findings": [{**asdict(f), "kind": f.kind, "worse": f.worse} for f in self.findings],
             "explanations": [asdict(d) for d in self.explanations],
@@ -181,6 +183,7 @@ def diff_results(old, new, *, tolerance: float = DEFAULT_TOLERANCE, top_k: int =
                                              top_k=top_k)),
         same_model=_hash(old_record, "model") == _hash(new_record, "model"),
         same_data=_hash(old_record, "data") == _hash(new_record, "data"),
+        same_policy=_policy(old_record) == _policy(new_record),
         names=tuple(names),
     )
 
@@ -330,7 +333,7 @@ def format_markdown(diff: AuditDiff) -> str:
     """
     lines = [f"### xai-audit diff: `{_md(diff.names[0])}` → `{_md(diff.names[1])}`", "",
              f"**Status:** {diff.old_status} → {diff.new_status} — "
-             + ("**regressed**" if diff.regressed else "no regression")]
+             + (f"**{_verdict(diff).lower()}**" if diff.regressed else "no regression")]
     lines += [f"> Note: {_md(note)}" for note in _notes(diff)]
     if not diff.changed:
         lines += ["", f"No metric moved by more than {_num(diff.tolerance)}; no finding changed; "
@@ -352,7 +355,12 @@ def format_markdown(diff: AuditDiff) -> str:
 
 
 def _verdict(diff: AuditDiff) -> str:
-    return "REGRESSED" if diff.regressed else "no regression"
+    if not diff.regressed:
+        return "no regression"
+    worse = sum(f.worse for f in diff.findings)
+    if STATUS_RANK[diff.new_status] > STATUS_RANK[diff.old_status] or not worse:
+        return "REGRESSED"
+    return f"REGRESSED: {worse} finding{'s' if worse != 1 else ''} got worse"
 
 
 def _notes(diff: AuditDiff) -> list[str]:
@@ -361,6 +369,8 @@ def _notes(diff: AuditDiff) -> list[str]:
         notes.append("the model differs between the audits (its SHA-256 changed).")
     if not diff.same_data:
         notes.append("the data differ between the audits (their SHA-256 changed); metric changes may come from the data.")
+    if not diff.same_policy:
+        notes.append("the policy differs between the audits; findings may have changed with its rules, not the model.")
     return notes
 
 
@@ -462,6 +472,10 @@ def _ranks(importances: dict) -> dict:
     """1-based ranks by importance (largest first; ties broken by name, so ranks are stable)."""
     order = sorted(importances, key=lambda f: (-importances[f], f))
     return {feature: position for position, feature in enumerate(order, start=1)}
+
+
+def _policy(record: dict):
+    return ((record.get("manifest") or {}).get("config") or {}).get("policy")
 
 
 def _hash(record: dict, section: str):
