@@ -281,3 +281,11 @@ def test_a_feature_that_encodes_a_group_is_flagged_as_a_proxy(credit_frame):
     assert proxies["fairness.proxies.sex.branch_north"].observed == pytest.approx(1.0)
     assert "fairness.proxies.sex.income" not in proxies
     assert result.fairness["sex"]["proxies"]["rows_scanned"] == len(frame)
+
+
+def test_accuracy_gap_is_judged_with_the_interval_of_the_fairness_table(credit_result):
+    table = credit_result.fairness["sex"]["between_groups"]["values"]["accuracy"]
+    (finding,) = [f for f in credit_result.findings if f.id == "performance.accuracy_gap.sex"]
+    assert finding.observed == pytest.approx(table["difference"], abs=1e-12)
+    low, high = table["ci"]["difference"]
+    assert f"95% interval {low:.3f} to {high:.3f}" in finding.message

@@ -102,8 +102,24 @@ def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Fi
         gap = values[best] - values[worst]
         subject = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {fmt(values[worst])} "
                    f"('{worst}') to {fmt(values[best])} ('{best}'), a gap")
-        findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, subject))
+        findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, subject,
+                                     _gap_interval(sections, attribute, rule.metric, gap)))
     return findings
+
+
+# Names of the performance metrics in the fairness tables, where they differ.
+FAIRNESS_NAMES = {"roc_auc": "auc"}
+
+
+def _gap_interval(sections: dict, attribute: str, metric: str, gap: float):
+    """The bootstrap interval of a between-group gap, from the fairness table of the same attribute,
+    when that table measured the same gap (same metric, same groups compared); else None."""
+    table = (sections.get("fairness") or {}).get(attribute) or {}
+    entry = ((table.get("between_groups") or {}).get("values") or {}).get(FAIRNESS_NAMES.get(metric, metric)) or {}
+    difference, interval = entry.get("difference"), (entry.get("ci") or {}).get("difference")
+    if difference is None or interval is None or None in interval or abs(difference - gap) > 1e-9:
+        return None
+    return interval
 
 
 @register("unknown_share")
