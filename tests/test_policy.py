@@ -54,3 +54,13 @@ def test_bad_policy_files(tmp_path, text, message):
 def test_unknown_policy_name():
     with pytest.raises(InvalidInputError, match="neither a bundled policy"):
         load_policy("strictest")
+
+
+def test_finding_messages_state_the_policy_confidence_level():
+    from xai_audit.checks import evaluate
+
+    policy = load_policy({"extends": "default", "audit": {"confidence": 0.9}})
+    fairness = {"sex": {"summary": {"groups_compared": ["f", "m"], "equalized_odds_difference": 0.15,
+                                    "ci": {"equalized_odds_difference": [0.05, 0.25]}}}}
+    (finding,) = [f for f in evaluate(policy, {"fairness": fairness}) if f.id == "fairness.equalized_odds.sex"]
+    assert "(90% interval 0.050 to 0.250)" in finding.message and finding.status == "warn"

@@ -28,7 +28,8 @@ def register(name: str):
 def evaluate(policy: Policy, sections: dict) -> list[Finding]:
     """Findings for every rule of ``policy`` over the computed ``sections``, in rule order."""
     findings = []
-    settings = {"min_group_size": policy.setting("fairness", "min_group_size", 30)}
+    settings = {"min_group_size": policy.setting("fairness", "min_group_size", 30),
+                "confidence": policy.setting("audit", "confidence", 0.95)}
     for rule in policy.rules:
         if rule.check not in CHECKS:
             raise InvalidInputError(
@@ -57,10 +58,13 @@ def _side(rule: Rule) -> str:
     return "at least" if rule.direction == "above" else "at most"
 
 
-def make_finding(rule: Rule, finding_id: str, value, subject: str, interval=None, status=None) -> Finding:
-    """A finding for ``value`` judged by ``rule``; the message states value, interval and line."""
+def make_finding(rule: Rule, finding_id: str, value, subject: str, interval=None, status=None,
+                 confidence: float = 0.95) -> Finding:
+    """A finding for ``value`` judged by ``rule``; the message states value, interval (at ``confidence``)
+    and line."""
     status = status or rule.verdict(value, interval)
-    ci = "" if interval is None else f" (95% interval {fmt(interval[0])} to {fmt(interval[1])})"
+    level = f"{confidence * 100:g}%"
+    ci = "" if interval is None else f" ({level} interval {fmt(interval[0])} to {fmt(interval[1])})"
     message = f"{subject}: {fmt(value)}{ci}; {_verdict_text(rule, status, interval)}."
     return Finding(id=finding_id, check=rule.check, status=status, observed=value,
                    threshold=rule.threshold, message=message, references=rule.references)
@@ -103,7 +107,8 @@ def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Fi
         subject = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {fmt(values[worst])} "
                    f"('{worst}') to {fmt(values[best])} ('{best}'), a gap")
         findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, subject,
-                                     _gap_interval(sections, attribute, rule.metric, gap)))
+                                     _gap_interval(sections, attribute, rule.metric, gap),
+                                     confidence=settings["confidence"]))
     return findings
 
 
@@ -152,7 +157,8 @@ def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Findin
                 continue
             subject = (f"Selection rate of '{group}' relative to '{highest}' ({name}, four-fifths rule): "
                        f"{fmt(entry.get('selection_rate'))} vs the highest group's; impact ratio")
-            findings.append(make_finding(rule, f"{rule.id}.{name}.{group}", value, subject, entry.get("ci")))
+            findings.append(make_finding(rule, f"{rule.id}.{name}.{group}", value, subject, entry.get("ci"),
+                                         confidence=settings["confidence"]))
     return findings
 
 
@@ -167,7 +173,8 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
             continue
         compared = ", ".join(f"'{g}'" for g in summary.get("groups_compared", []))
         subject = f"{rule.title or rule.metric} by {name} (groups {compared})"
-        findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, (summary.get("ci") or {}).get(rule.metric)))
+        findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, (summary.get("ci") or {}).get(rule.metric),
+                                     confidence=settings["confidence"]))
     return findings
 
 
