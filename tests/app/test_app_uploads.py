@@ -123,6 +123,7 @@ def test_manifest_that_would_run_uploaded_code_is_refused(tmp_path):
 
 
 def test_manifest_calling_a_function_is_refused(tmp_path):
+    pytest.importorskip("torch", reason="manifests describe PyTorch models (the 'torch' extra)")
     (tmp_path / "weights.pt").write_bytes(b"x")
     (tmp_path / "model.toml").write_text('[model]\nfile = "weights.pt"\narchitecture = "os:system"\n'
                                          'architecture_args = {command = "true"}\ntask = "binary"\n')
