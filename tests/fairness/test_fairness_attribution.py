@@ -13,11 +13,12 @@ from xai_audit.fairness import disparity_attribution, proxy_scan
 
 
 def test_contributions_add_up_exactly_to_the_gap_in_mean_output():
-    # multiples of 1/8 with small sums are exact in floating point, so "exactly" means ==
+    # multiples of 1/8 with small sums, averaged over groups of 16 and 32 rows, are exact in floating
+    # point whatever the order of summation, so "exactly" means ==
     rng = np.random.default_rng(0)
-    values = rng.integers(-40, 40, size=(64, 5)) / 8
+    values = rng.integers(-40, 40, size=(48, 5)) / 8
     output = values.sum(axis=1) + 0.5
-    groups = pd.DataFrame({"sex": ["female"] * 16 + ["male"] * 48})
+    groups = pd.DataFrame({"sex": ["female"] * 16 + ["male"] * 32})
     table = disparity_attribution(values, output, groups)["sex"]
     assert table["reference_group"] == "male"
     female = table["groups"]["female"]
