@@ -289,3 +289,20 @@ def test_accuracy_gap_is_judged_with_the_interval_of_the_fairness_table(credit_r
     assert finding.observed == pytest.approx(table["difference"], abs=1e-12)
     low, high = table["ci"]["difference"]
     assert f"95% interval {low:.3f} to {high:.3f}" in finding.message
+
+
+def test_reasons_given_by_a_proxy_are_marked_and_the_report_warns(credit_frame):
+    frame = credit_frame.assign(branch=np.where(credit_frame["sex"] == "female", 0.0, 1.0))
+    columns = ["income", "debt", "branch"]
+    outcome = np.where(frame["branch"] + frame["income"] / 50 + np.random.default_rng(0).normal(0, 0.3, len(frame)) > 1.5,
+                       "repaid", "default")
+    model = DecisionTreeClassifier(max_depth=4, random_state=0).fit(frame[columns], outcome)
+    data = xa.AuditDataset.from_frame(frame[columns].assign(sex=frame["sex"], outcome=outcome), target="outcome",
+                                      positive_label="repaid", sensitive=["sex"])
+    result = xa.audit(model, data, random_state=0, **FAST)
+    marked = [r for case in result.reasons for r in case["reasons"] if r["feature"] == "branch"]
+    assert marked and all(r["stands_in_for"] == ["sex"] for r in marked)
+    assert not any("stands_in_for" in r for case in result.reasons for r in case["reasons"] if r["feature"] != "branch")
+    from xai_audit.render.html import render_html
+
+    assert "&#39;branch&#39; stands in for &#39;sex&#39; (a flagged proxy)" in render_html(result.to_dict())

@@ -22,7 +22,7 @@ from xai_audit.manifest import build_manifest
 from xai_audit.parallel import Chunking, chunking, predict_chunked
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
-from xai_audit.reasons import adverse_action_reasons
+from xai_audit.reasons import adverse_action_reasons, mark_proxy_reasons
 from xai_audit.result import AuditResult
 
 
@@ -131,6 +131,7 @@ class Audit:
             sections["reasons"] = adverse_action_reasons(
                 adapter, data, features, n_cases=policy.setting("audit", "reason_cases", 20),
                 random_state=self.random_state)
+            mark_proxy_reasons(sections["reasons"], sections.get("fairness"))
 
         findings = evaluate(policy, sections)
         config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),

@@ -108,11 +108,32 @@ def _typical(values: pd.Series, kind):
 
 
 def _sentence(column, value, typical, kind, rise) -> str:
-    comparison = "most often" if kind == "categorical" else "typically (median)"
+    """One reason in plain words. The rise is measured against the approved applicants' own values of
+    the factor (a mix), so the sentence says so rather than comparing with their most common value alone.
+
+    Examples
+    --------
+    >>> _sentence("purpose", "car", "car", "categorical", 0.19)
+    'purpose is car. With the values approved applicants have for it (most often car), the approval score would have been 0.19 higher on average.'
+    """
+    typical_name = "most often" if kind == "categorical" else "median"
     shown = f"{value:g}" if isinstance(value, float) else str(value)
     base = f"{typical:g}" if isinstance(typical, float) else str(typical)
-    return (f"{column} is {shown}; approved applicants {comparison} have {base}. Had this factor been "
-            f"like theirs, the approval score would have been {rise:.2f} higher on average.")
+    return (f"{column} is {shown}. With the values approved applicants have for it ({typical_name} {base}), "
+            f"the approval score would have been {rise:.2f} higher on average.")
+
+
+def mark_proxy_reasons(cases: list, fairness: dict) -> None:
+    """Mark each reason whose factor the proxy scan flagged for a sensitive attribute: giving it as a
+    reason may disclose, or rest on, a protected characteristic, which a reviewer must check."""
+    flagged: dict[str, list[str]] = {}
+    for attribute, table in (fairness or {}).items():
+        for feature in ((table or {}).get("proxies") or {}).get("proxies") or []:
+            flagged.setdefault(str(feature), []).append(str(attribute))
+    for case in cases:
+        for reason in case.get("reasons", []):
+            if reason["feature"] in flagged:
+                reason["stands_in_for"] = sorted(flagged[reason["feature"]])
 
 
 def _plain(value):

@@ -173,6 +173,9 @@ def show_reasons(position: int) -> None:
         st.caption("No single factor raised the approval score noticeably for this case.")
     for number, reason in enumerate(case.get("reasons", []), start=1):
         st.markdown(f"{number}\\. {md(reason.get('text', reason.get('feature')))}")
+        if reason.get("stands_in_for"):
+            st.warning(f"'{md(reason.get('feature'))}' stands in for {md(', '.join(reason['stands_in_for']))} "
+                       "(a flagged proxy): check that it may be given as a reason.")
     st.caption(f"Compared with: {md(case.get('baseline', 'approved applicants'))}.")
 
 

@@ -67,5 +67,15 @@ def _case_view(case) -> dict:
                          "text": short(r.get("text"), 1000) if r.get("text") else "",
                          "fallback": f"{short(r.get('feature'), 200)} is {short(show(r.get('value')), 200)}; "
                                      f"contribution {num(r.get('contribution'), 3)}.",
-                         "contribution": num(r.get("contribution"), 3)} for r in reasons_list],
+                         "contribution": num(r.get("contribution"), 3),
+                         "caution": _caution(r)} for r in reasons_list],
             "baseline": short(case.get("baseline", ""), 600)}
+
+
+def _caution(reason) -> str:
+    """A warning beside a reason whose factor stands in for a sensitive attribute (a flagged proxy)."""
+    attributes = [a for a in (reason.get("stands_in_for") or []) if a]
+    if not attributes:
+        return ""
+    return (f"{quoted(short(reason.get('feature'), 200))} stands in for {join_and(quoted(short(a, 100)) for a in attributes)} "
+            "(a flagged proxy): check that it may be given as a reason.")
