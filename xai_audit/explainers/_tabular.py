@@ -86,6 +86,13 @@ def pick(matrix: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return matrix[np.arange(len(matrix)), columns]
 
 
+def explainable_table_model(adapter) -> bool:
+    """Whether a model-agnostic tabular explainer applies: a tabular model (not a predictions column)
+    with an output to explain (a regression value or class probabilities)."""
+    return (adapter.input_kind == "tabular" and adapter.framework != "predictions"
+            and (adapter.task == "regression" or adapter.has_proba))
+
+
 def require_outputs(adapter, method: str) -> None:
     """Raise if the adapter has nothing an explainer can explain (labels only, or no model)."""
     if adapter.framework == "predictions":

@@ -29,7 +29,15 @@ import pandas as pd
 from scipy import special
 
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
-from xai_audit.explainers._tabular import CategoryCodec, explained_class, output_matrix, output_space, pick, require_outputs
+from xai_audit.explainers._tabular import (
+    CategoryCodec,
+    explainable_table_model,
+    explained_class,
+    output_matrix,
+    output_space,
+    pick,
+    require_outputs,
+)
 from xai_audit.explainers.base import Explainer, Explanation, register
 
 MAX_BATCH_ROWS = 2_000_000  # perturbations scored per model call (even unshared, 300 rows x 5000 fit in one)
@@ -82,8 +90,7 @@ class LimeExplainer(Explainer):
 
     @classmethod
     def supports(cls, adapter) -> bool:
-        return (adapter.input_kind == "tabular" and adapter.framework != "predictions"
-                and (adapter.task == "regression" or adapter.has_proba))
+        return explainable_table_model(adapter)
 
     def row_limit(self, adapter) -> int | None:
         return self.max_rows

@@ -18,7 +18,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
-from xai_audit.explainers._tabular import output_matrix, output_space, require_outputs
+from xai_audit.explainers._tabular import explainable_table_model, output_matrix, output_space, require_outputs
 from xai_audit.explainers.base import Explainer, Explanation, register
 
 
@@ -74,8 +74,7 @@ class PermutationExplainer(Explainer):
 
     @classmethod
     def supports(cls, adapter) -> bool:
-        return (adapter.input_kind == "tabular" and adapter.framework != "predictions"
-                and (adapter.task == "regression" or adapter.has_proba))
+        return explainable_table_model(adapter)
 
     def row_limit(self, adapter) -> int | None:
         return self.max_rows

@@ -27,6 +27,7 @@ from xai_audit.explainers._tabular import (
     CategoryCodec,
     background_positions,
     dense,
+    explainable_table_model,
     explained_class,
     group_matrix,
     output_matrix,
@@ -105,8 +106,7 @@ class ShapExplainer(Explainer):
 
     @classmethod
     def supports(cls, adapter) -> bool:
-        return (adapter.input_kind == "tabular" and adapter.framework != "predictions"
-                and (adapter.task == "regression" or adapter.has_proba))
+        return explainable_table_model(adapter)
 
     def row_limit(self, adapter) -> int | None:
         return self.sampling_rows if self.choose(adapter)[0] == "permutation" else None
