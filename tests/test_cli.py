@@ -126,3 +126,18 @@ def test_demo_writes_the_report_and_exits_0_whatever_the_verdict(tmp_path, capsy
     assert out.splitlines()[0].startswith("Verdict: ") and f"Report: {(tmp_path / 'demo.html').resolve()}" in out
     html = (tmp_path / "demo.html").read_text(encoding="utf-8")
     assert "German credit gradient boosting (sample)" in html and "Adverse-action reasons" in html
+
+
+def test_model_card_file_reaches_the_report(workspace, tmp_path):
+    card = tmp_path / "card.toml"
+    card.write_text('[model_card]\nintended_use = "Screening <b>loans</b>"\ndata_period = "2023-01 to 2024-06"\n')
+    assert main(run_args(workspace, "--format", "html,json", "--out", str(tmp_path), "--model-card", str(card))) in (0, 1)
+    html = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
+    assert "2023-01 to 2024-06" in html and "Screening &lt;b&gt;loans&lt;/b&gt;" in html
+
+
+def test_a_model_card_with_an_unknown_key_is_exit_2(workspace, tmp_path, capsys):
+    card = tmp_path / "card.toml"
+    card.write_text('intended_usage = "typo"\n')
+    assert main(run_args(workspace, "--out", str(tmp_path), "--model-card", str(card))) == 2
+    assert "unknown keys ['intended_usage']" in capsys.readouterr().err

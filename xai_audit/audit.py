@@ -19,6 +19,7 @@ from xai_audit.exceptions import InvalidInputError, ModelError
 from xai_audit.explainers import explanations_section
 from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
 from xai_audit.manifest import build_manifest
+from xai_audit.model_card import check_model_card
 from xai_audit.parallel import Chunking, chunking, predict_chunked
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
@@ -47,7 +48,8 @@ class Audit:
     n_resamples : int, optional
         Override the bootstrap resamples for intervals.
     model_card : dict, optional
-        Intended use, decision role, human oversight, limitations, owner, version.
+        Intended use, decision role, human oversight, limitations, owner, version, name, data period
+        (the keys of :data:`xai_audit.model_card.MODEL_CARD_KEYS`; others are refused, to catch typos).
     progress : callable, optional
         Called as ``progress(step: str, fraction: float)`` while the audit runs.
     backend : {None, "serial", "processes", "dask"}, optional
@@ -93,6 +95,7 @@ class Audit:
 
     def _run(self, model, data: AuditDataset, how: Chunking) -> AuditResult:
         policy = load_policy(self.policy)
+        check_model_card(self.model_card)
         self._report("Checking the model against the data", 0.0)
         adapter = PredictionsAdapter(data) if model is None else load_model(model)
         features = resolve_features(adapter, data)
@@ -141,7 +144,7 @@ class Audit:
             status=overall_status(findings), findings=tuple(findings),
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
-            reasons=sections.get("reasons", []), model_card=dict(self.model_card),
+            reasons=sections.get("reasons", []), model_card=check_model_card(self.model_card),
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )

@@ -36,6 +36,7 @@ from xai_audit._toml import read_toml
 from xai_audit._version import __version__
 from xai_audit.exceptions import InvalidInputError, XaiAuditError
 from xai_audit.gate import SuiteSpec, worst_exit_code, worst_status
+from xai_audit.model_card import MODEL_CARD_KEYS
 
 SUMMARY_FILE = "summary.json"
 INDEX_FILE = "index.html"
@@ -46,8 +47,6 @@ ENTRY_KEYS = frozenset({
     "name", "model", "data", "target", "positive_label", "sensitive", "bins", "predictions", "scores",
     "features", "policy", "out", "seed", "trusted_types", "trust_pickle", "formats", "model_card",
 })
-MODEL_CARD_KEYS = frozenset({"name", "owner", "version", "intended_use", "decision_role", "human_oversight",
-                             "limitations"})
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 KIND_NAMES = {str: "string", int: "whole number", bool: "boolean (true or false)", dict: "table"}
 DASK_CONNECT_TIMEOUT = "10s"
@@ -203,7 +202,7 @@ def _entry(table, defaults: dict, *, base: Path, out: Path, position: int):
     problems = [f"{where} has unknown key '{key}' (allowed: {', '.join(sorted(ENTRY_KEYS))})"
                 for key in sorted(set(merged) - ENTRY_KEYS)]
     problems += [f"{where} has unknown model_card key '{key}' (allowed: {', '.join(sorted(MODEL_CARD_KEYS))})"
-                 for key in sorted(set(merged["model_card"]) - MODEL_CARD_KEYS)]
+                 for key in sorted(set(merged["model_card"]) - set(MODEL_CARD_KEYS))]
     if "data" not in merged:
         problems.append(f"{where} needs data = \"FILE\"")
     if "model" not in merged and "predictions" not in merged:

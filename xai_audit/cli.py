@@ -95,6 +95,9 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="report file name stem (default: the model or data file name)")
     parser.add_argument("--format", default="html,json", help=f"comma-separated, from {','.join(FORMATS)}")
     parser.add_argument("--seed", type=int, default=0, help="random state for sampling and resampling")
+    parser.add_argument("--model-card", metavar="FILE",
+                        help="TOML file with the model card: intended_use, decision_role, human_oversight, "
+                             "limitations, owner, version, name, data_period (shown in the report)")
     parser.add_argument("--trust-pickle", action="store_true",
                         help="allow a pickle/joblib model file (runs code from the file: only for files you made)")
     parser.add_argument("--trust-type", action="append", default=[], metavar="TYPE",
@@ -117,7 +120,8 @@ def run_demo(args) -> int:
         formats=["html", "json"], seed=args.seed,
         model_card={"name": "German credit gradient boosting (sample)", "owner": "xai-audit sample models",
                     "intended_use": "Demonstration of xai-audit on public data; not for real credit decisions.",
-                    "decision_role": "Illustrative: scores loan applicants as good or bad credit risks."},
+                    "decision_role": "Illustrative: scores loan applicants as good or bad credit risks.",
+                    "data_period": "Not stated by the source (Statlog German credit data, University of Hamburg, 1994)"},
     )
     counts = {status: sum(f.status == status for f in result.findings) for status in ("fail", "warn", "pass")}
     print(f"Verdict: {result.status} ({counts['fail']} failed, {counts['warn']} warnings, {counts['pass']} passed)")
@@ -127,6 +131,7 @@ def run_demo(args) -> int:
 
 def run_audit(args) -> int:
     from xai_audit.commands.common import audit_and_write, exit_code
+    from xai_audit.model_card import read_model_card
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
@@ -143,6 +148,7 @@ def run_audit(args) -> int:
         predictions=args.predictions, scores=args.scores, policy=args.policy, out=Path(args.out),
         name=args.name or Path(args.model or args.data).stem, formats=formats, seed=args.seed, trusted=trusted,
         workers=args.workers, scheduler=args.scheduler,
+        model_card=read_model_card(args.model_card) if args.model_card else None,
     )
     if args.junit or args.markdown:
         from xai_audit.gate import write_gate_outputs

@@ -279,7 +279,8 @@ def _explainers(policy) -> tuple | None:
 
 def _model_card() -> dict:
     fields = {"intended_use": "Intended use", "decision_role": "Role in decisions", "owner": "Owner",
-              "limitations": "Known limitations"}
+              "limitations": "Known limitations", "human_oversight": "Human oversight",
+              "data_period": "Period the data covers"}
     with st.expander("Model card (optional)", icon=":material/description:"):
         left, right = st.columns(2)
         for index, (name, label) in enumerate(fields.items()):

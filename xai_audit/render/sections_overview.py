@@ -93,8 +93,10 @@ def data_section(ctx: Context) -> dict:
     kinds = data.get("feature_kinds") or {}
     features = list(data.get("features") or [])
     counts = data.get("class_counts") or {}
+    period = (ctx.part("model_card") or {}).get("data_period")
     facts = [
         ("Source", data.get("source") or "A data frame in memory"),
+        ("Period covered", short(str(period), 400) if period else f"{NOT_PROVIDED} (data_period in the model card)"),
         ("Rows", num(n_rows)),
         ("Target", data.get("target") or "None (no ground truth: performance is not measured)"),
         ("Task", data.get("task") or "unknown"),
