@@ -157,7 +157,7 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)  # numpy's BLAS too (Captum computes Gauss-Legendre nodes with it)
-    rows, background, repeats = (50, 50, 1) if args.quick else (300, 100, 3)
+    rows, background, repeats = (50, 50, 1) if args.quick else (300, 100, 7)
     results = [measure(*tabular_case(rows, background), repeats),
                measure(*image_case(rows // 2, background), repeats)]
     settings = (f"CPU, {args.threads} torch/BLAS thread(s); best of {repeats} run(s); torch {torch.__version__}, "
