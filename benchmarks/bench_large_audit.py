@@ -198,7 +198,8 @@ def stage_audit(work: Path, n_resamples: int, backend: str, workers: int) -> dic
             cluster.close()
     step_seconds = {step: round(end - start, 2) for (step, start), (_, end) in zip(steps, steps[1:] + [("", ended)])}
     return {"seconds": ended - started, "read_seconds": loaded - started, "rows": data.n_rows, "steps": step_seconds,
-            "status": result.status, "explainers_run": sorted(result.explanations),
+            "status": result.status, "explainers_run": sorted(name for name, entry in result.explanations.items()
+                                                  if isinstance(entry, dict) and "global_importance" in entry),
             "fairness_attributes": sorted(result.fairness), "findings": len(result.findings),
             "record_sha256": record_digest(result),
             "shap_algorithm": result.explanations.get("shap", {}).get("meta", {}).get("algorithm"),
