@@ -306,3 +306,25 @@ def test_reasons_given_by_a_proxy_are_marked_and_the_report_warns(credit_frame):
     from xai_audit.render.html import render_html
 
     assert "&#39;branch&#39; stands in for &#39;sex&#39; (a flagged proxy)" in render_html(result.to_dict())
+
+
+def test_a_duck_typed_one_feature_model_audits_end_to_end(credit_frame):
+    class Threshold:
+        """Not a scikit-learn estimator: classes_, predict and predict_proba only."""
+
+        classes_ = np.array(["default", "repaid"])
+        feature_names_in_ = np.array(["income"])
+
+        def predict_proba(self, X):
+            p = 1 / (1 + np.exp(-(np.asarray(X["income"], dtype=float) - 50) / 10))
+            return np.column_stack([1 - p, p])
+
+        def predict(self, X):
+            return self.classes_[(self.predict_proba(X)[:, 1] > 0.5).astype(int)]
+
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
+    result = xa.audit(Threshold(), data, random_state=0, explainers=["shap", "lime"], explain_rows=20, n_resamples=20)
+    shap = result.explanations["shap"]
+    assert "error" not in shap and list(shap["global_importance"]) == ["income"]
+    (additivity,) = [f for f in result.findings if f.id == "explanations.additivity.shap"]
+    assert additivity.status == "pass" and additivity.observed < 1e-12

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import is_classifier, is_regressor
+from sklearn.base import is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -47,8 +47,8 @@ class SklearnAdapter(ModelAdapter):
                 f"The model {type(estimator).__name__} is not fitted. Fit it on training data "
                 "(model.fit(X, y)) before auditing it."
             ) from error
-        except TypeError:
-            pass  # not an sklearn estimator in the strict sense; predict will tell
+        except (TypeError, AttributeError):
+            pass  # not an sklearn estimator in the strict sense (no tags); predict will tell
         self.estimator = estimator
         self.name = name or type(estimator).__name__
         self.sha256 = sha256
@@ -57,7 +57,7 @@ class SklearnAdapter(ModelAdapter):
         self.final_estimator = final
         names = getattr(estimator, "feature_names_in_", None)
         self.feature_names = None if names is None else tuple(str(n) for n in names)
-        if is_classifier(estimator) or hasattr(final, "classes_"):
+        if _is_classifier(estimator) or hasattr(final, "classes_"):
             raw = getattr(estimator, "classes_", getattr(final, "classes_", ()))
             classes = tuple(c.item() if isinstance(c, np.generic) else c for c in raw)
             if len(classes) < 2:
@@ -69,7 +69,7 @@ class SklearnAdapter(ModelAdapter):
             self.task = "binary" if len(classes) == 2 else "multiclass"
             self.positive_class = classes[-1] if self.task == "binary" else None
             self.has_proba = hasattr(estimator, "predict_proba")
-        elif is_regressor(estimator) or not hasattr(final, "classes_"):
+        else:
             self.task = "regression"
             self.classes = None
             self.positive_class = None
@@ -131,3 +131,11 @@ def _framework_of(estimator) -> str:
     final = estimator[-1] if isinstance(estimator, Pipeline) else estimator
     module = type(final).__module__.split(".")[0]
     return module if module in ("xgboost", "lightgbm") else "sklearn"
+
+
+def _is_classifier(estimator) -> bool:
+    """scikit-learn's ``is_classifier``, False for a duck-typed model without scikit-learn's tags."""
+    try:
+        return bool(is_classifier(estimator))
+    except (AttributeError, TypeError):
+        return False

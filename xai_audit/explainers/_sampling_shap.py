@@ -54,6 +54,9 @@ def permutation_shap(model_output, X: np.ndarray, background: np.ndarray, column
     values = np.zeros((n, n_features))
     if n_features == 0 or n == 0:
         return values, base
+    if n_features == 1:  # one feature takes the whole difference: exact, no coalitions to sample
+        values[:, 0] = model_output(X)[np.arange(n), columns] - base
+        return values, base
     # every row: 2P walks of F-1 inner coalitions (the empty and the full one are shared)
     per_row = 2 * n_permutations * max(n_features - 1, 0) * n_background + 1
     rows_per_batch = max(1, MAX_BATCH_ROWS // per_row)

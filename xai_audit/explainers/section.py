@@ -92,6 +92,11 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
         except XaiAuditError as error:
             section[method] = {"error": str(error)}
             continue
+        except Exception as error:  # one explainer's failure must not cost the rest of the audit
+            section[method] = {"error": f"The explainer '{method}' failed unexpectedly ({type(error).__name__}: "
+                                        f"{error}); the rest of the audit is complete. Please report it with the "
+                                        "model's type."}
+            continue
         explanations[method] = explanation
         section[method] = _entry(explanation, adapter, data, features, config, random_state)
     report("Comparing the explanations", 0.9)
