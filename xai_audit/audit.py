@@ -27,6 +27,13 @@ from xai_audit.reasons import adverse_action_reasons, mark_proxy_reasons
 from xai_audit.result import AuditResult
 
 
+# How the report names the scale of the explained output (``Explanation.meta["output_space"]``).
+OUTPUT_SPACE_WORDS = {
+    "probability": "probability of the favourable outcome",
+    "log_odds": "log-odds of the favourable outcome (the score before the logistic function)",
+    "margin": "the model's raw margin",
+    "value": "the model's predicted value",
+}
 # The proxy scan ranks every feature once per group; a seeded sample of this many rows bounds its cost.
 PROXY_SCAN_ROWS = 200_000
 
@@ -191,8 +198,8 @@ class Audit:
             split = disparity_attribution(
                 attributions["values"], attributions["output"], groups, reference_groups=references or None,
                 feature_names=attributions["feature_names"])
-            note = (f"; from {attributions['method']} values on {len(rows)} explained rows, "
-                    f"in {attributions.get('output_space') or 'model output'} units")
+            space = OUTPUT_SPACE_WORDS.get(attributions.get("output_space"), "the model's output")
+            note = f"; from {attributions['method']} values on {len(rows)} explained rows, in {space}"
             for name, table in split.items():
                 if name in fairness:
                     fairness[name]["disparity_attribution"] = {**table, "convention": table["convention"] + note}
