@@ -328,3 +328,13 @@ def test_a_duck_typed_one_feature_model_audits_end_to_end(credit_frame):
     assert "error" not in shap and list(shap["global_importance"]) == ["income"]
     (additivity,) = [f for f in result.findings if f.id == "explanations.additivity.shap"]
     assert additivity.status == "pass" and additivity.observed < 1e-12
+
+
+def test_saved_files_get_the_usual_permissions(credit_result, tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = credit_result.save_json(tmp_path / "record.json")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
