@@ -338,3 +338,20 @@ def test_saved_files_get_the_usual_permissions(credit_result, tmp_path):
     os.umask(mask)
     path = credit_result.save_json(tmp_path / "record.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_proxy_the_model_does_not_use_is_info_and_one_it_uses_warns(credit_frame):
+    frame = credit_frame.assign(branch=np.where(credit_frame["sex"] == "female", 0.0, 1.0))
+    columns = ["income", "debt", "branch"]
+    data_frame = frame[columns].assign(sex=frame["sex"], outcome=frame["outcome"])
+    unused = DecisionTreeClassifier(max_depth=3, random_state=0).fit(frame[["income", "debt"]].assign(branch=0.0),
+                                                                    frame["outcome"])
+    used = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+        frame[columns], np.where(frame["branch"] + (frame["income"] > 50) > 1, "repaid", "default"))
+    statuses = {}
+    for label, model in (("unused", unused), ("used", used)):
+        data = xa.AuditDataset.from_frame(data_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
+        result = xa.audit(model, data, random_state=0, explainers=["shap"], explain_rows=100, n_resamples=20)
+        (finding,) = [f for f in result.findings if f.id == "fairness.proxies.sex.branch"]
+        statuses[label] = finding.status
+    assert statuses == {"unused": "info", "used": "warn"}

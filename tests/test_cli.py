@@ -141,3 +141,13 @@ def test_a_model_card_with_an_unknown_key_is_exit_2(workspace, tmp_path, capsys)
     card.write_text('intended_usage = "typo"\n')
     assert main(run_args(workspace, "--out", str(tmp_path), "--model-card", str(card))) == 2
     assert "unknown keys ['intended_usage']" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    command = (f"{sys.executable} -m xai_audit.cli demo --out {tmp_path} | head -c 1")
+    done = subprocess.run(command, shell=True, capture_output=True, text=True)
+    assert "Traceback" not in done.stderr and "unexpected error" not in done.stderr
+    assert (tmp_path / "demo.html").is_file()

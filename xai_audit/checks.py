@@ -180,29 +180,62 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
 
 @register("proxy_features")
 def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
-    """Features that tell a sensitive group apart (ROC AUC at or above the rule's line).
+    """Features that tell a sensitive group apart (ROC AUC beyond the rule's line) and that matter to
+    the model: at least ``options.min_attribution_share`` of its mean |attribution| (default 5%), or
+    at least ``options.min_gap_share`` of a group's gap in the disparity attribution (default 20%).
 
     A proxy calls for a human look (is the feature a legitimate factor?), not a verdict on its own,
-    so a breach warns and never fails. One finding per flagged feature; a pass per attribute without.
+    so it warns and never fails. A separating feature that matters by neither measure is reported as
+    info; without attributions (no SHAP, a predictions column) the model's reliance is unknown and it
+    warns. One finding per separating feature; a pass per attribute without any.
     """
+    share_line = float(rule.options.get("min_attribution_share", 0.05))
+    gap_line = float(rule.options.get("min_gap_share", 0.2))
     findings = []
     for name, table in _compared_tables(sections):
         scan = table.get("proxies") or {}
         features = scan.get("features") or {}
         if not features:
             continue
+        total = sum(e["mean_abs_attribution"] for e in features.values() if e.get("mean_abs_attribution") is not None)
         flagged = sorted((f for f, e in features.items() if e.get("auc") is not None and rule.verdict(e["auc"]) != "pass"),
                          key=lambda f: -features[f]["auc"])
         for feature in flagged:
             entry = features[feature]
-            leaning = ("" if entry.get("mean_abs_attribution") is None
-                       else f", and the model's mean |attribution| to it is {fmt(entry['mean_abs_attribution'])}")
+            weight = entry.get("mean_abs_attribution")
+            share = None if weight is None or total <= 0 else weight / total
+            gap_group, gap_share = _largest_gap_share(table.get("disparity_attribution"), feature)
+            if share is None:
+                reliance, status = "no attributions show how much the model relies on it", "warn"
+            elif share >= share_line:
+                reliance, status = f"it carries {share:.0%} of the model's mean |attribution|", "warn"
+            elif gap_share is not None and gap_share >= gap_line:
+                reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but {gap_share:.0%} of "
+                                    f"the gap in mean output of '{gap_group}'"), "warn"
+            else:
+                reliance, status = (f"it carries only {share:.0%} of the model's mean |attribution| "
+                                    f"(under {share_line:.0%}) and no large part of any group's gap"), "info"
             subject = (f"'{feature}' separates '{entry.get('group')}' from the other {name} groups "
-                       f"(a possible proxy for {name}{leaning}); ROC AUC")
-            findings.append(make_finding(rule, f"{rule.id}.{name}.{feature}", entry["auc"], subject, status="warn"))
+                       f"(a possible proxy for {name}; {reliance}); ROC AUC")
+            findings.append(make_finding(rule, f"{rule.id}.{name}.{feature}", entry["auc"], subject, status=status))
         if not flagged:
             best = max((f for f in features if features[f].get("auc") is not None), key=lambda f: features[f]["auc"], default=None)
             if best is not None:
                 subject = f"Best single-feature separation of the {name} groups ('{best}'), ROC AUC"
                 findings.append(make_finding(rule, f"{rule.id}.{name}", features[best]["auc"], subject))
     return findings
+
+
+def _largest_gap_share(split, feature) -> tuple:
+    """(group, share): the group whose gap in mean output ``feature`` accounts for the largest share
+    of, as |contribution| over the sum of |contributions|; (None, None) without a disparity attribution."""
+    best = (None, None)
+    for group, entry in ((split or {}).get("groups") or {}).items():
+        contributions = (entry or {}).get("contributions") or {}
+        total = sum(abs(v) for v in contributions.values() if v is not None)
+        if group == (split or {}).get("reference_group") or total <= 0 or contributions.get(feature) is None:
+            continue
+        share = abs(contributions[feature]) / total
+        if best[1] is None or share > best[1]:
+            best = (group, share)
+    return best

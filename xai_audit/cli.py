@@ -7,6 +7,7 @@ message on stderr, no traceback unless ``--debug``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -32,6 +33,9 @@ def main(argv=None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"xai-audit: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (xai-audit ... | head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("xai-audit: interrupted. Every file is written whole or not at all: outputs already finished "
