@@ -140,7 +140,8 @@ class Audit:
             self._report("Finding the reasons for declined cases", 0.8)
             sections["reasons"] = adverse_action_reasons(
                 adapter, data, features, n_cases=policy.setting("audit", "reason_cases", 20),
-                random_state=self.random_state)
+                random_state=self.random_state, decisions=y_pred,
+                scores=None if proba is None else proba[:, adapter.positive_index])
             mark_proxy_reasons(sections["reasons"], sections.get("fairness"))
 
         findings = evaluate(policy, sections)

@@ -17,7 +17,8 @@ MAX_REASONS = 4
 MIN_CONTRIBUTION = 0.005
 
 
-def adverse_action_reasons(adapter, data, features, *, n_cases=20, baseline_rows=50, random_state=None) -> list:
+def adverse_action_reasons(adapter, data, features, *, n_cases=20, baseline_rows=50, random_state=None,
+                           scores=None, decisions=None) -> list:
     """Principal reasons for a seeded sample of declined cases.
 
     Parameters
@@ -32,6 +33,9 @@ def adverse_action_reasons(adapter, data, features, *, n_cases=20, baseline_rows
     baseline_rows : int
         How many approved cases form the baseline (a seeded sample).
     random_state : int, optional
+    scores, decisions : array-like, optional
+        The model's approval probabilities and predicted labels for every row, when the caller has
+        them already (the audit does): saves scoring all rows again.
 
     Returns
     -------
@@ -55,8 +59,9 @@ def adverse_action_reasons(adapter, data, features, *, n_cases=20, baseline_rows
         return []
     rng = np.random.default_rng(random_state)
     X = data.frame.loc[:, list(features)]
-    score = adapter.output(X)
-    is_approved = np.asarray(adapter.predict(X) == adapter.positive_class)
+    score = adapter.output(X) if scores is None else np.asarray(scores, dtype=float)
+    labels = adapter.predict(X) if decisions is None else np.asarray(decisions)
+    is_approved = np.asarray(labels == adapter.positive_class)
     approved = np.flatnonzero(is_approved)
     declined = np.flatnonzero(~is_approved)
     if len(approved) == 0 or len(declined) == 0:
