@@ -93,6 +93,14 @@ def explainable_table_model(adapter) -> bool:
             and (adapter.task == "regression" or adapter.has_proba))
 
 
+def require_table_model(adapter, method: str) -> None:
+    """Raise, naming the problem, unless :func:`explainable_table_model` holds for ``adapter``."""
+    require_outputs(adapter, method)
+    if adapter.input_kind != "tabular":
+        raise UnsupportedModelError(
+            f"The explainer '{method}' explains tabular models; '{adapter.name}' takes {adapter.input_kind} input.")
+
+
 def require_outputs(adapter, method: str) -> None:
     """Raise if the adapter has nothing an explainer can explain (labels only, or no model)."""
     if adapter.framework == "predictions":

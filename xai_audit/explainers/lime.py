@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
+from xai_audit.exceptions import InvalidInputError
 from xai_audit.explainers._tabular import (
     CategoryCodec,
     explainable_table_model,
@@ -36,7 +36,7 @@ from xai_audit.explainers._tabular import (
     output_matrix,
     output_space,
     pick,
-    require_outputs,
+    require_table_model,
 )
 from xai_audit.explainers.base import Explainer, Explanation, register
 
@@ -96,9 +96,7 @@ class LimeExplainer(Explainer):
         return self.max_rows
 
     def explain(self, adapter, data, features, rows, *, random_state=None) -> Explanation:
-        require_outputs(adapter, self.name)
-        if not self.supports(adapter):
-            raise UnsupportedModelError(f"LIME here explains tabular models; '{adapter.name}' takes {adapter.input_kind} input.")
+        require_table_model(adapter, self.name)
         started = time.perf_counter()
         rng = np.random.default_rng(random_state)
         rows = np.asarray(rows, dtype=int)

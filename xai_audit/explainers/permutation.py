@@ -17,8 +17,8 @@ import numpy as np
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 
-from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
-from xai_audit.explainers._tabular import explainable_table_model, output_matrix, output_space, require_outputs
+from xai_audit.exceptions import InvalidInputError
+from xai_audit.explainers._tabular import explainable_table_model, output_matrix, output_space, require_table_model
 from xai_audit.explainers.base import Explainer, Explanation, register
 
 
@@ -80,9 +80,7 @@ class PermutationExplainer(Explainer):
         return self.max_rows
 
     def explain(self, adapter, data, features, rows, *, random_state=None) -> Explanation:
-        require_outputs(adapter, self.name)
-        if not self.supports(adapter):
-            raise UnsupportedModelError(f"Permutation importance here is for tabular models; '{adapter.name}' takes {adapter.input_kind} input.")
+        require_table_model(adapter, self.name)
         started = time.perf_counter()
         rows = np.asarray(rows, dtype=int)
         X = data.frame.iloc[rows].loc[:, list(features)].reset_index(drop=True)

@@ -33,7 +33,7 @@ from xai_audit.explainers._tabular import (
     output_matrix,
     output_space,
     pick,
-    require_outputs,
+    require_table_model,
 )
 from xai_audit.explainers._tree import tree_attributions, tree_family
 from xai_audit.explainers.base import Explainer, Explanation, register
@@ -131,9 +131,7 @@ class ShapExplainer(Explainer):
         return "permutation", f"{type(estimator).__name__} has no model-specific SHAP algorithm"
 
     def explain(self, adapter, data, features, rows, *, random_state=None) -> Explanation:
-        require_outputs(adapter, self.name)
-        if not self.supports(adapter):
-            raise UnsupportedModelError(f"The SHAP explainer explains tabular models; '{adapter.name}' takes {adapter.input_kind} input.")
+        require_table_model(adapter, self.name)
         started = time.perf_counter()
         algorithm, reason = self.choose(adapter)
         rows = np.asarray(rows, dtype=int)
