@@ -27,13 +27,6 @@ from xai_audit.reasons import adverse_action_reasons, mark_proxy_reasons
 from xai_audit.result import AuditResult
 
 
-# How the report names the scale of the explained output (``Explanation.meta["output_space"]``).
-OUTPUT_SPACE_WORDS = {
-    "probability": "probability of the favourable outcome",
-    "log_odds": "log-odds of the favourable outcome (the score before the logistic function)",
-    "margin": "the model's raw margin",
-    "value": "the model's predicted value",
-}
 # The proxy scan ranks every feature once per group; a seeded sample of this many rows bounds its cost.
 PROXY_SCAN_ROWS = 200_000
 
@@ -102,7 +95,7 @@ class Audit:
 
     def _run(self, model, data: AuditDataset, how: Chunking) -> AuditResult:
         policy = load_policy(self.policy)
-        check_model_card(self.model_card)
+        model_card = check_model_card(self.model_card)  # before the work: a typo should not cost an audit
         self._report("Checking the model against the data", 0.0)
         adapter = PredictionsAdapter(data) if model is None else load_model(model)
         features = resolve_features(adapter, data)
@@ -152,7 +145,7 @@ class Audit:
             status=overall_status(findings), findings=tuple(findings),
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
-            reasons=sections.get("reasons", []), model_card=check_model_card(self.model_card),
+            reasons=sections.get("reasons", []), model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )
@@ -199,7 +192,7 @@ class Audit:
             split = disparity_attribution(
                 attributions["values"], attributions["output"], groups, reference_groups=references or None,
                 feature_names=attributions["feature_names"])
-            space = OUTPUT_SPACE_WORDS.get(attributions.get("output_space"), "the model's output")
+            space = attributions.get("output_description") or "the model's output"
             note = f"; from {attributions['method']} values on {len(rows)} explained rows, in {space}"
             for name, table in split.items():
                 if name in fairness:
@@ -207,29 +200,22 @@ class Audit:
         if features:
             proxy_rules = policy.rules_for("proxy_features")
             threshold = proxy_rules[0].threshold if proxy_rules else 0.7
-            mean_abs = None
-            if attributions and attributions.get("rows"):
-                mean_abs = dict(zip(attributions["feature_names"],
-                                    np.abs(np.asarray(attributions["values"], dtype=float)).mean(axis=0)))
+            explained = None
+            if attributions and attributions.get("rows") and set(features) <= set(attributions["feature_names"]):
+                explained = pd.DataFrame(attributions["values"], columns=attributions["feature_names"])[features]
             positions = np.arange(data.n_rows)
             if data.n_rows > PROXY_SCAN_ROWS:
                 positions = np.sort(np.random.default_rng(self.random_state).choice(data.n_rows, PROXY_SCAN_ROWS, replace=False))
-            scan = proxy_scan(data.frame.iloc[positions][features], data.groups.iloc[positions],
+            scan = proxy_scan(data.frame.iloc[positions, data.frame.columns.get_indexer(features)],
+                              data.groups.iloc[positions], attributions=explained,
                               random_state=self.random_state, threshold=threshold)
             for name, table in scan.items():
                 table["rows_scanned"] = int(len(positions))
-                if mean_abs is not None:
-                    for feature, entry in table["features"].items():
-                        entry["mean_abs_attribution"] = _plain(mean_abs.get(feature))
                 fairness[name]["proxies"] = table
 
     def _report(self, step: str, fraction: float) -> None:
         if self.progress is not None:
             self.progress(step, fraction)
-
-
-def _plain(value):
-    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def _chunk_settings(how: Chunking) -> dict:

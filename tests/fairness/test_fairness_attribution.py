@@ -127,7 +127,12 @@ def test_proxy_scan_input_errors():
     features, groups = proxy_data(n=50)
     with pytest.raises(InvalidInputError, match=r"features must be a pandas DataFrame; got ndarray"):
         proxy_scan(features.to_numpy(), groups)
-    with pytest.raises(InvalidInputError, match=r"attributions has shape \(50, 2\) but features has \(50, 5\)"):
+    with pytest.raises(InvalidInputError, match=r"attributions has shape \(50, 2\) but features has 5 columns"):
         proxy_scan(features, groups, attributions=np.ones((50, 2)))
+    # attributions summarise each feature, so they may come from other rows (an explained sample)
+    sample = np.arange(40.0).reshape(8, 5) - 20
+    scan = proxy_scan(features, groups, attributions=sample)
+    first = next(iter(scan.values()))["features"]
+    assert [first[name]["mean_abs_attribution"] for name in features.columns] == list(np.abs(sample).mean(axis=0))
     with pytest.raises(InvalidInputError, match=r"threshold must be an AUC between 0.5 and 1; got 0.3"):
         proxy_scan(features, groups, threshold=0.3)

@@ -127,6 +127,7 @@ def fairness_attributions(explanation) -> dict:
     return {
         "method": explanation.method,
         "output_space": explanation.meta.get("output_space"),
+        "output_description": explanation.meta.get("output_description"),
         "feature_names": list(explanation.feature_names),
         "rows": np.asarray(explanation.row_index).tolist(),
         "values": np.asarray(explanation.values, dtype=float).tolist(),

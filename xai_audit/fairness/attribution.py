@@ -144,9 +144,10 @@ def proxy_scan(features, groups, *, attributions=None, random_state=None, thresh
         missing categories form their own category.
     groups : DataFrame
         One column per sensitive attribute, a group label per row (missing values → ``"unknown"``).
-    attributions : array-like of shape (n, f) or DataFrame, optional
-        Per-row attributions for the features (same columns, same order or names): adds each
-        feature's mean absolute attribution, so a proxy the model leans on stands out.
+    attributions : array-like of shape (m, f) or DataFrame, optional
+        Per-row attributions for the features (same columns, same order or names), on any rows (an
+        explained sample, say): adds each feature's mean absolute attribution, so a proxy the model
+        leans on stands out.
     random_state : int or numpy Generator, optional
         Seed for the fold split of categorical features.
     threshold : float, default 0.7
@@ -190,10 +191,10 @@ def _mean_abs_attribution(attributions, features: pd.DataFrame) -> dict | None:
             raise InvalidInputError(f"attributions has no columns for the features {missing}; give one per feature.")
         attributions = attributions.set_axis(attributions.columns.astype(str), axis=1)[names]
     matrix = np.asarray(attributions, dtype=float)
-    if matrix.shape != features.shape:
+    if matrix.ndim != 2 or matrix.shape[1] != features.shape[1]:
         raise InvalidInputError(
-            f"attributions has shape {matrix.shape} but features has {features.shape}; "
-            "give one value per row and feature."
+            f"attributions has shape {matrix.shape} but features has {features.shape[1]} columns; "
+            "give one column per feature."
         )
     return dict(zip(names, np.abs(matrix).mean(axis=0)))
 
