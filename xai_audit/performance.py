@@ -56,6 +56,9 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
     """
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
+    labels_true, labels = y_true, classes
+    if task != "regression":  # once here, not once per group and metric
+        y_true, y_pred, classes = encode_labels(y_true, y_pred, classes)
     compute = (_regression_metrics if task == "regression"
                else lambda t, p, pr: _classification_metrics(t, p, pr, classes, positive_index, task))
     report = {"overall": {"n": int(len(y_true)), **compute(y_true, y_pred, proba)}, "by_group": {}}
@@ -70,7 +73,7 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
             metrics_of_weights, len(y_true), n_resamples=n_resamples, confidence=confidence,
             random_state=random_state)
     if task != "regression" and proba is not None:
-        report["calibration"] = calibration_curve(y_true, proba, classes, positive_index, task)
+        report["calibration"] = calibration_curve(labels_true, proba, labels, positive_index, task)
     if groups is not None:
         for attribute in groups.columns:
             labels = groups[attribute].to_numpy()
@@ -104,7 +107,6 @@ def encode_labels(y_true, y_pred, classes):
 
 
 def _classification_metrics(y_true, y_pred, proba, classes, positive_index, task) -> dict:
-    y_true, y_pred, classes = encode_labels(y_true, y_pred, classes)
     values = {
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
         "balanced_accuracy": _balanced_accuracy(y_true, y_pred),
