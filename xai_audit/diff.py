@@ -17,7 +17,7 @@ rules decide what is bad, so a metric that moved without changing a finding is n
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from xai_audit.exceptions import InvalidInputError

@@ -20,7 +20,7 @@ from pathlib import Path
 from xai_audit._optional import require
 from xai_audit.adapters.base import ModelAdapter
 from xai_audit.adapters.sklearn import SklearnAdapter
-from xai_audit.exceptions import InvalidInputError, UnsupportedModelError, UntrustedModelError
+from xai_audit.exceptions import InvalidInputError, UntrustedModelError
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 TORCH_SUFFIXES = (".pt", ".pth", ".pt2", ".ts")
