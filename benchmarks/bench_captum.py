@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from timing import best_of
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -88,7 +88,7 @@ def measure_case(name, adapter, data, features, n_rows):
         for steps in STEPS:
             explainer = IntegratedGradientsExplainer(n_steps=steps, max_steps=steps, method=rule)
             explainer.attribute(adapter, task_subset(task, 4))  # warm-up
-            seconds, cpu, meta = best_of(2, lambda: explainer.attribute(adapter, task)[2])
+            meta, seconds, cpu = best_of(lambda: explainer.attribute(adapter, task)[2], 2)
             within = len(task.inputs) - meta["rows_not_converged"]
             rows.append({
                 "case": name, "rule": rule, "steps": steps, "rows": len(task.inputs),
@@ -99,7 +99,7 @@ def measure_case(name, adapter, data, features, n_rows):
                 "mean_relative_delta": meta["convergence_delta"]["mean_relative"],
             })
     explainer = IntegratedGradientsExplainer()
-    seconds, cpu, meta = best_of(2, lambda: explainer.attribute(adapter, task)[2])
+    meta, seconds, cpu = best_of(lambda: explainer.attribute(adapter, task)[2], 2)
     adaptive = {
         "case": name, "rule": "gausslegendre", "steps": f"{explainer.n_steps}→{explainer.max_steps} (adaptive)", "rows": len(task.inputs),
         "rows_per_second": round(len(task.inputs) / seconds, 1),
@@ -111,17 +111,6 @@ def measure_case(name, adapter, data, features, n_rows):
         "completeness_reached": meta["completeness_reached"],
     }
     return rows, adaptive
-
-
-def best_of(repeats, function):
-    """(best wall time, best CPU time of this process, result of the last call) over ``repeats`` calls."""
-    wall, cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeats):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        result = function()
-        wall = min(wall, time.perf_counter() - started)
-        cpu = min(cpu, time.process_time() - started_cpu)
-    return wall, cpu, result
 
 
 def task_subset(task, n):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from functools import partial
 from pathlib import Path
@@ -36,6 +35,7 @@ from fairlearn.metrics import (
 from sklearn import metrics as skm
 
 from xai_audit.fairness import fairness_report
+from timing import best_of
 
 OUT = Path(__file__).resolve().parent / "out"
 # fairlearn's bootstrap gets about this long; one of its resamples costs about 1.5 point-estimate runs.
@@ -97,16 +97,6 @@ def largest_point_difference(section: dict, frames: dict) -> float:
     return worst
 
 
-def timed(function, repeat: int = 1):
-    """The result of the last call and the best wall time over ``repeat`` calls."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return result, best
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k rows and 200 resamples, for a smoke run")
@@ -119,19 +109,19 @@ def main() -> int:
     n_resamples = args.resamples or (200 if args.quick else 1000)
 
     y_true, y_pred, groups = make_data(n_rows)
-    section, ours_s = timed(lambda: fairness_report(y_true, y_pred, groups, n_resamples=n_resamples,
-                                                    random_state=0), repeat=3)
-    _, ours_point_s = timed(lambda: fairness_report(y_true, y_pred, groups, n_resamples=0), repeat=3)
+    section, ours_s, _ = best_of(lambda: fairness_report(y_true, y_pred, groups, n_resamples=n_resamples,
+                                                         random_state=0), 3)
+    _, ours_point_s, _ = best_of(lambda: fairness_report(y_true, y_pred, groups, n_resamples=0), 3)
     n_groups = {name: len(table["groups"]) for name, table in section.items()}
     print(f"xai-audit: {ours_s:.2f} s with {n_resamples} resamples ({ours_point_s:.2f} s point estimates only)")
     # With scores, ROC AUC, calibration error and mean score join the tables; they need rows, not counts.
     scores = np.clip(0.35 * y_true + 0.65 * np.random.default_rng(1).random(n_rows), 0, 1)
-    scored, scored_s = timed(lambda: fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=n_resamples,
+    scored, scored_s, _ = best_of(lambda: fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=n_resamples,
                                                      random_state=0))
     row_resamples = next(iter(scored.values()))["bootstrap"]["n_resamples_row_metrics"]
     print(f"xai-audit with scores: {scored_s:.2f} s ({row_resamples} resamples for the row metrics)")
 
-    frames, fairlearn_point_s = timed(lambda: fairlearn_frames(y_true, y_pred, groups))
+    frames, fairlearn_point_s, _ = best_of(lambda: fairlearn_frames(y_true, y_pred, groups))
     difference = largest_point_difference(section, frames)
     print(f"fairlearn MetricFrame point estimates: {fairlearn_point_s:.2f} s; largest difference {difference:.1e}")
 
@@ -142,9 +132,9 @@ def main() -> int:
     if boot_rows == n_rows:
         head_point_s = fairlearn_point_s
     else:
-        _, head_point_s = timed(lambda: fairlearn_frames(y_true[head], y_pred[head], groups.iloc[head]))
+        _, head_point_s, _ = best_of(lambda: fairlearn_frames(y_true[head], y_pred[head], groups.iloc[head]))
     fairlearn_boot = max(2, min(20, int(FAIRLEARN_BOOTSTRAP_BUDGET_S / (1.5 * max(head_point_s, 1e-3)))))
-    _, fairlearn_boot_s = timed(lambda: fairlearn_frames(y_true[head], y_pred[head], groups.iloc[head],
+    _, fairlearn_boot_s, _ = best_of(lambda: fairlearn_frames(y_true[head], y_pred[head], groups.iloc[head],
                                                          n_boot=fairlearn_boot, ci_quantiles=[0.025, 0.975],
                                                          random_state=0))
     row_scale = fairlearn_point_s / head_point_s

@@ -15,11 +15,11 @@ import argparse
 import copy
 import json
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -64,26 +64,13 @@ def image_case(n_rows, n_background):
     return "CNN conv-ReLU-maxpool-linear, 8×8 digits", adapter, rest[:n_rows], rest[n_rows:n_rows + n_background]
 
 
-def timed(function, repeats):
-    """The result of the last call, and the best wall time and best CPU time over ``repeats`` calls.
-
-    CPU time (this process) is the steadier measure on a machine shared with other work."""
-    wall, cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeats):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        result = function()
-        wall = min(wall, time.perf_counter() - started)
-        cpu = min(cpu, time.process_time() - started_cpu)
-    return result, wall, cpu
-
-
 def measure(name, adapter, inputs, background, repeats):
     import shap
     import torch
     from xai_audit.explainers.captum import deep_shap
 
     deep_shap(adapter, inputs[:2], background[:2])  # warm-up (hooks, allocator)
-    (values, base_values), ours, ours_cpu = timed(lambda: deep_shap(adapter, inputs, background), repeats)
+    (values, base_values), ours, ours_cpu = best_of(lambda: deep_shap(adapter, inputs, background), repeats)
 
     explained = torch.nn.Sequential(adapter.module, torch.nn.Sigmoid()).eval()
 
@@ -93,7 +80,7 @@ def measure(name, adapter, inputs, background, repeats):
             explainer = shap.DeepExplainer(explained, torch.from_numpy(background))
             return np.asarray(explainer.shap_values(torch.from_numpy(inputs))).reshape(values.shape), explainer
 
-    (expected, explainer), theirs, theirs_cpu = timed(reference, repeats)
+    (expected, explainer), theirs, theirs_cpu = best_of(reference, repeats)
     difference = float(np.abs(values - expected).max())
     # shap.DeepExplainer again on a float64 copy of the module (not timed): the rounding-free reference.
     precise = torch.nn.Sequential(copy.deepcopy(adapter.module).double(), torch.nn.Sigmoid()).eval()
