@@ -28,6 +28,7 @@ FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 SNIFF_LINES = 200
 _CHUNK = 1 << 20
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_DECIMAL_POINT = re.compile(r"^\s*[-+]?\d+\.\d+\s*$")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", ":": "colon", "~": "tilde", "^": "caret"}
 
 
@@ -80,7 +81,7 @@ def sniff_csv(path) -> CsvDialect:
     The encoding is UTF-8 (with or without a byte-order mark) when the whole file decodes as UTF-8,
     else cp1252, else latin-1. The delimiter is the one of ``,`` ``;`` tab ``|`` that splits the
     first lines into the same number of fields (more than one). A semicolon file whose numbers are
-    written ``3,5`` uses a decimal comma.
+    written ``3,5`` (and none ``3.5``) uses a decimal comma.
 
     Examples
     --------
@@ -316,8 +317,9 @@ def _delimiter_of(lines, quotechar) -> str:
 
 
 def _uses_decimal_comma(lines, delimiter, quotechar) -> bool:
-    rows = _rows(lines, delimiter, quotechar)[1:]
-    return any(_DECIMAL_COMMA.match(field) for row in rows for field in row)
+    """Numbers written ``3,5`` and none written ``3.5`` in the sampled rows."""
+    fields = [field for row in _rows(lines, delimiter, quotechar)[1:] for field in row]
+    return any(_DECIMAL_COMMA.match(f) for f in fields) and not any(_DECIMAL_POINT.match(f) for f in fields)
 
 
 def _header_of(path: Path, dialect: CsvDialect) -> list[str]:
