@@ -8,7 +8,6 @@ reported with what was found and how to fix it, before any model is called.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from xai_audit.data.groups import MAX_GROUPS, check_bins, group_labels
+from xai_audit.data.hashing import hash_frame
 from xai_audit.data.labels import FeatureLabels
 from xai_audit.data.readers import (
     PARQUET_SUFFIXES,
@@ -176,7 +176,7 @@ class AuditDataset:
             features=None if features is None else tuple(features), sensitive=tuple(sensitive),
             groups=groups, bins={k: [float(e) for e in v] for k, v in bins.items()},
             predictions=predictions, scores=scores, task=task, classes=classes,
-            feature_kinds=kinds, images=images, source=source, sha256=_hash_frame(frame, images), labels=labels,
+            feature_kinds=kinds, images=images, source=source, sha256=hash_frame(frame, images), labels=labels,
         )
 
     @classmethod
@@ -485,15 +485,6 @@ def _kind_of(values: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return "categorical"
     return "numeric"
-
-
-def _hash_frame(frame: pd.DataFrame, images) -> str:
-    digest = hashlib.sha256()
-    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    if images is not None:
-        digest.update(np.ascontiguousarray(images).tobytes())
-    return digest.hexdigest()
 
 
 def _plain(value):
