@@ -133,6 +133,8 @@ def test_single_column_with_another_likely_delimiter_is_refused(tmp_path):
 
 def test_single_column_file_is_fine(tmp_path):
     assert read_table(write(tmp_path / "d.csv", "score\n1\n2\n"))["score"].tolist() == [1, 2]
+    assert read_table(write(tmp_path / "e.csv", "credit score\n1\n2\n"))["credit score"].tolist() == [1, 2]
+    assert read_table(write(tmp_path / "f.csv", "time\n10:30\n11:45:10\n"))["time"].tolist() == ["10:30", "11:45:10"]
 
 
 def test_unknown_suffix_says_which_formats(tmp_path):
@@ -175,12 +177,12 @@ QUOTING = [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]
 @given(rows=st.lists(st.tuples(st.integers(-10**6, 10**6), st.integers(-4000, 4000).map(lambda i: i / 4), TEXT),
                      min_size=1, max_size=25),
        delimiter=st.sampled_from([",", ";", "\t", "|"]), quoting=st.sampled_from(QUOTING),
-       decimal_comma=st.booleans(), bom=st.booleans())
-def test_random_dialects_round_trip(tmp_path, rows, delimiter, quoting, decimal_comma, bom):
+       decimal_comma=st.booleans(), bom=st.booleans(), newline=st.sampled_from(["\n", "\r\n"]))
+def test_random_dialects_round_trip(tmp_path, rows, delimiter, quoting, decimal_comma, bom, newline):
     frame = pd.DataFrame(rows, columns=["id", "amount", "text"])
     decimal = "," if decimal_comma and delimiter == ";" else "."
     path = tmp_path / "round.csv"
-    frame.to_csv(path, sep=delimiter, decimal=decimal, quoting=quoting, index=False,
+    frame.to_csv(path, sep=delimiter, decimal=decimal, quoting=quoting, index=False, lineterminator=newline,
                  encoding="utf-8-sig" if bom else "utf-8")
     dialect = sniff_csv(path)
     assert (dialect.delimiter, dialect.decimal, dialect.has_bom) == (delimiter, decimal, bom)
@@ -193,3 +195,15 @@ def test_text_that_looks_like_a_decimal_comma_does_not_switch_a_decimal_point_fi
     path = write(tmp_path / "d.csv", "x;note\n1.5;3,5\n2.5;a\n")
     assert sniff_csv(path).decimal == "."
     assert read_table(path).to_dict("list") == {"x": [1.5, 2.5], "note": ["3,5", "a"]}
+
+
+def test_from_parquet_reads_folders_and_globs_and_refuses_other_paths(tmp_path):
+    folder = parts(tmp_path)
+    data = AuditDataset.from_parquet(str(folder / "*.parquet"), sensitive=["g"], columns=["g"], labels={"x": "X"})
+    assert data.frame.to_dict("list") == {"g": ["c", "a", "b"]} and data.labels.to_dict() == {}
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    with pytest.raises(InvalidInputError, match=r"is a folder; give a CSV or Parquet file, or a folder of Parquet"):
+        AuditDataset.from_parquet(empty)
+    with pytest.raises(InvalidInputError, match=r"missing.parquet' does not exist"):
+        AuditDataset.from_parquet(tmp_path / "missing.parquet")

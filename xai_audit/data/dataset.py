@@ -21,6 +21,7 @@ from xai_audit.data.readers import (
     PARQUET_SUFFIXES,
     CsvDialect,
     ParquetSource,
+    parquet_files,
     parquet_source,
     read_table_with_dialect,
     table_columns,
@@ -212,6 +213,11 @@ class AuditDataset:
         """
         if Path(path).is_file() and Path(path).suffix.lower() in PARQUET_SUFFIXES:
             return cls.from_parquet(path, columns=columns, labels=labels, **options)
+        return cls._from_table(path, columns=columns, labels=labels, **options)
+
+    @classmethod
+    def _from_table(cls, path, *, columns, labels, **options) -> "AuditDataset":
+        """Read with :func:`read_table`, check the labels against the file's columns, validate."""
         frame, dialect = read_table_with_dialect(path, columns=columns)
         labels = FeatureLabels.coerce(labels)
         if columns is not None:  # labels may name columns of the file that were not read
@@ -222,18 +228,19 @@ class AuditDataset:
 
     @classmethod
     def from_parquet(cls, path, *, columns=None, labels=None, **options) -> "AuditDataset":
-        """Read a Parquet file and validate it as :meth:`from_frame` does (same keyword options).
+        """Read a Parquet file (or a folder or glob of them) and validate it as :meth:`from_frame` does.
 
         Parameters
         ----------
         path : str or Path
+            A ``.parquet`` file, a folder of them, or a glob such as ``"parts/*.parquet"``.
         columns : list of str, optional
             Read only these columns (pyarrow column pruning): the features, target, sensitive
             attributes, predictions and scores the audit uses. Default: every column. The data
             hash covers the columns read.
 
-        The dataset remembers the file and its row groups (``parquet``), so a distributed audit's
-        workers read their own rows of it.
+        For a single file the dataset remembers the file and its row groups (``parquet``), so a
+        distributed audit's workers read their own rows of it.
 
         Examples
         --------
@@ -245,6 +252,9 @@ class AuditDataset:
         >>> list(AuditDataset.from_parquet(path, target="y", columns=["x", "y"]).frame.columns)
         ['x', 'y']
         """
+        if not Path(path).is_file():
+            parquet_files(path)  # refuses a folder without Parquet files, a glob matching none, a CSV
+            return cls._from_table(path, columns=columns, labels=labels, **options)
         source = parquet_source(path)
         if columns is not None:
             columns = list(dict.fromkeys(_as_names(columns, "columns")))

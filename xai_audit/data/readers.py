@@ -331,7 +331,13 @@ def _header_of(path: Path, dialect: CsvDialect) -> list[str]:
 
 
 def _refuse_single_column(path: Path, header: str):
-    found = [d for d in OTHER_DELIMITERS + (" ",) if d in header.strip()]
+    """A one-column parse whose lines all split on another character into the same number of fields."""
+    lines = _head_lines(path, sniff_csv(path).encoding)
+    found = []
+    for delimiter in OTHER_DELIMITERS:
+        widths = {len(row) for row in _rows(lines, delimiter, '"')}
+        if len(widths) == 1 and widths.pop() > 1:
+            found.append(delimiter)
     if found:
         shown = ", ".join(repr(d) for d in found)
         raise InvalidInputError(
