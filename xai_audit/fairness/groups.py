@@ -13,9 +13,9 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from xai_audit.data.groups import UNKNOWN_GROUP as UNKNOWN
 from xai_audit.exceptions import InvalidInputError
 
-UNKNOWN = "unknown"
 SEPARATOR = "*"
 
 

@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from xai_audit.data.groups import UNKNOWN_GROUP
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.fairness.bootstrap import (
     bootstrap_rows,
@@ -229,7 +230,7 @@ def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng
         "between_groups": between_groups_table(
             estimates, comparable, confidence,
             f"largest minus smallest group value (difference) and smallest over largest (ratio), over groups "
-            f"of at least {options['min_group_size']} rows other than 'unknown', as fairlearn's "
+            f"of at least {options['min_group_size']} rows other than {UNKNOWN_GROUP!r}, as fairlearn's "
             "MetricFrame.difference() / ratio() with method='between_groups'"),
         "four_fifths": None,
         "ll144": None,
@@ -351,11 +352,11 @@ def _summary_statistics(spreads: dict) -> dict:
 def _summary(estimates: Estimates, comparable, unknown, labels, reference_label, table, options) -> dict:
     point = _summary_statistics({m: spread(v, comparable) for m, v in estimates.point.items()})
     sampled = _summary_statistics({m: spread(v, comparable) for m, v in estimates.samples.items()})
-    excluded = {label: ("'unknown' group" if unknown[i] else f"fewer than {options['min_group_size']} rows")
+    excluded = {label: (f"{UNKNOWN_GROUP!r} group" if unknown[i] else f"fewer than {options['min_group_size']} rows")
                 for i, label in enumerate(labels) if not comparable[i]}
     summary = {
         "convention": (f"between-group spreads (largest minus smallest; smallest over largest) over groups of at "
-                       f"least {options['min_group_size']} rows other than 'unknown', defined as in "
+                       f"least {options['min_group_size']} rows other than {UNKNOWN_GROUP!r}, defined as in "
                        "fairlearn.metrics"),
         "reference_group": reference_label,
         "groups_compared": [label for i, label in enumerate(labels) if comparable[i]],

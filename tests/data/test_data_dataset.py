@@ -69,7 +69,8 @@ def test_duplicate_column_names():
 
 def test_sensitive_attribute_with_hundreds_of_values_suggests_bins():
     df = pd.DataFrame({"income": np.arange(300.0), "y": [0, 1] * 150})
-    with pytest.raises(InvalidInputError, match=r"300 distinct values .* give bin edges"):
+    with pytest.raises(InvalidInputError, match=r"'income' is numeric with 300 distinct values; .* Give bins, e\.g\. "
+                                                 r"bins=\{'income': \[100, 199\]\} or --bins income=100,199"):
         AuditDataset.from_frame(df, target="y", sensitive=["income"])
 
 

@@ -8,17 +8,26 @@ reported with what was found and how to fix it, before any model is called.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from xai_audit.data.groups import MAX_GROUPS, check_bins, group_labels
+from xai_audit.data.hashing import hash_frame
+from xai_audit.data.labels import FeatureLabels
+from xai_audit.data.readers import (
+    PARQUET_SUFFIXES,
+    CsvDialect,
+    ParquetSource,
+    parquet_files,
+    parquet_source,
+    read_table_with_dialect,
+    table_columns,
+)
 from xai_audit.exceptions import InvalidInputError
 
-UNKNOWN_GROUP = "unknown"
-MAX_GROUPS = 50
 FEATURE_KINDS = ("numeric", "categorical")
 
 
@@ -55,6 +64,10 @@ class AuditDataset:
     parquet : ParquetSource or None
         For data read by :meth:`from_parquet`: the file and its row groups, so that workers of a
         distributed audit read their own rows instead of receiving them from the client.
+    labels : FeatureLabels
+        Plain names for columns and category codes (empty when none were given).
+    csv_dialect : CsvDialect or None
+        For data read from a CSV file: the delimiter, decimal mark and encoding used.
     """
 
     frame: pd.DataFrame
@@ -73,13 +86,15 @@ class AuditDataset:
     source: str | None = None
     sha256: str = ""
     parquet: "ParquetSource | None" = None
+    labels: FeatureLabels = field(default_factory=FeatureLabels)
+    csv_dialect: CsvDialect | None = None
 
     # -- constructors ---------------------------------------------------------------------------
 
     @classmethod
     def from_frame(cls, frame, *, target=None, positive_label=None, features=None, sensitive=(),
                    bins=None, predictions=None, scores=None, feature_kinds=None, task=None,
-                   max_groups=MAX_GROUPS, images=None, source=None) -> "AuditDataset":
+                   max_groups=MAX_GROUPS, images=None, source=None, labels=None) -> "AuditDataset":
         """Validate a DataFrame and name the roles of its columns.
 
         Parameters
@@ -104,6 +119,11 @@ class AuditDataset:
             Override the task inferred from the target.
         max_groups : int
             More distinct values than this in a sensitive attribute is an error (bin it instead).
+            A numeric sensitive attribute with more than 10 distinct values needs bins.
+        labels : dict, str, Path or FeatureLabels, optional
+            Plain names for columns and category codes: ``{column: "plain name"}`` or
+            ``{column: {"name": ..., "values": {code: "plain words"}}}``, or a path to a
+            ``labels.toml`` of the same shape. Every named column must be in the data.
 
         Examples
         --------
@@ -120,17 +140,15 @@ class AuditDataset:
             )
         _check_frame(frame, has_images=images is not None)
         sensitive = _as_names(sensitive, "sensitive")
-        bins = dict(bins or {})
         named = {"target": target, "predictions": predictions, "scores": scores}
         for role, column in named.items():
             if column is not None:
                 _require_columns(frame, [column], role)
         _require_columns(frame, sensitive, "sensitive attribute")
-        unknown_bins = sorted(set(bins) - set(sensitive))
-        if unknown_bins:
-            raise InvalidInputError(
-                f"Bins were given for {unknown_bins}, which are not sensitive attributes {list(sensitive)}."
-            )
+        _check_sensitive_roles(frame, sensitive, named)
+        bins = check_bins(bins, sensitive)
+        labels = FeatureLabels.coerce(labels)
+        labels.check_columns(frame.columns)
         if features is not None:
             features = _as_names(features, "features")
             _require_columns(frame, features, "feature")
@@ -145,7 +163,7 @@ class AuditDataset:
         if scores is not None:
             _check_scores(frame, scores)
         groups = pd.DataFrame(
-            {name: _group_labels(frame[name], name, bins.get(name), max_groups) for name in sensitive},
+            {name: group_labels(frame[name], name, bins.get(name), max_groups) for name in sensitive},
             index=frame.index,
         )
         kinds = {name: _kind_of(frame[name]) for name in frame.columns}
@@ -159,7 +177,7 @@ class AuditDataset:
             features=None if features is None else tuple(features), sensitive=tuple(sensitive),
             groups=groups, bins={k: [float(e) for e in v] for k, v in bins.items()},
             predictions=predictions, scores=scores, task=task, classes=classes,
-            feature_kinds=kinds, images=images, source=source, sha256=_hash_frame(frame, images),
+            feature_kinds=kinds, images=images, source=source, sha256=hash_frame(frame, images), labels=labels,
         )
 
     @classmethod
@@ -174,22 +192,55 @@ class AuditDataset:
         >>> AuditDataset.from_csv(path, target="y").n_rows
         2
         """
-        return cls.from_frame(_read_table(path, pd.read_csv, "CSV"), source=str(path), **options)
+        return cls.from_file(path, **options)
 
     @classmethod
-    def from_parquet(cls, path, *, columns=None, **options) -> "AuditDataset":
-        """Read a Parquet file and validate it as :meth:`from_frame` does (same keyword options).
+    def from_file(cls, path, *, columns=None, labels=None, **options) -> "AuditDataset":
+        """Read a CSV file, a Parquet file, a folder of Parquet files or a glob of them
+        (:func:`~xai_audit.data.readers.read_table`) and validate it as :meth:`from_frame` does.
+
+        A single Parquet file is read by :meth:`from_parquet` (so a distributed audit can read its
+        row groups); a CSV file's dialect is kept in ``csv_dialect`` and stated in the record.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
+        >>> _ = open(path, "w", encoding="utf-8").write("x;y\\n1,5;0\\n2,5;1\\n")
+        >>> data = AuditDataset.from_file(path, target="y")
+        >>> data.frame["x"].tolist(), data.csv_dialect.describe()
+        ([1.5, 2.5], 'semicolon-delimited, decimal comma, UTF-8')
+        """
+        if Path(path).is_file() and Path(path).suffix.lower() in PARQUET_SUFFIXES:
+            return cls.from_parquet(path, columns=columns, labels=labels, **options)
+        return cls._from_table(path, columns=columns, labels=labels, **options)
+
+    @classmethod
+    def _from_table(cls, path, *, columns, labels, **options) -> "AuditDataset":
+        """Read with :func:`read_table`, check the labels against the file's columns, validate."""
+        frame, dialect = read_table_with_dialect(path, columns=columns)
+        labels = FeatureLabels.coerce(labels)
+        if columns is not None:  # labels may name columns of the file that were not read
+            labels.check_columns(table_columns(path), where=f"'{path}'")
+            labels = labels.only(frame.columns)
+        data = cls.from_frame(frame, source=str(path), labels=labels, **options)
+        return data if dialect is None else dataclasses.replace(data, csv_dialect=dialect)
+
+    @classmethod
+    def from_parquet(cls, path, *, columns=None, labels=None, **options) -> "AuditDataset":
+        """Read a Parquet file (or a folder or glob of them) and validate it as :meth:`from_frame` does.
 
         Parameters
         ----------
         path : str or Path
+            A ``.parquet`` file, a folder of them, or a glob such as ``"parts/*.parquet"``.
         columns : list of str, optional
             Read only these columns (pyarrow column pruning): the features, target, sensitive
             attributes, predictions and scores the audit uses. Default: every column. The data
             hash covers the columns read.
 
-        The dataset remembers the file and its row groups (``parquet``), so a distributed audit's
-        workers read their own rows of it.
+        For a single file the dataset remembers the file and its row groups (``parquet``), so a
+        distributed audit's workers read their own rows of it.
 
         Examples
         --------
@@ -201,16 +252,20 @@ class AuditDataset:
         >>> list(AuditDataset.from_parquet(path, target="y", columns=["x", "y"]).frame.columns)
         ['x', 'y']
         """
+        if not Path(path).is_file():
+            parquet_files(path)  # refuses a folder without Parquet files, a glob matching none, a CSV
+            return cls._from_table(path, columns=columns, labels=labels, **options)
+        source = parquet_source(path)
         if columns is not None:
             columns = list(dict.fromkeys(_as_names(columns, "columns")))
-            source = _parquet_source(path)
             missing = [c for c in columns if c not in source.columns]
             if missing:
                 shown = list(source.columns[:30]) + (["..."] if len(source.columns) > 30 else [])
                 raise InvalidInputError(f"The columns {missing} are not in the Parquet file '{path}'; its columns are {shown}.")
-        frame = _read_table(path, lambda where: pd.read_parquet(where, columns=columns), "Parquet")
-        source = _parquet_source(path)
-        data = cls.from_frame(frame, source=str(path), **options)
+        frame, _ = read_table_with_dialect(path, columns=columns)
+        labels = FeatureLabels.coerce(labels)
+        labels.check_columns(source.columns, where=f"the Parquet file '{path}'")
+        data = cls.from_frame(frame, source=str(path), labels=labels.only(frame.columns), **options)
         if sum(source.row_group_rows) != len(frame):  # a stored index or filter changed the rows: no pieces
             return data
         return dataclasses.replace(data, parquet=source)
@@ -307,6 +362,7 @@ class AuditDataset:
             "feature_kinds": {f: self.feature_kinds.get(f, "numeric") for f in features},
             "sensitive": list(self.sensitive),
             "bins": self.bins,
+            "labels": self.labels.to_dict(),
             "predictions": self.predictions,
             "scores": self.scores,
             "missing_values": {c: int(n) for c, n in frame.isna().sum().items() if n},
@@ -319,69 +375,32 @@ class AuditDataset:
             section["class_counts"] = {str(k): int(v) for k, v in frame[self.target].value_counts().sort_index().items()}
         if self.images is not None:
             section["image_shape"] = list(self.images.shape[1:])
+        if self.csv_dialect is not None:
+            section["csv_dialect"] = self.csv_dialect.to_dict()
         return section
 
 
-@dataclass(frozen=True)
-class ParquetSource:
-    """A Parquet file as row groups, so a worker can read its own rows (and only the columns it needs).
-
-    ``row_group_rows`` are the rows of each row group, in file order; ``columns`` every column name.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "d.parquet")
-    >>> pd.DataFrame({"x": range(10), "y": [0, 1] * 5}).to_parquet(path, row_group_size=4)
-    >>> source = _parquet_source(path)
-    >>> source.row_group_rows, source.chunks(2)
-    ((4, 4, 2), [(0, 1), (2,)])
-    >>> source.read((2,), columns=["x"])["x"].tolist()
-    [8, 9]
-    """
-
-    path: str
-    row_group_rows: tuple
-    columns: tuple
-
-    def chunks(self, n_chunks: int) -> list[tuple]:
-        """The row groups cut into at most ``n_chunks`` runs of consecutive groups with similar row counts."""
-        n_groups = len(self.row_group_rows)
-        n_chunks = max(1, min(int(n_chunks), n_groups))
-        ends = np.cumsum(self.row_group_rows)
-        targets = ends[-1] * np.arange(1, n_chunks) / n_chunks
-        cuts = sorted(set(int(i) + 1 for i in np.searchsorted(ends, targets, side="left")) - {0, n_groups})
-        edges = [0] + [c for c in cuts if 0 < c < n_groups] + [n_groups]
-        return [tuple(range(a, b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-
-    def read(self, row_groups, *, columns, dtypes=None) -> pd.DataFrame:
-        """The rows of ``row_groups`` (consecutive, in order), only ``columns``; cast to ``dtypes``
-        (``{column: dtype}``, the client's) so the piece matches the client's frame exactly."""
-        import pyarrow.parquet as pq
-
-        frame = pq.ParquetFile(self.path).read_row_groups(list(row_groups), columns=list(columns),
-                                                          use_pandas_metadata=False).to_pandas()
-        if dtypes:
-            frame = frame.astype({c: t for c, t in dtypes.items() if c in frame.columns and frame[c].dtype != t})
-        return frame
-
-
-def _parquet_source(path) -> ParquetSource:
-    import pyarrow.parquet as pq
-
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInputError(f"The data file '{path}' does not exist; check the path.")
-    try:
-        metadata = pq.ParquetFile(path).metadata
-    except Exception as error:
-        raise InvalidInputError(f"The file '{path}' could not be read as Parquet: {error}.") from error
-    return ParquetSource(path=str(path.resolve()),
-                         row_group_rows=tuple(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)),
-                         columns=tuple(metadata.schema.to_arrow_schema().names))
-
-
 # -- validation helpers ---------------------------------------------------------------------------
+
+
+def _check_sensitive_roles(frame, sensitive, named):
+    """Refuse a sensitive attribute that is the target, predictions or scores column, or a copy of one."""
+    for name in sensitive:
+        for role, column in named.items():
+            if column is None:
+                continue
+            if name == column:
+                raise InvalidInputError(
+                    f"The sensitive attribute '{name}' is also the {role} column; comparing groups of the "
+                    f"{role} by the {role} is meaningless. Name the attribute the groups are defined by "
+                    "(e.g. sex, age_group) as sensitive."
+                )
+            if frame[name].equals(frame[column]):
+                raise InvalidInputError(
+                    f"The sensitive attribute '{name}' holds exactly the values of the {role} column '{column}'; "
+                    f"it is a copy of the {role}, not an attribute of the people. Name the attribute the "
+                    "groups are defined by as sensitive."
+                )
 
 
 def _check_frame(frame: pd.DataFrame, *, has_images: bool):
@@ -472,58 +491,10 @@ def _check_scores(frame, column):
         raise InvalidInputError(f"The scores column '{column}' has missing or infinite values; fill or drop those rows.")
 
 
-def _group_labels(values: pd.Series, name, edges, max_groups) -> pd.Series:
-    if edges is not None:
-        if not pd.api.types.is_numeric_dtype(values):
-            raise InvalidInputError(f"Bins were given for '{name}', which is not numeric ({values.dtype}).")
-        return _bin_labels(values, [float(e) for e in edges], name)
-    labels = values.astype(object).where(values.notna(), None)
-    labels = labels.map(lambda v: UNKNOWN_GROUP if v is None else str(v))
-    n_groups = labels.nunique()
-    if n_groups > max_groups:
-        hint = (f" It looks continuous: give bin edges, e.g. bins={{'{name}': [25, 60]}} (--bins {name}=25,60)."
-                if pd.api.types.is_numeric_dtype(values) else " Group rare values together first.")
-        raise InvalidInputError(
-            f"The sensitive attribute '{name}' has {n_groups} distinct values (the limit is {max_groups}); "
-            f"group metrics over that many groups are not meaningful.{hint}"
-        )
-    return labels
-
-
-def _bin_labels(values, edges, name) -> pd.Series:
-    if edges != sorted(set(edges)) or not edges:
-        raise InvalidInputError(f"The bin edges for '{name}' must be increasing and distinct; got {edges}.")
-    names = [f"< {edges[0]:g}"] + [f"{a:g} to < {b:g}" for a, b in zip(edges, edges[1:])] + [f">= {edges[-1]:g}"]
-    numbers = values.to_numpy(dtype=float)
-    codes = np.searchsorted(np.asarray(edges), numbers, side="right")
-    labels = np.asarray(names, dtype=object)[codes]
-    labels[np.isnan(numbers)] = UNKNOWN_GROUP
-    return pd.Series(labels, index=values.index, dtype=object)
-
-
 def _kind_of(values: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         return "categorical"
     return "numeric"
-
-
-def _read_table(path, reader, kind) -> pd.DataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInputError(f"The data file '{path}' does not exist; check the path.")
-    try:
-        return reader(path)
-    except Exception as error:
-        raise InvalidInputError(f"The file '{path}' could not be read as {kind}: {error}.") from error
-
-
-def _hash_frame(frame: pd.DataFrame, images) -> str:
-    digest = hashlib.sha256()
-    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-    if images is not None:
-        digest.update(np.ascontiguousarray(images).tobytes())
-    return digest.hexdigest()
 
 
 def _plain(value):
