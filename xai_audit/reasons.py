@@ -75,7 +75,7 @@ def adverse_action_reasons(adapter, data, features, *, labels=None, prohibited=(
     >>> data = AuditDataset.from_frame(df, target="y")
     >>> found = adverse_action_reasons(model, data, ["income"], random_state=0)
     >>> found["cases"][0]["reasons"][0]["text"]
-    'income: 10, lower than the 40 typical of approved applicants (their median).'
+    'income: 10, lower than the 50 typical of approved applicants (their median).'
     """
     empty = {"cases": [], "summary": {}}
     if adapter.task != "binary" or not adapter.has_proba or adapter.input_kind != "tabular":
