@@ -84,6 +84,28 @@ def test_without_the_declaration_marital_status_would_be_a_reason_for_the_logist
     assert blocked["summary"]["prohibited_reliance"]["cases_with_prohibited_reason"] == cases_with
 
 
+def test_the_prohibited_share_is_the_share_of_lost_score_recomputed_case_by_case(german):
+    adapter, features = _model("credit_logreg", german)
+    result = adverse_action_reasons(adapter, german, features, prohibited=["personal_status_sex"], n_cases=8,
+                                    random_state=1)
+    comparison = {f: v["value"] for f, v in result["summary"]["comparison_values"].items()}
+    X = german.frame[features]
+    lost = {f: 0.0 for f in features}
+    for case in result["cases"]:
+        row = X.loc[[case["row"]]]
+        own = adapter.predict_proba(row)[0, adapter.positive_index]
+        for feature in features:
+            if row.iloc[0][feature] == comparison[feature]:
+                continue
+            changed = row.copy()
+            changed[feature] = comparison[feature]
+            lost[feature] += max(adapter.predict_proba(changed)[0, adapter.positive_index] - own, 0.0)
+    expected = lost["personal_status_sex"] / sum(lost.values())
+    reliance = result["summary"]["prohibited_reliance"]
+    assert reliance["inputs"] == ["personal_status_sex"] and reliance["n_cases"] == 8
+    assert reliance["impact_share"] == pytest.approx(expected, abs=1e-9) and 0 < expected < 1
+
+
 def test_at_most_four_reasons_sorted_by_impact(found):
     _, _, result = found
     for case in result["cases"]:
