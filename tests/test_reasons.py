@@ -69,8 +69,8 @@ def test_no_reason_equals_its_comparison_and_the_comparison_is_approved_applican
 
 def test_no_sensitive_or_prohibited_factor_is_a_reason(found, german):
     adapter, features, result = found
-    given = {r["feature"] for case in result["cases"] for r in case["reasons"]}
-    assert not given & PROHIBITED
+    named = {r["feature"] for case in result["cases"] for r in case["reasons"]}
+    assert not named & PROHIBITED
     assert set(result["summary"]["prohibited"]) == PROHIBITED
 
 
