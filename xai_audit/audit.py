@@ -131,10 +131,11 @@ class Audit:
 
         if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
             self._report("Finding the reasons for declined cases", 0.8)
-            sections["reasons"] = adverse_action_reasons(
+            found = adverse_action_reasons(
                 adapter, data, features, n_cases=policy.setting("audit", "reason_cases", 20),
-                random_state=self.random_state, decisions=y_pred,
-                scores=None if proba is None else proba[:, adapter.positive_index])
+                prohibited=policy.setting("reasons", "prohibited", []), random_state=self.random_state,
+                decisions=y_pred, scores=None if proba is None else proba[:, adapter.positive_index])
+            sections["reasons"], sections["reasons_summary"] = found["cases"], found["summary"]
             mark_proxy_reasons(sections["reasons"], sections.get("fairness"))
 
         findings = evaluate(policy, sections)
@@ -145,7 +146,8 @@ class Audit:
             status=overall_status(findings), findings=tuple(findings),
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
-            reasons=sections.get("reasons", []), model_card=model_card,
+            reasons=sections.get("reasons", []), reasons_summary=sections.get("reasons_summary", {}),
+            model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )

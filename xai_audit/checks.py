@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from xai_audit.exceptions import InvalidInputError
+from xai_audit.checks_reasons import check_prohibited_reliance
 from xai_audit.policy import Finding, Policy, Rule
 
 CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {}
@@ -239,3 +240,6 @@ def _largest_gap_share(split, feature) -> tuple:
         if best[1] is None or share > best[1]:
             best = (group, share)
     return best
+
+
+CHECKS["prohibited_reliance"] = check_prohibited_reliance

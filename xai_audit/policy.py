@@ -17,7 +17,7 @@ from xai_audit._toml import read_toml
 from xai_audit.exceptions import InvalidInputError
 
 STATUSES = ("pass", "warn", "fail", "info")
-BUNDLED_POLICIES = ("default", "lenient")
+BUNDLED_POLICIES = ("default", "lenient", "credit")
 DIRECTIONS = ("above", "below")
 
 

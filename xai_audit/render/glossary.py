@@ -156,8 +156,15 @@ METHOD_TERMS = (
     _t("sanity_check", "Sanity check (model randomisation)", "Attributions are recomputed after the model's "
        "weights are randomised; maps that do not change depend on the input, not on the model, and cannot be "
        "trusted as explanations (Adebayo et al., 2018)."),
-    _t("adverse_action", "Adverse-action reason", "A principal reason a case was declined: a factor whose value, "
-       "had it been like approved applicants', would have raised the approval score most."),
+    _t("adverse_action", "Adverse-action reason", "A principal reason a case was declined, which a lender could "
+       "send the applicant (Regulation B \u00a71002.9): a factor whose value differs from the typical value of "
+       "approved applicants and which, set alone to that value and re-scored on the model, raises the approval "
+       "score; at most four, the largest rise first. A factor equal to the comparison, or a prohibited basis, is "
+       "never a reason."),
+    _t("prohibited_basis", "Prohibited basis", "A characteristic a credit decision may not rest on (under ECOA / "
+       "Regulation B, e.g. sex, marital status, race, religion, national origin): here every sensitive attribute and "
+       "every feature the policy declares prohibited. It is never given as a reason; how much the model's declines "
+       "lean on it is a finding of its own."),
     _t("baseline", "Baseline", "What a case is compared with to state reasons: here, a seeded sample of "
        "applicants the model approves."),
     _t("sha256", "SHA-256 hash", "A fingerprint of the model file or the data; any change to them changes it."),
