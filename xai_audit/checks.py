@@ -14,6 +14,7 @@ from xai_audit.checks_common import fmt, make_finding
 from xai_audit.checks_coverage import check_coverage
 from xai_audit.checks_explanations import check_explanation_agreement, check_explanation_quality
 from xai_audit.exceptions import InvalidInputError
+from xai_audit.fairness.attribution import signed_share
 from xai_audit.policy import Finding, Policy, Rule
 
 
@@ -155,8 +156,12 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
             elif share >= share_line:
                 reliance, status = f"it carries {share:.0%} of the model's mean |attribution|", "warn"
             elif gap_share is not None and gap_share >= gap_line:
-                reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but {gap_share:.0%} of "
-                                    f"the gap in mean output of '{gap_group}'"), "warn"
+                gap = ((table.get("disparity_attribution") or {}).get("groups") or {}).get(gap_group, {}).get(
+                    "output_difference")
+                reference = (table.get("disparity_attribution") or {}).get("reference_group")
+                reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but accounts for "
+                                    f"{gap_share:.0%} of the {fmt(gap)} gap in mean output between '{gap_group}' "
+                                    f"and '{reference}' on the attributed rows"), "warn"
             else:
                 reliance, status = (f"it carries only {share:.0%} of the model's mean |attribution| "
                                     f"(under {share_line:.0%}) and no large part of any group's gap"), "info"
@@ -172,16 +177,17 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
 
 
 def _largest_gap_share(split, feature) -> tuple:
-    """(group, share): the group whose gap in mean output ``feature`` accounts for the largest share
-    of, as |contribution| over the sum of |contributions|; (None, None) without a disparity attribution."""
+    """(group, share): the group whose gap in mean output ``feature`` accounts for the largest signed
+    share of, as its contribution divided by that group's gap (the disparity attribution's ``shares``,
+    the same definition the report shows); (None, None) without a disparity attribution."""
     best = (None, None)
     for group, entry in ((split or {}).get("groups") or {}).items():
-        contributions = (entry or {}).get("contributions") or {}
-        total = sum(abs(v) for v in contributions.values() if v is not None)
-        if group == (split or {}).get("reference_group") or total <= 0 or contributions.get(feature) is None:
+        if group == (split or {}).get("reference_group") or not isinstance(entry, dict):
             continue
-        share = abs(contributions[feature]) / total
-        if best[1] is None or share > best[1]:
+        share = (entry.get("shares") or {}).get(feature)
+        if share is None:
+            share = signed_share((entry.get("contributions") or {}).get(feature), entry.get("output_difference"))
+        if share is not None and (best[1] is None or share > best[1]):
             best = (group, share)
     return best
 

@@ -27,7 +27,18 @@ def fmt(value) -> str:
 def line_text(rule: Rule) -> str:
     """``"the line of at most 0.15"`` (direction ``below``) or ``"the line of at least 0.8"``."""
     side = "at least" if rule.direction == "above" else "at most"
-    return f"the line of {side} {fmt(rule.threshold)}"
+    return f"the line of {side} {fmt_line(rule.threshold)}"
+
+
+def fmt_line(value) -> str:
+    """A rule's line as the policy states it, without padding zeros.
+
+    Examples
+    --------
+    >>> fmt_line(0.15), fmt_line(1e-4), fmt_line(0.8)
+    ('0.15', '0.0001', '0.8')
+    """
+    return f"{value:g}" if isinstance(value, float) else fmt(value)
 
 
 def crossing_word(rule: Rule) -> str:
@@ -85,5 +96,5 @@ def verdict_text(rule: Rule, status: str, value, interval=None) -> str:
     if ends and any(ends):
         return f"within {line}, but the interval reaches {word} it, so the data cannot settle it"
     if status == "warn" and rule.warn is not None:
-        return f"within {line} but {word} the warning line of {fmt(rule.warn)}"
+        return f"within {line} but {word} the warning line of {fmt_line(rule.warn)}"
     return f"within {line}"
