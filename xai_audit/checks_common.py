@@ -93,6 +93,8 @@ def verdict_text(rule: Rule, status: str, value, interval=None) -> str:
         if status == "fail":
             return f"{word} {line}"
         return f"{word} {line}, which calls for review rather than a verdict"
+    if ends and all(ends):
+        return f"within {line} in the point estimate, but the whole interval is {word} it"
     if ends and any(ends):
         return f"within {line}, but the interval reaches {word} it, so the data cannot settle it"
     if status == "warn" and rule.warn is not None:

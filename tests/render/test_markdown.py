@@ -36,7 +36,9 @@ def test_most_serious_warnings_come_first_by_margin_beyond_the_line():
         {"id": "ratio", "direction": "above"}, {"id": "gap", "direction": "below"}]}}},
         "findings": [{"id": "ratio.a", "status": "warn", "observed": 0.78, "threshold": 0.8, "message": "near"},
                      {"id": "gap.b", "status": "pass", "observed": 0.01, "threshold": 0.15, "message": "fine"},
-                     {"id": "gap.c", "status": "warn", "observed": 0.3, "threshold": 0.15, "message": "far"},
+                     {"id": "gap.c", "status": "warn", "observed": 0.18, "threshold": 0.15, "message": "20% over"},
+                     {"id": "ratio.e", "status": "warn", "observed": 0.4, "threshold": 0.8, "message": "half"},
                      {"id": "ratio.d", "status": "info", "observed": 0.5, "threshold": 0.8, "message": "info"}]}
     rows = [line for line in render_markdown(record).splitlines() if line.startswith("| ") and "|---" not in line][1:]
-    assert [row.split("|")[2].strip() for row in rows] == ["gap.c", "ratio.a", "ratio.d", "gap.b"]
+    # margins beyond the line, relative to it: ratio.e 50%, gap.c 20%, ratio.a 2.5%
+    assert [row.split("|")[2].strip() for row in rows] == ["ratio.e", "gap.c", "ratio.a", "ratio.d", "gap.b"]
