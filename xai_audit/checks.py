@@ -128,7 +128,8 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
 def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     """Features that tell a sensitive group apart (ROC AUC beyond the rule's line) and that matter to
     the model: at least ``options.min_attribution_share`` of its mean |attribution| (default 5%), or
-    at least ``options.min_gap_share`` of a group's gap in the disparity attribution (default 20%).
+    a signed share of at least ``options.min_gap_share`` of a group's gap in mean output in the disparity
+    attribution (its contribution divided by that gap, as the report shows it; default 20%).
 
     A proxy calls for a human look (is the feature a legitimate factor?), not a verdict on its own,
     so it warns and never fails. A separating feature that matters by neither measure is reported as

@@ -160,7 +160,7 @@ def fairness_attributions(explanation, *, adapter=None, data=None, features=None
 
 # Exact, fast SHAP algorithms: the disparity attribution runs them on every row (up to ALL_ROWS_LIMIT).
 EXACT_FAST_ALGORITHMS = ("tree", "linear")
-ALL_ROWS_LIMIT = 200_000
+ALL_ROWS_LIMIT = 100_000  # the per-row values travel as plain lists; this bounds their memory
 ROWS_PER_GROUP = 200
 
 
