@@ -90,3 +90,15 @@ def test_explanation_quality_shows_the_findings_status_or_not_judged():
     lime = html.split("Quality of the LIME attributions", 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
     stability = lime.split("stability", 1)[1].split("</tr>", 1)[0]
     assert 'href="#f-explanations.stability.lime"' in stability and "Fail" in stability
+
+
+def test_the_disparity_attribution_names_its_rows_and_keeps_the_full_data_gap_apart():
+    record = load_record("full")
+    table = record["fairness"]["sex"]["disparity_attribution"]
+    female = table["groups"]["female"]
+    text = _text(render_section(record, "fairness", charts=False))
+    assert f"on the {table['rows_explained']} attributed rows" in text
+    assert f"(on all {table['rows_total']} rows the gap is {female['full_data_output_difference']:.3f}, not attributed)" in text
+    lead = max(female["contributions"], key=lambda f: abs(female["contributions"][f]))
+    share = round(female["contributions"][lead] / female["output_difference"] * 100)
+    assert f"'{lead}' accounts for {share}% of the {female['output_difference']:.3f} gap in mean probability" in text

@@ -521,6 +521,9 @@ def attribution_reading(group, reference, entry, ranked, table) -> str:
     ...          "contributions": {"income": -0.041, "debt": -0.03}}
     >>> attribution_reading("female", "male", entry, ["income", "debt"], {"output_space": "log_odds"})
     "The mean log-odds of 'female' is 0.087 below that of 'male'; 'income' accounts for 47% of the -0.087 gap in mean log-odds between 'female' and 'male' (contribution -0.041), 'debt' for 34% (-0.030)."
+    >>> entry["contributions"]["debt"] = 0.02
+    >>> attribution_reading("female", "male", entry, ["income", "debt"], {"output_space": "log_odds"}).split("), ")[1]
+    "'debt' works against it, at -23% (0.020)."
     """
     space = SPACE_NAMES.get(table.get("output_space"), "output")
     gap, full = entry.get("output_difference"), entry.get("full_data_output_difference")
@@ -544,12 +547,14 @@ def attribution_reading(group, reference, entry, ranked, table) -> str:
             share = (contributions[feature] / gap) if gap else None
         if share is None:
             continue
+        verb = "accounts for" if share >= 0 else "works against it, at"
         if i == 0:
-            parts.append(f"{quoted(feature)} accounts for {round(share * 100)}% of the {num(gap, 3)} gap in mean "
+            parts.append(f"{quoted(feature)} {verb} {round(share * 100)}% of the {num(gap, 3)} gap in mean "
                          f"{space} between {quoted(group)} and {quoted(reference)}{where} "
                          f"(contribution {num(contributions[feature], 3)})")
         else:
-            parts.append(f"{quoted(feature)} for {round(share * 100)}% ({num(contributions[feature], 3)})")
+            parts.append(f"{quoted(feature)} {'for' if share >= 0 else 'works against it, at'} "
+                         f"{round(share * 100)}% ({num(contributions[feature], 3)})")
     return text + ("; " + ", ".join(parts) if parts else "") + "."
 
 
