@@ -127,7 +127,8 @@ class Audit:
         if data.target is not None and data.sensitive and adapter.task in ("binary", "regression"):
             self._report("Measuring fairness across groups", 0.6)
             sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy, how)
-            self._why_gaps(sections["fairness"], data, features, attributions, policy)
+            self._why_gaps(sections["fairness"], data, features, attributions, policy,
+                           full_output=full_data_output(adapter, y_pred, proba, attributions))
 
         if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
             self._report("Finding the reasons for declined cases", 0.8)
@@ -180,11 +181,12 @@ class Audit:
         settings.setdefault("explainers", [])
         return settings
 
-    def _why_gaps(self, fairness: dict, data, features, attributions, policy) -> None:
+    def _why_gaps(self, fairness: dict, data, features, attributions, policy, full_output=None) -> None:
         """Add to each attribute's table the features that drive its gaps and those that act as proxies.
 
-        Disparity attribution needs additive per-row attributions (SHAP) and covers the explained
-        rows; the proxy scan needs only the features and runs on every row.
+        Disparity attribution needs additive per-row attributions (SHAP) and covers the rows they were
+        computed on (every row for exact, fast SHAP; else a group-stratified sample), with the full
+        data's gap in the same output beside it; the proxy scan needs only the features.
         """
         if attributions and attributions.get("rows"):
             rows = attributions["rows"]
@@ -193,12 +195,16 @@ class Audit:
                           if name in fairness and fairness[name].get("reference_group") in set(groups[name].astype(str))}
             split = disparity_attribution(
                 attributions["values"], attributions["output"], groups, reference_groups=references or None,
-                feature_names=attributions["feature_names"])
+                feature_names=attributions["feature_names"],
+                population=None if full_output is None else (full_output, data.groups))
             space = attributions.get("output_description") or "the model's output"
-            note = f"; from {attributions['method']} values on {len(rows)} explained rows, in {space}"
+            selection = attributions.get("selection") or f"{len(rows)} explained rows"
+            note = f"; from {attributions['method']} values on {selection}, in {space}"
             for name, table in split.items():
                 if name in fairness:
-                    fairness[name]["disparity_attribution"] = {**table, "convention": table["convention"] + note}
+                    fairness[name]["disparity_attribution"] = {
+                        **table, "convention": table["convention"] + note, "rows_selection": selection,
+                        "output_space": attributions.get("output_space"), "output_description": space}
         if features:
             proxy_rules = policy.rules_for("proxy_features")
             threshold = proxy_rules[0].threshold if proxy_rules else 0.7
@@ -218,6 +224,29 @@ class Audit:
     def _report(self, step: str, fraction: float) -> None:
         if self.progress is not None:
             self.progress(step, fraction)
+
+
+def full_data_output(adapter, y_pred, proba, attributions):
+    """The model output the attributions explain, on every row of the data (the positive class's
+    probability or log-odds, or the predicted value), or None when it cannot be matched: the values
+    on the attributed rows must agree with the attributions' own output to 1e-6."""
+    if not attributions or not attributions.get("rows"):
+        return None
+    space = attributions.get("output_space")
+    if space == "value" and adapter.task == "regression":
+        output = np.asarray(y_pred, dtype=float)
+    elif space in ("probability", "log_odds") and adapter.task == "binary" and proba is not None:
+        output = np.asarray(proba, dtype=float)[:, adapter.positive_index]
+        if space == "log_odds":
+            with np.errstate(divide="ignore"):
+                output = np.log(output) - np.log1p(-output)
+    else:
+        return None
+    explained = np.asarray(attributions["output"], dtype=float)
+    at_rows = output[np.asarray(attributions["rows"], dtype=int)]
+    if not np.isfinite(output).all() or not np.allclose(at_rows, explained, rtol=1e-6, atol=1e-6):
+        return None
+    return output
 
 
 def _chunk_settings(how: Chunking) -> dict:

@@ -1,29 +1,22 @@
 """Turn a policy's rules into findings by reading the computed sections of an audit.
 
-Each check is a function registered under the name a rule's ``check`` field uses. It receives the
-rule and the sections computed so far (``data``, ``performance``, ``fairness``, ``explanations``) and
-returns findings; a rule whose data is absent (an R² rule on a classifier) yields none.
+Each check is a function listed in :data:`CHECKS` under the name a rule's ``check`` field uses (one
+explicit mapping: importing nothing else registers anything). It receives the rule, the sections
+computed so far (``data``, ``performance``, ``fairness``, ``explanations``) and the policy's settings,
+and returns findings; a rule whose data is absent (an R² rule on a classifier) yields none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from xai_audit.checks_common import fmt, make_finding
+from xai_audit.checks_coverage import check_coverage
+from xai_audit.checks_explanations import check_explanation_agreement, check_explanation_quality
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.checks_reasons import check_prohibited_reliance
+from xai_audit.fairness.attribution import signed_share
 from xai_audit.policy import Finding, Policy, Rule
-
-CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {}
-
-
-def register(name: str):
-    """Register a check function under ``name``."""
-
-    def decorate(function):
-        CHECKS[name] = function
-        return function
-
-    return decorate
 
 
 def evaluate(policy: Policy, sections: dict) -> list[Finding]:
@@ -46,48 +39,6 @@ def overall_status(findings) -> str:
     return "fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass"
 
 
-def fmt(value) -> str:
-    """A number as a report shows it: three significant decimals, or 'n/a'."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) >= 0.001 or value == 0 else f"{value:.2e}"
-    return str(value)
-
-
-def _side(rule: Rule) -> str:
-    return "at least" if rule.direction == "above" else "at most"
-
-
-def make_finding(rule: Rule, finding_id: str, value, subject: str, interval=None, status=None,
-                 confidence: float = 0.95) -> Finding:
-    """A finding for ``value`` judged by ``rule``; the message states value, interval (at ``confidence``)
-    and line."""
-    status = status or rule.verdict(value, interval)
-    level = f"{confidence * 100:g}%"
-    ci = "" if interval is None else f" ({level} interval {fmt(interval[0])} to {fmt(interval[1])})"
-    message = f"{subject}: {fmt(value)}{ci}; {_verdict_text(rule, status, interval)}."
-    return Finding(id=finding_id, check=rule.check, status=status, observed=value,
-                   threshold=rule.threshold, message=message, references=rule.references)
-
-
-def _verdict_text(rule: Rule, status: str, interval) -> str:
-    line = f"the line of {_side(rule)} {fmt(rule.threshold)}"
-    if status == "pass":
-        return f"meets {line}"
-    if status == "info":
-        return f"reported against {line}"
-    if status == "fail":
-        return f"the whole interval is beyond {line}" if interval else f"does not meet {line}"
-    beyond = [rule.verdict(end) == "fail" for end in interval or ()]
-    if any(beyond) and not all(beyond):
-        return f"the interval straddles {line}, so the data cannot settle it"
-    if rule.warn is None:
-        return f"beyond {line}, which calls for review rather than a verdict"
-    return f"meets {line} but not the warning line of {fmt(rule.warn)}"
-
-
-@register("performance")
 def check_performance(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     value = sections.get("performance", {}).get("overall", {}).get(rule.metric)
     if value is None:
@@ -95,7 +46,6 @@ def check_performance(rule: Rule, sections: dict, settings: dict) -> list[Findin
     return [make_finding(rule, rule.id, value, rule.title or f"Overall {rule.metric}")]
 
 
-@register("performance_gap")
 def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     findings = []
     for attribute, groups in sections.get("performance", {}).get("by_group", {}).items():
@@ -128,7 +78,6 @@ def _gap_interval(sections: dict, attribute: str, metric: str, gap: float):
     return interval
 
 
-@register("unknown_share")
 def check_unknown_share(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     data = sections.get("data", {})
     findings = []
@@ -144,7 +93,6 @@ def _compared_tables(sections: dict):
     return [(name, table) for name, table in sections.get("fairness", {}).items() if isinstance(table, dict)]
 
 
-@register("four_fifths")
 def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     """UGESP's four-fifths rule for every group of enough size, judged with its interval."""
     findings = []
@@ -163,7 +111,6 @@ def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Findin
     return findings
 
 
-@register("fairness_gap")
 def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     """A between-group summary (equalized odds difference, calibration gap, ...) per attribute."""
     findings = []
@@ -179,11 +126,11 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
     return findings
 
 
-@register("proxy_features")
 def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     """Features that tell a sensitive group apart (ROC AUC beyond the rule's line) and that matter to
     the model: at least ``options.min_attribution_share`` of its mean |attribution| (default 5%), or
-    at least ``options.min_gap_share`` of a group's gap in the disparity attribution (default 20%).
+    a signed share of at least ``options.min_gap_share`` of a group's gap in mean output in the disparity
+    attribution (its contribution divided by that gap, as the report shows it; default 20%).
 
     A proxy calls for a human look (is the feature a legitimate factor?), not a verdict on its own,
     so it warns and never fails. A separating feature that matters by neither measure is reported as
@@ -211,8 +158,12 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
             elif share >= share_line:
                 reliance, status = f"it carries {share:.0%} of the model's mean |attribution|", "warn"
             elif gap_share is not None and gap_share >= gap_line:
-                reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but {gap_share:.0%} of "
-                                    f"the gap in mean output of '{gap_group}'"), "warn"
+                gap = ((table.get("disparity_attribution") or {}).get("groups") or {}).get(gap_group, {}).get(
+                    "output_difference")
+                reference = (table.get("disparity_attribution") or {}).get("reference_group")
+                reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but accounts for "
+                                    f"{gap_share:.0%} of the {fmt(gap)} gap in mean output between '{gap_group}' "
+                                    f"and '{reference}' on the attributed rows"), "warn"
             else:
                 reliance, status = (f"it carries only {share:.0%} of the model's mean |attribution| "
                                     f"(under {share_line:.0%}) and no large part of any group's gap"), "info"
@@ -228,18 +179,31 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
 
 
 def _largest_gap_share(split, feature) -> tuple:
-    """(group, share): the group whose gap in mean output ``feature`` accounts for the largest share
-    of, as |contribution| over the sum of |contributions|; (None, None) without a disparity attribution."""
+    """(group, share): the group whose gap in mean output ``feature`` accounts for the largest signed
+    share of, as its contribution divided by that group's gap (the disparity attribution's ``shares``,
+    the same definition the report shows); (None, None) without a disparity attribution."""
     best = (None, None)
     for group, entry in ((split or {}).get("groups") or {}).items():
-        contributions = (entry or {}).get("contributions") or {}
-        total = sum(abs(v) for v in contributions.values() if v is not None)
-        if group == (split or {}).get("reference_group") or total <= 0 or contributions.get(feature) is None:
+        if group == (split or {}).get("reference_group") or not isinstance(entry, dict):
             continue
-        share = abs(contributions[feature]) / total
-        if best[1] is None or share > best[1]:
+        share = (entry.get("shares") or {}).get(feature)
+        if share is None:
+            share = signed_share((entry.get("contributions") or {}).get(feature), entry.get("output_difference"))
+        if share is not None and (best[1] is None or share > best[1]):
             best = (group, share)
     return best
 
 
-CHECKS["prohibited_reliance"] = check_prohibited_reliance
+# Every check a policy rule can name, by that name. A new check is added here, nowhere else.
+CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {
+    "performance": check_performance,
+    "performance_gap": check_performance_gap,
+    "unknown_share": check_unknown_share,
+    "four_fifths": check_four_fifths,
+    "fairness_gap": check_fairness_gap,
+    "proxy_features": check_proxy_features,
+    "explanation_quality": check_explanation_quality,
+    "explanation_agreement": check_explanation_agreement,
+    "coverage": check_coverage,
+    "prohibited_reliance": check_prohibited_reliance,
+}

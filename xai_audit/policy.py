@@ -19,6 +19,8 @@ from xai_audit.exceptions import InvalidInputError
 STATUSES = ("pass", "warn", "fail", "info")
 BUNDLED_POLICIES = ("default", "lenient", "credit")
 DIRECTIONS = ("above", "below")
+# The statuses a rule may give what it covers when that is missing or failed (``options.status``).
+GAP_STATUSES = ("warn", "fail", "info")
 
 
 @dataclass(frozen=True)
@@ -167,5 +169,11 @@ def _rule(entry: dict, source: str, previous: Rule | None) -> Rule:
     for key in ("threshold", "warn"):
         if merged.get(key) is not None and not isinstance(merged[key], (int, float)):
             raise InvalidInputError(f"In {source}, rule '{entry['id']}': {key} must be a number; got {merged[key]!r}.")
+    status = (merged.get("options") or {}).get("status")
+    if status is not None and status not in GAP_STATUSES:
+        raise InvalidInputError(
+            f"In {source}, rule '{entry['id']}' has options.status {status!r}; use one of {list(GAP_STATUSES)} "
+            "(the status of its finding when what it covers is missing or failed)."
+        )
     merged["references"] = tuple(merged.get("references", ()))
     return Rule(**merged)

@@ -136,3 +136,74 @@ def test_proxy_scan_input_errors():
     assert [first[name]["mean_abs_attribution"] for name in features.columns] == list(np.abs(sample).mean(axis=0))
     with pytest.raises(InvalidInputError, match=r"threshold must be an AUC between 0.5 and 1; got 0.3"):
         proxy_scan(features, groups, threshold=0.3)
+
+
+# -- On the rows it describes: every row for exact SHAP, the full data's gap beside a sample's ------
+
+def test_a_tree_model_is_attributed_on_every_row_and_its_gap_is_the_full_data_gap(credit_frame, credit_gbm):
+    import xai_audit as xa
+
+    data = xa.AuditDataset.from_frame(credit_frame, target="outcome", positive_label="repaid", sensitive=["sex"])
+    result = xa.audit(credit_gbm, data, explainers=["shap"], explain_rows=40, n_resamples=20, random_state=0)
+    table = result.fairness["sex"]["disparity_attribution"]
+    assert table["rows_explained"] == table["rows_total"] == len(credit_frame)
+    assert "every row of the data" in table["rows_selection"]
+    # the model's own mean output per group, from its probabilities, in the attributions' space
+    proba = credit_gbm.predict_proba(credit_frame[["income", "debt", "purpose", "age"]])
+    p = proba[:, list(credit_gbm.classes_).index("repaid")]
+    space = table["output_space"]
+    output = np.log(p) - np.log1p(-p) if space == "log_odds" else p
+    sex = credit_frame["sex"].to_numpy()
+    reference = table["reference_group"]
+    for group, entry in table["groups"].items():
+        model_gap = output[sex == group].mean() - output[sex == reference].mean()
+        assert math.isclose(entry["output_difference"], model_gap, rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(entry["full_data_output_difference"], model_gap, rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(sum(entry["contributions"].values()), entry["output_difference"], abs_tol=1e-9)
+
+
+def test_shares_are_signed_shares_of_the_gap():
+    values = np.array([[-0.10, 0.02], [-0.06, 0.02], [0.0, 0.0], [0.0, 0.0]])
+    output = values.sum(axis=1)
+    table = disparity_attribution(values, output, pd.DataFrame({"sex": ["f", "f", "m", "m"]}),
+                                  reference_groups={"sex": "m"}, feature_names=["income", "debt"])["sex"]
+    female = table["groups"]["f"]
+    assert math.isclose(female["output_difference"], -0.06)
+    assert math.isclose(female["shares"]["income"], -0.08 / -0.06)  # 133%: more than the whole gap
+    assert math.isclose(female["shares"]["debt"], 0.02 / -0.06)  # negative: works against the gap
+    assert math.isclose(sum(female["shares"].values()), 1.0)
+    assert all(v is None for v in table["groups"]["m"]["shares"].values())  # no gap to share
+
+
+def test_a_sample_keeps_the_full_data_gap_beside_its_own():
+    rng = np.random.default_rng(3)
+    n = 400
+    groups = pd.DataFrame({"sex": rng.choice(["f", "m"], n)})
+    values = rng.normal(size=(n, 3)) + (groups["sex"].to_numpy() == "f")[:, None] * 0.3
+    output = values.sum(axis=1) + 1.0
+    sample = np.arange(0, n, 7)
+    table = disparity_attribution(values[sample], output[sample], groups.iloc[sample],
+                                  reference_groups={"sex": "m"}, population=(output, groups))["sex"]
+    f = table["groups"]["f"]
+    sex = groups["sex"].to_numpy()
+    assert math.isclose(f["full_data_output_difference"], output[sex == "f"].mean() - output[sex == "m"].mean())
+    assert math.isclose(f["output_difference"], output[sample][sex[sample] == "f"].mean()
+                        - output[sample][sex[sample] == "m"].mean())
+    assert f["full_data_n"] == int((sex == "f").sum()) and f["n"] == int((sex[sample] == "f").sum())
+    assert table["rows_explained"] == len(sample) and table["rows_total"] == n
+
+
+def test_a_model_agnostic_explainer_attributes_a_group_stratified_sample():
+    from types import SimpleNamespace
+
+    from xai_audit.explainers.section import attribution_rows
+
+    groups = pd.DataFrame({"sex": ["f"] * 30 + ["m"] * 970})
+    data = SimpleNamespace(n_rows=1000, groups=groups)
+    explanation = SimpleNamespace(meta={"algorithm_key": "permutation"})
+    rows, why = attribution_rows(explanation, data, {"attribution_rows_per_group": 100}, random_state=0)
+    chosen = groups["sex"].to_numpy()[rows]
+    assert (chosen == "f").sum() == 30 and (chosen == "m").sum() == 100  # every row of the small group
+    assert f"a seeded sample of {len(rows)} of the 1000 rows" in why
+    rows, why = attribution_rows(SimpleNamespace(meta={"algorithm_key": "tree"}), data, {}, random_state=0)
+    assert len(rows) == 1000 and "every row" in why

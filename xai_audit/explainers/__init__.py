@@ -2,10 +2,9 @@
 
 ``explain`` runs one explainer; ``explanations_section`` runs the policy's explainers for an audit and
 checks them. Every explainer is a registered :class:`Explainer` returning an :class:`Explanation`.
-Importing this package registers the explainers and the explanation-quality policy checks.
+Importing this package registers the explainers.
 """
 
-from xai_audit.explainers import findings as _findings  # noqa: F401  registers the policy checks
 from xai_audit.explainers import lime as _lime  # noqa: F401  registers "lime"
 from xai_audit.explainers import permutation as _permutation  # noqa: F401  registers "permutation"
 from xai_audit.explainers import shap as _shap  # noqa: F401  registers "shap"

@@ -104,14 +104,25 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
     section["agreement"] = quality.agreement(importances)
     _attach_pdp(section, explanations, adapter, data, features, config, random_state)
     section["coverage"] = {**coverage, "explainers": list(explanations)}
-    if "shap" in explanations:
-        section["attributions_for_fairness"] = fairness_attributions(explanations["shap"])
+    section = to_plain(section)
+    if "shap" in explanations and getattr(data, "sensitive", None):
+        report("Attributing the group gaps", 0.95)
+        section["attributions_for_fairness"] = fairness_attributions(
+            explanations["shap"], adapter=adapter, data=data, features=features, config=config,
+            random_state=random_state)
     report("Explanations done", 1.0)
-    return to_plain(section)
+    return section
 
 
-def fairness_attributions(explanation) -> dict:
+def fairness_attributions(explanation, *, adapter=None, data=None, features=None, config=None,
+                          random_state=None) -> dict:
     """Per-row attributions for the fairness layer, to split group gaps into per-feature parts.
+
+    With ``adapter`` and ``data`` the rows are chosen for the groups, not taken from the explained
+    sample (:func:`attribution_rows`): every row when SHAP is exact and fast for the model (Tree SHAP,
+    linear SHAP) and the data has at most ``ALL_ROWS_LIMIT`` rows, else a seeded sample stratified by
+    every sensitive group (up to ``attribution_rows_per_group`` rows of each); ``selection`` says which.
+    Without them, the explanation's own rows.
 
     ``rows`` are positions in the data (``data.frame.iloc[rows]``); ``values[i][j]`` is feature j's
     contribution for row i, in ``output_space``; ``sum(values[i]) + base_values[i] == output[i]``.
@@ -124,16 +135,62 @@ def fairness_attributions(explanation) -> dict:
     >>> fairness_attributions(e)["rows"], fairness_attributions(e)["values"]
     ([3], [[0.1, -0.2]])
     """
+    selection = f"the {len(np.asarray(explanation.row_index))} rows explained for the report"
+    if adapter is not None and data is not None:
+        config = {**DEFAULTS, **(config or {})}
+        rows, selection = attribution_rows(explanation, data, config, random_state)
+        if not np.array_equal(np.asarray(explanation.row_index), rows):
+            explanation = _run("shap", adapter, data, features, rows, config, random_state)
+            if len(np.asarray(explanation.row_index)) < len(rows):
+                selection += (f"; the explainer's row budget kept {len(np.asarray(explanation.row_index))} of them "
+                              "(a seeded sample)")
     return {
         "method": explanation.method,
+        "algorithm": explanation.meta.get("algorithm_key"),
         "output_space": explanation.meta.get("output_space"),
         "output_description": explanation.meta.get("output_description"),
+        "selection": selection,
         "feature_names": list(explanation.feature_names),
         "rows": np.asarray(explanation.row_index).tolist(),
         "values": np.asarray(explanation.values, dtype=float).tolist(),
         "base_values": np.broadcast_to(np.asarray(explanation.base_values, dtype=float), (explanation.n_rows,)).tolist(),
         "output": np.asarray(explanation.output, dtype=float).tolist(),
     }
+
+
+# Exact, fast SHAP algorithms: the disparity attribution runs them on every row (up to ALL_ROWS_LIMIT).
+EXACT_FAST_ALGORITHMS = ("tree", "linear")
+ALL_ROWS_LIMIT = 100_000  # the per-row values travel as plain lists; this bounds their memory
+ROWS_PER_GROUP = 200
+
+
+def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.ndarray, str]:
+    """The rows to attribute group gaps on, and a sentence saying how they were chosen.
+
+    Every row when ``explanation`` came from an exact, fast algorithm (``EXACT_FAST_ALGORITHMS``) and
+    the data has at most ``ALL_ROWS_LIMIT`` rows; else, for every group of every sensitive attribute,
+    a seeded sample of up to ``config["attribution_rows_per_group"]`` (default ``ROWS_PER_GROUP``) of
+    its rows, all of a smaller group: the union is large enough to compare every group of that size.
+    """
+    n = int(data.n_rows)
+    algorithm = explanation.meta.get("algorithm_key")
+    if algorithm in EXACT_FAST_ALGORITHMS and n <= ALL_ROWS_LIMIT:
+        return np.arange(n), f"every row of the data ({n}), exact {algorithm} SHAP"
+    per_group = int(config.get("attribution_rows_per_group", ROWS_PER_GROUP))
+    rng = np.random.default_rng(random_state)
+    chosen = set()
+    groups = data.groups
+    for column in groups.columns:
+        labels = groups[column].astype(str).to_numpy()
+        for label in sorted(set(labels)):
+            members = np.flatnonzero(labels == label)
+            take = members if len(members) <= per_group else rng.choice(members, per_group, replace=False)
+            chosen.update(int(i) for i in take)
+    rows = np.array(sorted(chosen), dtype=int)
+    why = (f"{algorithm} SHAP is not exact and fast" if algorithm not in EXACT_FAST_ALGORITHMS
+           else f"the data has more than {ALL_ROWS_LIMIT} rows")
+    return rows, (f"a seeded sample of {len(rows)} of the {n} rows, stratified by sensitive group (up to "
+                  f"{per_group} rows of every group of {', '.join(map(str, groups.columns))}), because {why}")
 
 
 def _unexplainable(adapter) -> str | None:

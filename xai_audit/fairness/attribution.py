@@ -29,7 +29,7 @@ THRESHOLD_TOLERANCE = 1e-12
 
 
 def disparity_attribution(values, output, groups, *, reference_groups=None, feature_names=None,
-                          intersections: bool = False) -> dict:
+                          intersections: bool = False, population=None) -> dict:
     """Split each group's gap in mean model output, against the reference group, into per-feature parts.
 
     Parameters
@@ -46,16 +46,25 @@ def disparity_attribution(values, output, groups, *, reference_groups=None, feat
         Names of the columns of ``values``; default the DataFrame's columns, else ``x0, x1, ...``.
     intersections : bool, default False
         Also report every pair of attributes (``"a*b"``).
+    population : tuple (output, groups), optional
+        The same model output on every row of the data and those rows' groups, when ``values`` cover
+        only some of them: adds each group's full-data mean output and gap, so a reader never takes
+        the explained rows' gap for the population's.
 
     Returns
     -------
     dict
-        ``{attribute: {"reference_group", "convention", "groups": {label: {"n", "mean_output",
-        "output_difference", "contributions": {feature: value}, "explained_difference",
-        "unexplained_difference"}}}}``. ``explained_difference`` is the sum of the contributions;
-        ``unexplained_difference`` is what the attributions do not account for (a base value that
-        differs between rows, or attributions that are not exactly additive) and is 0 up to
-        rounding for SHAP values.
+        ``{attribute: {"reference_group", "convention", "rows_explained", "share_convention",
+        "groups": {label: {"n", "mean_output", "output_difference", "contributions": {feature: value},
+        "shares": {feature: share}, "explained_difference", "unexplained_difference"}}}}``.
+        ``output_difference`` is the gap in mean output on the explained rows;
+        ``explained_difference`` is the sum of the contributions; ``unexplained_difference`` is what
+        the attributions do not account for (a base value that differs between rows, or attributions
+        that are not exactly additive) and is 0 up to rounding for SHAP values. ``shares`` are signed
+        shares of that gap, ``contribution / output_difference`` (None when the gap is 0): a share of
+        0.47 accounts for 47% of the gap, a negative share works against it. With ``population`` each
+        group also has ``full_data_n``, ``full_data_mean_output`` and ``full_data_output_difference``,
+        and the table ``rows_total``.
 
     Examples
     --------
@@ -73,8 +82,31 @@ def disparity_attribution(values, output, groups, *, reference_groups=None, feat
         raise InvalidInputError(f"output has {len(output)} rows but values has {len(matrix)}; they must match.")
     codings = encode_groups(groups, len(matrix), intersections=intersections)
     references = check_reference_groups(reference_groups, codings)
-    return {coding.name: _attribution_table(coding, matrix, output, names, references.get(coding.name))
-            for coding in codings}
+    tables = {coding.name: _attribution_table(coding, matrix, output, names, references.get(coding.name))
+              for coding in codings}
+    if population is not None:
+        _add_population(tables, population, intersections)
+    return tables
+
+
+def _add_population(tables: dict, population, intersections: bool) -> None:
+    """Add every group's full-data mean output and gap against the same reference group."""
+    full_output, full_groups = population
+    full_output = as_finite(full_output, "population output")
+    for coding in encode_groups(full_groups, len(full_output), intersections=intersections):
+        table = tables.get(coding.name)
+        if table is None:
+            continue
+        means = np.bincount(coding.codes, weights=full_output, minlength=coding.n_groups) / np.maximum(coding.sizes, 1)
+        by_label = dict(zip(coding.labels, range(coding.n_groups)))
+        reference = by_label.get(table["reference_group"])
+        table["rows_total"] = int(len(full_output))
+        for label, entry in table["groups"].items():
+            i = by_label.get(label)
+            entry["full_data_n"] = None if i is None else int(coding.sizes[i])
+            entry["full_data_mean_output"] = None if i is None else as_number(means[i])
+            entry["full_data_output_difference"] = (None if i is None or reference is None
+                                                    else as_number(means[i] - means[reference]))
 
 
 def _attribution_matrix(values, feature_names) -> tuple[np.ndarray, list[str]]:
@@ -115,6 +147,7 @@ def _attribution_table(coding: GroupCoding, matrix, output, names, chosen_refere
             "mean_output": as_number(means[i, -1]),
             "output_difference": as_number(output_difference[i]),
             "contributions": {name: as_number(contributions[i, j]) for j, name in enumerate(names)},
+            "shares": {name: signed_share(contributions[i, j], output_difference[i]) for j, name in enumerate(names)},
             "explained_difference": as_number(explained[i]),
             "unexplained_difference": as_number(output_difference[i] - explained[i]),
         }
@@ -122,9 +155,28 @@ def _attribution_table(coding: GroupCoding, matrix, output, names, chosen_refere
     return {
         "reference_group": reference_label,
         "convention": (f"group mean minus reference group ({reference_label!r}) mean, of the model output and "
-                       "of each feature's attribution; the contributions add up to the output difference"),
+                       "of each feature's attribution, over the explained rows; the contributions add up to the "
+                       "output difference"),
+        "share_convention": ("a feature's share is its contribution divided by the group's gap in mean output on "
+                             "the explained rows, with its sign: 0.47 accounts for 47% of the gap, a negative share "
+                             "works against it"),
+        "rows_explained": int(len(coding.codes)),
         "groups": groups,
     }
+
+
+def signed_share(contribution, gap, *, tolerance: float = 1e-12):
+    """``contribution / gap`` with its sign; None when the gap is 0 (no gap to share) or not a number.
+
+    Examples
+    --------
+    >>> round(signed_share(-0.041, -0.087), 3), round(signed_share(0.01, -0.087), 3), signed_share(0.1, 0.0)
+    (0.471, -0.115, None)
+    """
+    contribution, gap = as_number(contribution), as_number(gap)
+    if contribution is None or gap is None or abs(gap) <= tolerance:
+        return None
+    return contribution / gap
 
 
 def proxy_scan(features, groups, *, attributions=None, random_state=None, threshold: float = 0.7) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from xai_audit.render.text import STATUS_LABELS, plural, short
+from xai_audit.render.text import STATUS_LABELS, plural, rule_directions, serious_order, short
 
 STATUS_MARKS = {"fail": "\u274c", "warn": "\u26a0\ufe0f", "pass": "\u2705", "info": "\u2139\ufe0f"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -33,7 +33,9 @@ def md_escape(text, limit: int = 300) -> str:
 
 
 def render_markdown(result) -> str:
-    """A Markdown summary of the verdict and findings, failed and warned first.
+    """A Markdown summary of the verdict and findings: failed and warned first, most serious first
+    (worst verdict, then farthest beyond its line), then information (what could not be judged), then
+    passes; the verdict is the findings' worst status.
 
     Parameters
     ----------
@@ -49,12 +51,17 @@ def render_markdown(result) -> str:
     ### ⚠️ xai-audit: Warning for credit\\|gbm
     """
     record = result if isinstance(result, dict) else result.to_dict()
-    status = record.get("status") or "pass"
     model = record.get("model") or {}
     manifest = record.get("manifest") or {}
     findings = [f for f in record.get("findings") or [] if isinstance(f, dict)]
-    order = {"fail": 0, "warn": 1, "pass": 2, "info": 3}
-    findings = sorted(findings, key=lambda f: order.get(f.get("status"), 4))
+    statuses = {f.get("status") for f in findings}
+    status = ("fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass") if findings else (
+        record.get("status") or "pass")
+    serious = serious_order(findings, rule_directions(record))
+    rest = {"info": 0, "pass": 1}
+    later = sorted((i for i in range(len(findings)) if i not in set(serious)),
+                   key=lambda i: (rest.get(findings[i].get("status"), 2), i))
+    findings = [findings[i] for i in serious + later]
     counts = {s: sum(1 for f in findings if f.get("status") == s) for s in ("fail", "warn", "pass")}
     policy = ((manifest.get("config") or {}).get("policy") or {}).get("name")
     lines = [

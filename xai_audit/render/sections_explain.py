@@ -73,6 +73,8 @@ def quality_findings(ctx: Context, methods) -> dict:
              if isinstance(r, dict)}
     verdicts = {}
     for finding in ctx.findings:
+        if finding["check"] != "explanation_quality":
+            continue
         for method, entry in methods.items():
             suffix = f".{method}"
             if not finding["id"].endswith(suffix):
@@ -209,42 +211,28 @@ def _meta_sentence(title, meta) -> str:
 
 
 def quality_verdict(quality, judged=None) -> tuple[str, list]:
-    """The worst verdict among a method's quality measures, and the measures that reach it.
-
-    A measure's verdict is the policy's finding on it (``judged``: ``{metric: finding view}``) or,
-    failing that, a verdict the measure carries itself (``status`` / ``passed``).
+    """The worst verdict the policy's findings give a method's quality measures, and the measures
+    that reach it. Only findings judge (``judged``: ``{metric: finding view}``); a measure no rule
+    covers is not judged, whatever it carries, so the report never re-derives a verdict.
 
     Examples
     --------
-    >>> quality_verdict({"additivity": {"passed": False}, "stability": {"status": "pass"}})
-    ('fail', ['additivity'])
-    >>> quality_verdict({"stability": 0.4}, {"stability": {"status": "warn"}})
+    >>> quality_verdict({"additivity": {"passed": False}, "stability": 0.4}, {"stability": {"status": "warn"}})
     ('warn', ['stability'])
+    >>> quality_verdict({"additivity": {"passed": False}})
+    ('', [])
     >>> quality_verdict(None)
     ('', [])
     """
     if not isinstance(quality, dict):
         return "", []
     judged = judged or {}
-    verdicts = {str(name): (judged[name]["status"] if name in judged else _check_status(value))
-                for name, value in quality.items()}
+    verdicts = {str(name): judged[name]["status"] for name in quality if name in judged}
     for level in ("fail", "warn"):
         hit = [name.replace("_", " ") for name, status in verdicts.items() if status == level]
         if hit:
             return level, hit
     return ("pass", []) if any(v == "pass" for v in verdicts.values()) else ("", [])
-
-
-def _check_status(value) -> str:
-    if not isinstance(value, dict):
-        return ""
-    status = value.get("status") or value.get("verdict")
-    if status in ("pass", "warn", "fail"):
-        return status
-    for key in ("passed", "trustworthy", "ok"):
-        if isinstance(value.get(key), bool):
-            return "pass" if value[key] else "fail"
-    return ""
 
 
 QUALITY_MEANINGS = {
@@ -269,7 +257,7 @@ def _quality_table(ctx, title, quality, judged=None):
         if name.endswith("_method") and name[: -len("_method")] in quality:
             continue
         finding = judged.get(name)
-        status = finding["status"] if finding else _check_status(value)
+        status = finding["status"] if finding else ""
         threshold = finding["threshold"] if finding else None
         if isinstance(value, dict) and "deletion_area" in value:
             observed, message = None, ""
@@ -278,8 +266,7 @@ def _quality_table(ctx, title, quality, judged=None):
         elif isinstance(value, dict):
             observed = next((value[k] for k in ("value", "observed", "score", "error", "correlation")
                              if k in value), None)
-            message = value.get("message") or (value.get("verdict") if value.get("verdict") not in
-                                               ("pass", "warn", "fail") else "") or ""
+            message = str(value.get("message") or "")
             threshold = threshold or value.get("threshold")
             shown = num(observed) if observed is None or is_number(observed) else short(show(observed), 80)
             if observed is None and not message:
@@ -454,6 +441,9 @@ def _images_part(ctx, images) -> dict:
     samples = (images.get("samples") or [])[:GALLERY_SAMPLES]
     methods = images.get("methods") or {}
     sanity = images.get("sanity_check") or {}
+    # The verdict on each method's sanity check is the finding of the coverage rule that judged it.
+    judged = {f["id"].rsplit(".", 1)[-1]: f for f in ctx.findings
+              if f["check"] == "coverage" and f["id"].split(".")[-2:-1] == ["sanity_check"]}
     blocks = []
     rows, failed = [], []
     for method, check in sanity.items():
@@ -462,11 +452,13 @@ def _images_part(ctx, images) -> dict:
         passed = check.get("passed")
         if passed is False:
             failed.append(display_name(method))
+        finding = judged.get(method)
+        result = {True: "Passed the check: ", False: "Failed the check: "}.get(passed, "")
         rows.append([Cell(display_name(method), link=f"g-{method}" if lookup(method) else ""),
-                     Cell("Pass" if passed else "Fail" if passed is False else "n/a",
-                          status="pass" if passed else "fail" if passed is False else ""),
+                     Cell(finding["status_label"] if finding else "Not judged", status=finding["status"] if finding else "",
+                          link=finding["anchor"] if finding else ""),
                      num(check.get("mean_rank_correlation")), num(check.get("mean_ssim")), num(check.get("threshold")),
-                     short(check.get("verdict", ""), 300)])
+                     short(result + str(check.get("verdict", "")), 300)])
     if failed:
         blocks.append({"kind": "note", "status": "fail", "text": (
             f"Not trustworthy: the maps of {join_and(failed)} barely change when the model's weights are randomised, "

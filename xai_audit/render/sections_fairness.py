@@ -481,14 +481,7 @@ def _disparity_blocks(ctx, name, table) -> list:
         if not contributions:
             continue
         ranked = sorted(contributions, key=lambda f: -abs(contributions[f]))
-        gap = entry.get("output_difference")
-        lead = ranked[0]
-        reading = (f"The mean output of {quoted(group)} is {num(abs(gap), 3) if is_number(gap) else 'n/a'} "
-                   f"{'above' if is_number(gap) and gap > 0 else 'below'} "
-                   f"that of {quoted(reference)}"
-                   if is_number(gap) else f"The gap between {quoted(group)} and {quoted(reference)} is undefined")
-        reading += (f"; {quoted(lead)} accounts for {num(contributions[lead], 3)} of it"
-                    + (f", {quoted(ranked[1])} for {num(contributions[ranked[1]], 3)}" if len(ranked) > 1 else "") + ".")
+        reading = attribution_reading(group, reference, entry, ranked, table)
         blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
             ranked, [contributions[f] for f in ranked],
             title=f"Where the gap between {short(group, 40)} and {short(reference, 40)} comes from ({name})",
@@ -496,10 +489,15 @@ def _disparity_blocks(ctx, name, table) -> list:
                 f"{short(f, 60)}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
             reading=reading, xlabel="contribution to the gap in mean output")})
     rows = [[f] + [num((e.get("contributions") or {}).get(f)) for e in groups.values()] for f in features]
-    for key, label_ in (("output_difference", "Gap in mean output"), ("explained_difference", "Explained by the features"),
-                        ("unexplained_difference", "Not explained")):
+    keys = [("output_difference", "Gap in mean output on the attributed rows"),
+            ("explained_difference", "Explained by the features"), ("unexplained_difference", "Not explained")]
+    if any("full_data_output_difference" in e for e in groups.values()):
+        keys.append(("full_data_output_difference", "Gap in mean output on the full data (not attributed)"))
+    for key, label_ in keys:
         rows.append([Cell(label_)] + [num(e.get(key)) for e in groups.values()])
     notes = [f"{table['convention']}."] if table.get("convention") else []
+    if table.get("share_convention"):
+        notes.append(f"Shares: {table['share_convention']}.")
     table_view = ctx.tables.make(f"Disparity attribution by {name} (against {quoted(reference)})",
                                  "Each column splits one group's gap in mean model output into the parts each "
                                  "feature accounts for; the last rows give the whole gap and what the features leave "
@@ -507,6 +505,57 @@ def _disparity_blocks(ctx, name, table) -> list:
                                  [Column("Feature", key="disparity_attribution")]
                                  + [Column(short(g, 60), numeric=True) for g in groups], rows, notes=notes)
     return ([{"kind": "grid", "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
+
+
+SPACE_NAMES = {"log_odds": "log-odds", "probability": "probability", "value": "predicted value", "margin": "margin"}
+
+
+def attribution_reading(group, reference, entry, ranked, table) -> str:
+    """What one group's disparity attribution says: the gap on the attributed rows, the full data's
+    gap beside it when it differs (never one shown as the other), and the leading features' signed
+    shares of the attributed gap, with that basis named.
+
+    Examples
+    --------
+    >>> entry = {"output_difference": -0.087, "full_data_output_difference": -0.087,
+    ...          "contributions": {"income": -0.041, "debt": -0.03}}
+    >>> attribution_reading("female", "male", entry, ["income", "debt"], {"output_space": "log_odds"})
+    "The mean log-odds of 'female' is 0.087 below that of 'male'; 'income' accounts for 47% of the -0.087 gap in mean log-odds between 'female' and 'male' (contribution -0.041), 'debt' for 34% (-0.030)."
+    >>> entry["contributions"]["debt"] = 0.02
+    >>> attribution_reading("female", "male", entry, ["income", "debt"], {"output_space": "log_odds"}).split("), ")[1]
+    "'debt' works against it, at -23% (0.020)."
+    """
+    space = SPACE_NAMES.get(table.get("output_space"), "output")
+    gap, full = entry.get("output_difference"), entry.get("full_data_output_difference")
+    contributions = entry.get("contributions") or {}
+    shares = entry.get("shares") or {}
+    if not is_number(gap):
+        return f"The gap between {quoted(group)} and {quoted(reference)} is undefined."
+    rows_explained, rows_total = table.get("rows_explained"), table.get("rows_total")
+    on_sample = is_number(rows_explained) and is_number(rows_total) and rows_explained < rows_total
+    where = f" on the {num(rows_explained)} attributed rows" if on_sample else ""
+    text = (f"The mean {space} of {quoted(group)}{where} is {num(abs(gap), 3)} "
+            f"{'above' if gap > 0 else 'below'} that of {quoted(reference)}")
+    if on_sample and is_number(full):
+        text += f" (on all {num(rows_total)} rows the gap is {num(full, 3)}, not attributed)"
+    elif on_sample:
+        text += " (the full data's gap in the same output is not known)"
+    parts = []
+    for i, feature in enumerate(ranked[:2]):
+        share = shares.get(feature)
+        if not is_number(share):
+            share = (contributions[feature] / gap) if gap else None
+        if share is None:
+            continue
+        verb = "accounts for" if share >= 0 else "works against it, at"
+        if i == 0:
+            parts.append(f"{quoted(feature)} {verb} {round(share * 100)}% of the {num(gap, 3)} gap in mean "
+                         f"{space} between {quoted(group)} and {quoted(reference)}{where} "
+                         f"(contribution {num(contributions[feature], 3)})")
+        else:
+            parts.append(f"{quoted(feature)} {'for' if share >= 0 else 'works against it, at'} "
+                         f"{round(share * 100)}% ({num(contributions[feature], 3)})")
+    return text + ("; " + ", ".join(parts) if parts else "") + "."
 
 
 def _proxy_blocks(ctx, name, table) -> list:

@@ -7,31 +7,49 @@ from __future__ import annotations
 
 from xai_audit.render.context import Context, section
 from xai_audit.render.glossary import display_name
-from xai_audit.render.text import is_number, num, plural, range_sentence, status_label, verdict_sentence
+from xai_audit.render.text import (direction_of, is_number, margin_beyond, num, plural, range_sentence,
+                                   rule_directions, serious_order, status_label, verdict_sentence)
 
+# Checks that judge a value with its interval: a warning beyond the line is one the interval does not settle.
+INTERVAL_CHECKS = ("four_fifths", "fairness_gap", "performance_gap")
 VERDICT_MEANINGS = {
-    "pass": "No rule of the policy is broken. Read the warnings and limitations before relying on the model.",
-    "warn": "No rule is broken outright, but some values are close to their lines or uncertain. Review them "
-            "before the model is used.",
-    "fail": "At least one rule of the policy is broken. The model should not be used as it is until the failed "
+    "pass": "Every finding of the policy passes. Read the limitations before relying on the model.",
+    "warn": "No finding fails, but the warnings below need a person's review before the model is used.",
+    "fail": "At least one finding fails its rule. The model should not be used as it is until the failed "
             "findings are resolved or formally accepted.",
 }
 
 
 def summary(ctx: Context, views: dict) -> dict:
-    status = ctx.record.get("status") or "pass"
+    """The summary view: the verdict (from the findings themselves), its meaning, and the failed, warned
+    and not-judged findings, most serious first."""
+    raw = [f for f in ctx.record.get("findings") or [] if isinstance(f, dict)]
+    statuses = {f["status"] for f in ctx.findings}
+    status = ("fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass") if ctx.findings else (
+        ctx.record.get("status") or "pass")
     counts = {s: sum(1 for f in ctx.findings if f["status"] == s) for s in ("pass", "warn", "fail", "info")}
-    attention = [f for f in ctx.findings if f["status"] == "fail"] + [f for f in ctx.findings if f["status"] == "warn"]
+    directions = rule_directions(ctx.record)
+    order = serious_order(raw, directions)
+    # Coverage findings given "info" by the policy (what could not be judged) are listed too, never dropped.
+    order += [i for i, f in enumerate(raw) if f.get("check") == "coverage" and f.get("status") == "info"]
+    attention = [ctx.findings[i] for i in order]
+    unsettled = sum(1 for f in raw if f.get("status") == "warn" and f.get("check") in INTERVAL_CHECKS
+                    and (margin_beyond(f, direction_of(f, directions)) or 0) > 0)
+    not_checked = sum(1 for f in raw if f.get("check") == "coverage" and f.get("status") in ("warn", "fail"))
     return section("summary", status=status, status_label=status_label(status),
-                   verdict=verdict_sentence(status, counts), meaning=VERDICT_MEANINGS.get(status, ""),
-                   counts=counts, attention=attention, things=three_things(ctx, views))
+                   verdict=verdict_sentence(status, counts, unsettled=unsettled, not_checked=not_checked),
+                   meaning=VERDICT_MEANINGS.get(status, ""),
+                   counts=counts, attention=attention, things=three_things(ctx, views, attention))
 
 
-def three_things(ctx: Context, views: dict) -> list[dict]:
-    """Up to three plain sentences a reader must not miss, from the most serious to the least."""
+def three_things(ctx: Context, views: dict, attention: list | None = None) -> list[dict]:
+    """Up to three plain sentences a reader must not miss, from the most serious to the least.
+
+    ``attention``: the failed and warned finding views, most serious first (see :func:`summary`);
+    the first of them is the most serious finding. A pass is never listed as serious.
+    """
     things = []
-    worst = next((f for f in ctx.findings if f["status"] == "fail"), None) or next(
-        (f for f in ctx.findings if f["status"] == "warn"), None)
+    worst = next((f for f in attention or [] if f["status"] in ("fail", "warn")), None)
     if worst is not None:
         things.append({"title": "Most serious finding", "text": worst["message"], "link": worst["anchor"]})
     fairness = views.get("fairness", {})

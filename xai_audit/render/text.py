@@ -176,13 +176,18 @@ def quoted(value) -> str:
     return f"'{short(value, 80)}'"
 
 
-def verdict_sentence(status: str, counts: dict) -> str:
+def verdict_sentence(status: str, counts: dict, *, unsettled: int = 0, not_checked: int = 0) -> str:
     """One sentence for the overall verdict from the counts of findings per status.
+
+    ``unsettled``: warnings whose value is beyond its line while the interval reaches back over it;
+    ``not_checked``: warnings and failures for what the audit could not check (coverage findings).
 
     Examples
     --------
     >>> verdict_sentence("warn", {"pass": 4, "warn": 1, "fail": 0})
     'The model passes 4 of 5 checks and raises a warning on 1; none fails.'
+    >>> verdict_sentence("warn", {"pass": 3, "warn": 2, "fail": 0}, unsettled=1, not_checked=1)
+    'The model passes 3 of 5 checks and raises a warning on 2; none fails. 1 value is beyond its line but not statistically established (its interval reaches back over the line) and 1 thing could not be checked.'
     >>> verdict_sentence("pass", {})
     'No check of the policy applied to this audit, so nothing failed and nothing passed.'
     """
@@ -191,11 +196,76 @@ def verdict_sentence(status: str, counts: dict) -> str:
         return "No check of the policy applied to this audit, so nothing failed and nothing passed."
     passed, warned, failed = (counts.get(k, 0) for k in ("pass", "warn", "fail"))
     if status == "fail":
-        return (f"The model fails {failed} of {plural(total, 'check')}"
+        text = (f"The model fails {failed} of {plural(total, 'check')}"
                 + (f" and raises a warning on {warned}" if warned else "") + f"; {passed} pass.")
-    if status == "warn":
-        return f"The model passes {passed} of {plural(total, 'check')} and raises a warning on {warned}; none fails."
-    return f"The model passes all {plural(total, 'check')} of the policy."
+    elif status == "warn":
+        text = f"The model passes {passed} of {plural(total, 'check')} and raises a warning on {warned}; none fails."
+    else:
+        return f"The model passes all {plural(total, 'check')} of the policy."
+    notes = []
+    if unsettled:
+        notes.append(f"{plural(unsettled, 'value')} {'is' if unsettled == 1 else 'are'} beyond "
+                     f"{'its line' if unsettled == 1 else 'their lines'} but not statistically established "
+                     f"({'its interval reaches' if unsettled == 1 else 'their intervals reach'} back over the line)")
+    if not_checked:
+        notes.append(f"{plural(not_checked, 'thing')} could not be checked")
+    return text + (" " + join_and(notes)[0].upper() + join_and(notes)[1:] + "." if notes else "")
+
+
+def margin_beyond(finding: dict, direction) -> float | None:
+    """How far a finding's observed value lies beyond its line, relative to the line (the line's own
+    units when it is 0); negative when within the line, None when not a number or no direction.
+
+    Examples
+    --------
+    >>> round(margin_beyond({"observed": 0.6, "threshold": 0.8}, "above"), 6)
+    0.25
+    >>> margin_beyond({"observed": 0.167, "threshold": 0.15}, "below") > 0
+    True
+    """
+    value, line = finding.get("observed"), finding.get("threshold")
+    if not (is_number(value) and is_number(line)) or direction not in ("above", "below"):
+        return None
+    beyond = (line - value) if direction == "above" else (value - line)
+    return beyond / abs(line) if line != 0 else beyond
+
+
+def rule_directions(record: dict) -> dict:
+    """``{rule id: direction}`` from the policy recorded in the record's manifest."""
+    policy = ((record.get("manifest") or {}).get("config") or {}).get("policy") or {}
+    return {str(r.get("id")): r.get("direction") for r in policy.get("rules") or [] if isinstance(r, dict)}
+
+
+def direction_of(finding: dict, directions: dict):
+    """The direction of the rule that produced ``finding`` (its id is the rule's id or starts with it
+    and a dot); None when the record does not say."""
+    finding_id = str(finding.get("id", ""))
+    matches = [rule for rule in directions if finding_id == rule or finding_id.startswith(rule + ".")]
+    return directions[max(matches, key=len)] if matches else None
+
+
+def serious_order(findings: list, directions: dict) -> list[int]:
+    """Positions of the failed and warned findings, most serious first: worst status, then the largest
+    margin beyond the line (findings beyond their line before those within it or without a number).
+    Passes and information are never serious.
+
+    Examples
+    --------
+    >>> found = [{"id": "a", "status": "warn", "observed": 0.7, "threshold": 0.8},
+    ...          {"id": "b", "status": "pass", "observed": 0.9, "threshold": 0.8},
+    ...          {"id": "c", "status": "warn", "observed": 0.5, "threshold": 0.8},
+    ...          {"id": "d", "status": "fail", "observed": 0.79, "threshold": 0.8}]
+    >>> serious_order(found, {"a": "above", "b": "above", "c": "above", "d": "above"})
+    [3, 2, 0]
+    """
+    rank = {"fail": 0, "warn": 1}
+    keyed = []
+    for position, finding in enumerate(findings):
+        if finding.get("status") not in rank:
+            continue
+        margin = margin_beyond(finding, direction_of(finding, directions))
+        keyed.append((rank[finding["status"]], -math.inf if margin is None else -margin, position))
+    return [position for *_, position in sorted(keyed, key=lambda k: (k[0], k[1] if k[1] != -math.inf else math.inf, k[2]))]
 
 
 def ratio_sentence(attribute, group, reference, ratio, ci, *, outcome, threshold=0.8) -> str:

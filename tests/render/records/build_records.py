@@ -1,10 +1,13 @@
-"""Rebuild the fixed audit records the golden-file tests render (run by hand, never by the tests).
+"""Rebuild the fixed audit records the golden-file tests render.
 
     .venv/bin/python tests/render/records/build_records.py
 
-The fairness part of ``full.json`` comes from the real ``fairness_report`` on a small seeded
-sample; everything else is written out by hand. The records are then frozen as JSON, so the
-goldens change only when the renderer changes (or when these records are rebuilt on purpose).
+The fairness part of ``full.json`` (its tables, disparity attribution and proxy scan) comes from the
+real ``fairness_report``, ``disparity_attribution`` and ``proxy_scan`` on a small seeded sample; the
+findings and the status of every record come from the real checks (``evaluate`` with the bundled
+default policy, recorded in the manifest); the rest is written out here. The records are committed as
+JSON, and ``tests/render/test_records.py`` rebuilds them and compares, so a record edited by hand (a
+wrong TPR, a finding that its numbers do not support) fails.
 """
 
 import json
@@ -13,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xai_audit.checks import evaluate, overall_status
 from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
+from xai_audit.policy import load_policy
 
 HERE = Path(__file__).parent
 FEATURES = ["income", "debt", "purpose", "age"]
@@ -21,23 +26,9 @@ MANIFEST = {
     "tool": "xai-audit", "tool_version": "0.1.0", "python": "3.11.7", "platform": "Linux-x86_64",
     "packages": {"numpy": "2.0.0", "scikit-learn": "1.5.0", "shap": "0.46.0"}, "random_state": 0,
     "created_at": "2026-01-15T09:30:00+00:00", "model_sha256": "ab" * 32, "data_sha256": "cd" * 32,
-    "config": {"policy": {"name": "default", "description": "Balanced defaults.",
-                          "settings": {"audit": {"explain_rows": 300}, "fairness": {"min_group_size": 30}},
-                          "rules": [{"id": "performance.roc_auc", "check": "performance", "metric": "roc_auc",
-                                     "direction": "above", "threshold": 0.65, "warn": 0.75, "title": "ROC AUC",
-                                     "rationale": "This policy's own line.", "options": {},
-                                     "references": ["Fed SR 11-7 (2011), section V: outcomes analysis"]},
-                                    {"id": "explanations.stability", "check": "explanation_quality", "metric": "stability",
-                                     "direction": "above", "threshold": 0.7, "warn": 0.8, "title": "",
-                                     "rationale": "Attributions that change with the seed cannot be relied on.",
-                                     "options": {}, "references": ["NIST AI RMF MEASURE 2.9"]}]},
+    "config": {"policy": load_policy("default").to_dict(),
                "explainers": None, "explain_rows": None, "n_resamples": 50},
 }
-
-
-def finding(id_, check, status, observed, threshold, message, *references):
-    return {"id": id_, "check": check, "status": status, "observed": observed, "threshold": threshold,
-            "message": message, "references": list(references)}
 
 
 def full_record() -> dict:
@@ -58,16 +49,21 @@ def full_record() -> dict:
     attributions = np.column_stack([0.004 * (frame["income"] - 50), -0.003 * (frame["debt"] - 10),
                                     0.05 * (frame["purpose"] == "house"), np.zeros(n)])
     output = attributions.sum(axis=1) + 0.6
-    fairness["disparity_attribution"] = json.loads(json.dumps(disparity_attribution(
-        attributions, output, groups[["sex"]], feature_names=FEATURES)))
-    fairness["proxies"] = json.loads(json.dumps(proxy_scan(frame, groups, random_state=0)))
+    explained = np.arange(0, n, 4)  # attributions on a quarter of the rows, the full data's output beside them
+    split = disparity_attribution(attributions[explained], output[explained], groups[["sex"]].iloc[explained],
+                                  feature_names=FEATURES, population=(output, groups[["sex"]]))
+    for name, table in json.loads(json.dumps(split)).items():
+        fairness[name]["disparity_attribution"] = {**table, "output_space": "probability",
+                                                   "rows_selection": f"a seeded sample of {len(explained)} rows"}
+    for name, table in json.loads(json.dumps(proxy_scan(frame, groups, random_state=0))).items():
+        fairness[name]["proxies"] = table
     importance = {"income": 0.21, "debt": 0.12, "purpose": 0.05, "age": 0.01}
     local = {"rows": [3, 17], "feature_names": FEATURES,
              "values": [[-0.20, 0.05, 0.01, 0.00], [0.10, -0.15, 0.03, -0.01]],
              "base_values": [0.65, 0.65], "output": [0.51, 0.62],
              "data": [[22.5, 14.0, "car", 31], [61.0, 30.5, "house", 45]]}
-    return {
-        "schema_version": "1.0", "status": "fail",
+    return judged({
+        "schema_version": "1.0",
         "model": {"name": "credit-gbm", "framework": "sklearn", "task": "binary", "classes": ["bad", "good"],
                   "positive_class": "good", "features": FEATURES, "input_kind": "tabular", "sha256": "ab" * 32},
         "data": {"n_rows": n, "sha256": "cd" * 32, "source": "credit_sample.csv", "target": "outcome",
@@ -135,37 +131,25 @@ def full_record() -> dict:
                        "decision_role": "Recommends; a credit officer decides every declined application.",
                        "limitations": ["Not validated for applicants under 21.", "Trained on 2019-2023 data."]},
         "manifest": MANIFEST,
-        "findings": [
-            finding("performance.roc_auc", "performance", "pass", 0.86, 0.65, "ROC AUC: 0.860; meets the line of at least 0.650.",
-                    "Fed SR 11-7 (2011), section V: outcomes analysis"),
-            finding("performance.ece", "performance", "warn", 0.062, 0.1, "ECE: 0.062; is close to the line of at most 0.100.",
-                    "Fed SR 11-7 (2011), section V: outcomes analysis"),
-            finding("fairness.four_fifths.age_group", "four_fifths", "fail", 0.71, 0.8,
-                    "Impact ratio of '< 25': 0.710; does not meet the line of at least 0.800.",
-                    "UGESP 29 CFR 1607.4(D) (four-fifths rule)", "NYC Local Law 144, 6 RCNY 5-301"),
-            finding("explanations.stability.lime", "explanation_quality", "fail", 0.41, 0.7,
-                    "lime: stability (median rank correlation of each row's attributions when explained again): "
-                    "0.410; does not meet the line of at least 0.700.",
-                    "NIST AI RMF MEASURE 2.9", "Internal model risk policy MRM-7"),
-            finding("explanations.agreement.shap-lime", "explanation_agreement", "warn", 0.4, 0.3,
-                    "Agreement of shap and lime on which features matter: 0.400; meets the line of at least 0.300 "
-                    "but not the warning line of 0.500.", "NIST AI RMF MEASURE 2.9"),
-            finding("data.unknown_group.sex", "unknown_share", "pass", 0.0, 0.2, "No missing sex.",
-                    "EU AI Act Art. 10(2)(f) (examination for possible biases)"),
-        ],
-    }
+    })
+
+
+def judged(record: dict) -> dict:
+    """``record`` with the findings and status the bundled default policy gives its sections."""
+    findings = evaluate(load_policy("default"), record)
+    return {**record, "status": overall_status(findings), "findings": [f.to_dict() for f in findings]}
 
 
 def minimal_record() -> dict:
     """A predictions-only audit: no model card, explanations, fairness or reasons."""
-    return {
-        "schema_version": "1.0", "status": "pass",
+    return judged({
+        "schema_version": "1.0",
         "model": {"name": "vendor-scores", "framework": "predictions", "task": "binary", "sha256": None},
         "data": {"n_rows": 50, "sha256": "ef" * 32, "source": None, "target": None, "positive_label": 1,
                  "task": "binary", "features": [], "feature_kinds": {}, "sensitive": [], "missing_values": {},
                  "group_sizes": {}, "predictions": "decision", "scores": None},
-        "performance": {}, "manifest": {**MANIFEST, "model_sha256": None, "config": {}}, "findings": [],
-    }
+        "performance": {}, "manifest": {**MANIFEST, "model_sha256": None},
+    })
 
 
 def image_record() -> dict:
@@ -186,10 +170,18 @@ def image_record() -> dict:
                          "verdict": "not trustworthy for this model: the maps barely change when the weights are randomised"},
             "integrated_gradients": {"mean_rank_correlation": 0.12, "mean_ssim": 0.2, "passed": True, "threshold": 0.5,
                                      "verdict": "the maps change when the weights are randomised"}}}}
-    return record
+    return judged(record)
+
+
+BUILDERS = {"full": lambda: full_record(), "minimal": lambda: minimal_record(), "image": lambda: image_record()}
+
+
+def as_json(record: dict) -> str:
+    """The record as committed: JSON with sorted keys (so a rebuild compares line by line)."""
+    return json.dumps(json.loads(json.dumps(record)), indent=1, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":
-    for name, build in (("full", full_record), ("minimal", minimal_record), ("image", image_record)):
-        (HERE / f"{name}.json").write_text(json.dumps(build(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    for name, build in BUILDERS.items():
+        (HERE / f"{name}.json").write_text(as_json(build()), encoding="utf-8")
         print("wrote", HERE / f"{name}.json")

@@ -1,6 +1,6 @@
 """Policy checks over the explanation section: each rule's metric, judged per method or pair.
 
-Two checks, registered with :func:`xai_audit.checks.register`:
+Two checks, listed by name in :data:`xai_audit.checks.CHECKS`:
 
 - ``explanation_quality``: reads ``rule.metric`` (``additivity_error``, ``completeness_error``,
   ``faithfulness``, ``stability``) from each method's ``"quality"`` dict; one finding per method that
@@ -11,7 +11,7 @@ Two checks, registered with :func:`xai_audit.checks.register`:
 
 from __future__ import annotations
 
-from xai_audit.checks import make_finding, register
+from xai_audit.checks_common import make_finding
 from xai_audit.policy import Finding, Rule
 
 SUBJECTS = {
@@ -29,7 +29,6 @@ PAIR_SUBJECTS = {
 }
 
 
-@register("explanation_quality")
 def check_explanation_quality(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     findings = []
     for method, entry in _methods(sections):
@@ -41,7 +40,6 @@ def check_explanation_quality(rule: Rule, sections: dict, settings: dict) -> lis
     return findings
 
 
-@register("explanation_agreement")
 def check_explanation_agreement(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     findings = []
     pairs = sections.get("explanations", {}).get("agreement", {}).get("pairs", [])
