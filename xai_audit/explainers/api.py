@@ -54,7 +54,7 @@ def explain(model, data, *, method="auto", rows=None, random_state=None, **optio
     ((5, 2), 'tree', True)
     """
     from xai_audit.adapters import load_model
-    from xai_audit.audit import align_classes, resolve_features
+    from xai_audit.adapters.pairing import align_classes, resolve_features
 
     if method not in METHODS and method not in REGISTRY:
         raise InvalidInputError(f"method must be one of {list(METHODS)}; got {method!r}.")
