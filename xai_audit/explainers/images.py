@@ -15,7 +15,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
-from xai_audit.explainers.base import REGISTRY
+from xai_audit.explainers.registry import REGISTRY
 from xai_audit.explainers.captum._common import plain_value, require_torch, seed_from, target_note
 
 DEFAULT_METHODS = ("integrated_gradients", "saliency", "occlusion")

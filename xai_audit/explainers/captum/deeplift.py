@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 
-from xai_audit.explainers.base import register
 from xai_audit.explainers.captum._common import (
     DEFAULT_BACKGROUND_SIZE,
     RELATIVE_NOTE,
@@ -205,7 +204,6 @@ def _deeplift_pairs(adapter, inputs, references, targets, *, pair_batch=None):
     return np.concatenate(chunks)
 
 
-@register
 class DeepLiftExplainer(CaptumExplainer):
     """DeepLift (Shrikumar et al., 2017), rescale rule, against the baseline.
 

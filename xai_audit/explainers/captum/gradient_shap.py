@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.explainers.base import register
 from xai_audit.explainers.captum._common import (
     DEFAULT_BACKGROUND_SIZE,
     CaptumExplainer,
@@ -18,7 +17,6 @@ from xai_audit.explainers.captum._common import (
 from xai_audit.exceptions import InvalidInputError
 
 
-@register
 class GradientShapExplainer(CaptumExplainer):
     """GradientShap (expected gradients): gradients at random points between each row and references
     drawn from the background, with optional Gaussian noise; seeded by ``random_state``.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.explainers.base import register
 from xai_audit.explainers.captum._common import (
     DEFAULT_BACKGROUND_SIZE,
     FLOATS_PER_CHUNK,
@@ -22,7 +21,6 @@ from xai_audit.explainers.captum._common import (
 from xai_audit.exceptions import InvalidInputError
 
 
-@register
 class IntegratedGradientsExplainer(CaptumExplainer):
     """Integrated Gradients (Sundararajan et al., 2017) with a completeness check per row.
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.explainers.base import register
 from xai_audit.explainers.captum._common import (
     DEFAULT_BACKGROUND_SIZE,
     FLOATS_PER_CHUNK,
@@ -17,7 +16,6 @@ from xai_audit.explainers.captum._common import (
 from xai_audit.exceptions import UnsupportedModelError
 
 
-@register
 class OcclusionExplainer(CaptumExplainer):
     """Occlusion (Zeiler & Fergus, 2014) for image models: a window slides over the image, all
     channels at once, is replaced by the baseline (zeros), and the drop in the explained output is

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.explainers.base import register
 from xai_audit.explainers.captum._common import (
     CaptumExplainer,
     float_tensor,
@@ -15,7 +14,6 @@ from xai_audit.explainers.captum._common import (
 )
 
 
-@register
 class SaliencyExplainer(CaptumExplainer):
     """Absolute input gradients of the explained output (Simonyan et al., 2013); not additive.
 
