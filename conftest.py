@@ -4,5 +4,5 @@ import importlib.util
 
 # The doctests of the PyTorch modules need the 'torch' extra; without it they are not collected.
 if importlib.util.find_spec("torch") is None or importlib.util.find_spec("captum") is None:
-    collect_ignore = ["xai_audit/adapters/torch.py", "xai_audit/explainers/captum.py",
+    collect_ignore = ["xai_audit/adapters/torch.py", "xai_audit/explainers/captum",
                       "xai_audit/explainers/images.py"]

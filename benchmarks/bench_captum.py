@@ -114,7 +114,7 @@ def measure_case(name, adapter, data, features, n_rows):
 
 
 def task_subset(task, n):
-    from xai_audit.explainers.captum import _Task
+    from xai_audit.explainers.captum._common import AttributionTask as _Task
 
     return _Task(task.inputs[:n], None if task.targets is None else task.targets[:n], task.baseline,
                  task.background, task.baseline_kind, task.baseline_note)

@@ -175,10 +175,18 @@ def test_auditresult_diff_on_real_audits(two_audits, tmp_path):
         fairness_new["demographic_parity_difference"] - fairness_old["demographic_parity_difference"])
     assert {"fairness.sex.impact_ratio.female", "fairness.sex.impact_ratio.male"} & set(deltas)
     assert old.diff(new, tolerance=1.0).metrics == ()
-    # the method, the function and the files agree
+    # the method, the function on records and the records read back from files agree
     old_path, new_path = old.save_json(tmp_path / "old.json"), new.save_json(tmp_path / "new.json")
-    assert diff_results(old_path, new_path, tolerance=0.0) == change
-    assert diff_results(old.to_dict(), new, tolerance=0.0) == change
+    from_files = [xa.AuditResult.load_json(path).to_dict() for path in (old_path, new_path)]
+    assert diff_results(*from_files, tolerance=0.0) == change
+    assert diff_results(old.to_dict(), new.to_dict(), tolerance=0.0) == change
+    # diff works on records only: results and paths are turned into records by the caller
+    for not_a_record in (new, str(new_path)):
+        with pytest.raises(xa.InvalidInputError, match="must be a record dict"):
+            diff_results(old.to_dict(), not_a_record)
+    assert old.diff(new.to_dict(), tolerance=0.0) == old.diff(new_path, tolerance=0.0) == change
+    with pytest.raises(xa.InvalidInputError, match="compares with an AuditResult, its record .* got int"):
+        old.diff(3)
 
 
 def test_cli_diff_exit_codes(two_audits, tmp_path, capsys):

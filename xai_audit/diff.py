@@ -12,13 +12,16 @@ Three kinds of change are reported:
 The new audit *regresses* when its overall status is worse or any finding got worse (a finding that
 appears counts as worse when it warns or fails). Metric deltas and drift are information: the policy's
 rules decide what is bad, so a metric that moved without changing a finding is not a regression.
+
+This module works on records (the dicts of ``AuditResult.to_dict()``) only, and imports nothing from
+:mod:`xai_audit.result`: ``AuditResult.diff`` and the ``diff`` command turn results and files into
+records first.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from xai_audit.exceptions import InvalidInputError
 
@@ -143,12 +146,13 @@ class AuditDiff:
 
 def diff_results(old, new, *, tolerance: float = DEFAULT_TOLERANCE, top_k: int = DEFAULT_TOP_K,
                  names: tuple[str, str] = ("old", "new")) -> AuditDiff:
-    """Compare two audits.
+    """Compare two audit records.
 
     Parameters
     ----------
-    old, new : AuditResult, dict or path
-        Results, their records (``to_dict()``), or JSON files written by ``save_json``.
+    old, new : dict
+        Audit records: ``AuditResult.to_dict()``, or a JSON file written by ``save_json`` and read
+        with ``AuditResult.load_json(path).to_dict()`` (which checks it against the schema).
     tolerance : float
         Metric changes of at most this much (in absolute value) are not reported.
     top_k : int
@@ -424,19 +428,14 @@ def _md(text) -> str:
 
 
 def _record(source, label: str) -> dict:
-    from xai_audit.result import AuditResult
-
-    if isinstance(source, AuditResult):
-        return source.to_dict()
-    if isinstance(source, dict):
-        if "status" not in source or source["status"] not in STATUS_RANK:
-            raise InvalidInputError(f"The {label} audit record has no valid 'status' (pass, warn or fail).")
-        return source
-    if isinstance(source, (str, Path)):
-        return AuditResult.load_json(source).to_dict()
-    raise InvalidInputError(
-        f"The {label} audit must be an AuditResult, a record dict or a JSON file path; got {type(source).__name__}."
-    )
+    if not isinstance(source, dict):
+        raise InvalidInputError(
+            f"The {label} audit must be a record dict (AuditResult.to_dict(), or a JSON file read with "
+            f"AuditResult.load_json(path).to_dict()); got {type(source).__name__}."
+        )
+    if "status" not in source or source["status"] not in STATUS_RANK:
+        raise InvalidInputError(f"The {label} audit record has no valid 'status' (pass, warn or fail).")
+    return source
 
 
 def _flatten(value, path: str, out: dict) -> None:

@@ -118,15 +118,25 @@ class AuditResult:
 
         return write_atomic(path, render_pdf(self))
 
-    def diff(self, other: "AuditResult", *, tolerance: float = 0.01, top_k: int = 5):
+    def diff(self, other, *, tolerance: float = 0.01, top_k: int = 5):
         """What changed from this audit (the old one) to ``other`` (the new one): see :mod:`xai_audit.diff`.
 
+        ``other`` is an AuditResult, its record (``to_dict()``) or a JSON file written by ``save_json``.
         Returns an ``AuditDiff`` with metric deltas beyond ``tolerance``, finding changes, explanation
         drift over the ``top_k`` features, ``regressed``, ``to_text()`` and ``to_markdown()``.
         """
         from xai_audit.diff import diff_results
 
-        return diff_results(self, other, tolerance=tolerance, top_k=top_k)
+        if isinstance(other, AuditResult):
+            other = other.to_dict()
+        elif isinstance(other, (str, Path)):
+            other = AuditResult.load_json(other).to_dict()
+        elif not isinstance(other, dict):
+            raise InvalidInputError(
+                f"AuditResult.diff compares with an AuditResult, its record (a dict) or a JSON file path; "
+                f"got {type(other).__name__}."
+            )
+        return diff_results(self.to_dict(), other, tolerance=tolerance, top_k=top_k)
 
     @property
     def failed(self) -> list[Finding]:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from audit_app.state import AuditEntry
 from xai_audit import AuditDataset
-from xai_audit.audit import align_classes, resolve_features
+from xai_audit.adapters.pairing import align_classes, resolve_features
 
 ROW_FILTERS = {
     "explained": "Explained in the audit",

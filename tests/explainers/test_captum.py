@@ -16,7 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 from xai_audit.adapters.torch import TorchAdapter  # noqa: E402
 from xai_audit.data import AuditDataset  # noqa: E402
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError  # noqa: E402
-from xai_audit.explainers.base import REGISTRY, Explanation  # noqa: E402
+from xai_audit.explainers.base import Explanation  # noqa: E402
 from xai_audit.explainers.captum import (  # noqa: E402
     DeepLiftExplainer,
     GradientShapExplainer,
@@ -25,6 +25,7 @@ from xai_audit.explainers.captum import (  # noqa: E402
     SaliencyExplainer,
     deep_shap,
 )
+from xai_audit.explainers.registry import REGISTRY  # noqa: E402
 
 NUMERIC = ["x0", "x1", "x2", "x3"]
 TABULAR_METHODS = ["integrated_gradients", "saliency", "deeplift", "gradient_shap"]

@@ -43,9 +43,10 @@ def run_diff_command(args) -> int:
 
     from xai_audit._io import write_atomic
     from xai_audit.diff import diff_results
+    from xai_audit.result import AuditResult
 
-    change = diff_results(Path(args.old), Path(args.new), tolerance=args.tolerance, top_k=args.top_k,
-                          names=(args.old, args.new))
+    old, new = (AuditResult.load_json(Path(path)).to_dict() for path in (args.old, args.new))
+    change = diff_results(old, new, tolerance=args.tolerance, top_k=args.top_k, names=(args.old, args.new))
     print(change.to_text())
     if args.markdown:
         write_atomic(args.markdown, change.to_markdown())

@@ -7,13 +7,13 @@ import inspect
 import numpy as np
 import pandas as pd
 
-from xai_audit.exceptions import InvalidInputError, MissingDependencyError, UnsupportedModelError
+from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
 from xai_audit.explainers._tabular import select_rows
-from xai_audit.explainers.base import REGISTRY, Explanation
+from xai_audit.explainers.base import Explanation
+from xai_audit.explainers.registry import REGISTRY, explainer_class
 
 METHODS = ("auto", "shap", "lime", "integrated_gradients", "saliency", "deeplift", "gradient_shap", "occlusion",
            "permutation")
-CAPTUM_METHODS = ("integrated_gradients", "saliency", "deeplift", "gradient_shap", "occlusion")
 
 
 def explain(model, data, *, method="auto", rows=None, random_state=None, **options) -> Explanation:
@@ -54,7 +54,7 @@ def explain(model, data, *, method="auto", rows=None, random_state=None, **optio
     ((5, 2), 'tree', True)
     """
     from xai_audit.adapters import load_model
-    from xai_audit.audit import align_classes, resolve_features
+    from xai_audit.adapters.pairing import align_classes, resolve_features
 
     if method not in METHODS and method not in REGISTRY:
         raise InvalidInputError(f"method must be one of {list(METHODS)}; got {method!r}.")
@@ -87,22 +87,15 @@ def choose_method(adapter) -> str:
 
 def make_explainer(method: str, options: dict):
     """An instance of the registered explainer ``method`` configured with ``options``."""
-    if method not in REGISTRY:
-        if method in CAPTUM_METHODS:
-            raise MissingDependencyError(
-                f"The explainer '{method}' comes with the Captum explainers, which are not available in this "
-                "installation. Install them with: pip install 'xai-audit[torch]'"
-            )
-        raise InvalidInputError(f"No explainer is registered as {method!r}; registered: {sorted(REGISTRY)}.")
-    explainer_class = REGISTRY[method]
+    chosen = explainer_class(method)
     try:
-        inspect.signature(explainer_class).bind(**options)
+        inspect.signature(chosen).bind(**options)
     except TypeError:
-        accepted = [p for p in inspect.signature(explainer_class).parameters if p != "self"]
+        accepted = [p for p in inspect.signature(chosen).parameters if p != "self"]
         raise InvalidInputError(
             f"The explainer '{method}' takes the options {accepted}; got {sorted(options)}."
         ) from None
-    return explainer_class(**options)
+    return chosen(**options)
 
 
 def as_dataset(data, adapter):

@@ -1,9 +1,9 @@
-"""The explainer interface, its registry, and the one ``Explanation`` container.
+"""The explainer interface and the one ``Explanation`` container.
 
 Every explainer (SHAP, LIME, Captum's attributions, permutation importance) is a subclass of
-:class:`Explainer` with one abstract method, ``explain``, and capability flags; it is listed in
-``REGISTRY`` explicitly. Whatever it computes comes back as an :class:`Explanation` whose shape does
-not depend on the explainer.
+:class:`Explainer` with one abstract method, ``explain``, and capability flags; it is listed by name
+in :mod:`xai_audit.explainers.registry`. Whatever it computes comes back as an :class:`Explanation`
+whose shape does not depend on the explainer.
 """
 
 from __future__ import annotations
@@ -123,12 +123,3 @@ class Explainer(abc.ABC):
     def row_limit(self, adapter) -> int | None:
         """The most rows this explainer takes for ``adapter`` (model-agnostic methods sample); None: all."""
         return None
-
-
-REGISTRY: dict[str, type[Explainer]] = {}
-
-
-def register(explainer_class: type[Explainer]) -> type[Explainer]:
-    """Add an explainer class to ``REGISTRY`` under its ``name``."""
-    REGISTRY[explainer_class.name] = explainer_class
-    return explainer_class

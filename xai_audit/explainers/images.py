@@ -15,8 +15,8 @@ import numpy as np
 from scipy.stats import rankdata
 
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
-from xai_audit.explainers.base import REGISTRY
-from xai_audit.explainers.captum import _plain, _seed, _target_note, _torch
+from xai_audit.explainers.registry import REGISTRY
+from xai_audit.explainers.captum._common import plain_value, require_torch, seed_from, target_note
 
 DEFAULT_METHODS = ("integrated_gradients", "saliency", "occlusion")
 DEFAULT_SAMPLES = 8
@@ -105,7 +105,7 @@ def image_section(adapter, data, rows, *, random_state=None, methods=DEFAULT_MET
     for name, explainer in explainers.items():
         values, _, details = explainer.attribute(adapter, task, random_state=random_state)
         trained[name] = _maps(values)
-        meta = {"explainer": f"captum.attr.{explainer.captum_class}", "target": _target_note(adapter),
+        meta = {"explainer": f"captum.attr.{explainer.captum_class}", "target": target_note(adapter),
                 "baseline": task.baseline_note, "additive": explainer.additive,
                 "map": "attributions summed over the channels, one H×W list per sample"}
         meta.update(details)
@@ -125,7 +125,7 @@ def _maps(values):
 
 
 def _samples(adapter, data, task, positions):
-    torch = _torch()
+    torch = require_torch()
     with torch.no_grad():
         scores = adapter.forward(torch.from_numpy(task.inputs).to(adapter.device)).cpu().numpy().astype(float)
     truth = data.y_true()[positions] if data.target is not None else [None] * len(positions)
@@ -135,9 +135,9 @@ def _samples(adapter, data, task, positions):
             predicted, probability = float(scores[i]), None
         else:
             index = int(scores[i].argmax())
-            predicted, probability = _plain(adapter.classes[index]), float(scores[i, index])
+            predicted, probability = plain_value(adapter.classes[index]), float(scores[i, index])
         samples.append({
-            "row": int(row), "image": _json(task.inputs[i]), "true_label": _json(_plain(truth[i])),
+            "row": int(row), "image": _json(task.inputs[i]), "true_label": _json(plain_value(truth[i])),
             "predicted_label": predicted, "probability": probability,
         })
     return samples
@@ -156,7 +156,7 @@ def _parameter_layers(module):
 
 def _redraw(parameters, generator):
     """Re-draw a layer's parameters from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), in place."""
-    torch = _torch()
+    torch = require_torch()
     matrices = [p for p in parameters if p.ndim >= 2]
     fan_in = int(np.prod(matrices[0].shape[1:])) if matrices else None
     with torch.no_grad():
@@ -168,8 +168,8 @@ def _redraw(parameters, generator):
 
 
 def _sanity_check(adapter, task, explainers, trained, *, threshold, cascading, random_state):
-    torch = _torch()
-    generator = torch.Generator().manual_seed(_seed(random_state))
+    torch = require_torch()
+    generator = torch.Generator().manual_seed(seed_from(random_state))
     randomised = copy.copy(adapter)
     randomised.module = copy.deepcopy(adapter.module)
     layers = _parameter_layers(randomised.module)

@@ -38,13 +38,12 @@ from xai_audit.explainers._tabular import (
     pick,
     require_table_model,
 )
-from xai_audit.explainers.base import Explainer, Explanation, register
+from xai_audit.explainers.base import Explainer, Explanation
 
 MAX_BATCH_ROWS = 2_000_000  # perturbations scored per model call (even unshared, 300 rows x 5000 fit in one)
 MISSING = -1.0  # the code of a missing category in the binary representation
 
 
-@register
 class LimeExplainer(Explainer):
     """LIME weights per original feature, batched (see the module docstring for the scheme).
 

@@ -19,7 +19,7 @@ from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.explainers._tabular import explainable_table_model, output_matrix, output_space, require_table_model
-from xai_audit.explainers.base import Explainer, Explanation, register
+from xai_audit.explainers.base import Explainer, Explanation
 
 
 class _AdapterEstimator:
@@ -32,7 +32,6 @@ class _AdapterEstimator:
         return self
 
 
-@register
 class PermutationExplainer(Explainer):
     """Permutation importance of the original features (global).
 

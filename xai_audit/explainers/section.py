@@ -41,10 +41,10 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
     Parameters
     ----------
     adapter : ModelAdapter
-        With classes aligned to the data (``xai_audit.audit.align_classes``).
+        With classes aligned to the data (``xai_audit.adapters.pairing.align_classes``).
     data : AuditDataset
     features : list of str
-        The model's input columns (``xai_audit.audit.resolve_features``).
+        The model's input columns (``xai_audit.adapters.pairing.resolve_features``).
     settings : dict
         The policy's ``[audit]`` table: ``explainers``, ``explain_rows``, ``background_rows``; optional
         keys of :data:`DEFAULTS` tune the rest.

@@ -36,7 +36,7 @@ from xai_audit.explainers._tabular import (
     require_table_model,
 )
 from xai_audit.explainers._tree import tree_attributions, tree_family
-from xai_audit.explainers.base import Explainer, Explanation, register
+from xai_audit.explainers.base import Explainer, Explanation
 
 ALGORITHMS = ("auto", "tree", "linear", "deep", "permutation")
 SPACE_WORDS = {
@@ -47,7 +47,6 @@ SPACE_WORDS = {
 }
 
 
-@register
 class ShapExplainer(Explainer):
     """SHAP values per original feature, with the algorithm chosen for the model.
 
