@@ -17,7 +17,7 @@ from xai_audit._io import write_atomic
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: intervals state method/level/resamples; spreads carry none
 SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "model_card", "manifest")
 
 
