@@ -12,7 +12,15 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from xai_audit.stats.bootstrap import cap_note, resample_weights, row_resamples
-from xai_audit.stats.calibration import ECE_BINS, ECE_METHOD, ece, ece_from_bins, score_bins
+from xai_audit.stats.calibration import (
+    ECE_BINS,
+    ECE_INTERVAL_NOTE,
+    ECE_METHOD,
+    NO_INTERVAL_METRICS,
+    ece,
+    ece_from_bins,
+    score_bins,
+)
 from xai_audit.stats.intervals import BIAS_CORRECTED, bias_corrected_interval
 
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece")
@@ -179,15 +187,11 @@ def calibration_curve(y_true, proba, classes, positive_index, task, *, n_bins: i
     return {"what": what, "bins": rows}
 
 
-def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, random_state, point=None):
-    """Bias-corrected percentile intervals of every metric, over rows resampled with replacement.
+def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) -> tuple[dict, int]:
+    """Resampled values of every metric, ``({metric: [value per resample]}, resamples used)``.
 
-    A resample is given to ``metrics_of_weights`` as row weights (how often each row was drawn,
-    :func:`xai_audit.stats.bootstrap.resample_weights`), so the metrics are weighted sums over the
-    original rows. Large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`);
-    the number used, the level and the method are returned with the intervals, and a cap is stated
-    in ``resample_cap``. An interval is None where fewer than half of the resamples define the metric
-    or the estimate lies outside the central ``confidence`` share of its bootstrap distribution.
+    Rows are resampled with replacement as row weights by :func:`xai_audit.stats.bootstrap.resample_weights`;
+    large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`).
     """
     import warnings
 
@@ -201,11 +205,25 @@ def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, 
                 values = metrics_of_weights(weights)
             for metric, value in values.items():
                 draws.setdefault(metric, []).append(np.nan if value is None else value)
+    return draws, used
+
+
+def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, random_state, point=None):
+    """Bias-corrected percentile intervals of every metric, over rows resampled with replacement.
+
+    A resample is given to ``metrics_of_weights`` as row weights (how often each row was drawn,
+    :func:`xai_audit.stats.bootstrap.resample_weights`), so the metrics are weighted sums over the
+    original rows. Large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`);
+    the number used, the level and the method are returned with the intervals, and a cap is stated
+    in ``resample_cap``. An interval is None where fewer than half of the resamples define the metric
+    or the estimate lies outside the central ``confidence`` share of its bootstrap distribution.
+    """
+    draws, used = bootstrap_draws(metrics_of_weights, n, n_resamples=n_resamples, random_state=random_state)
     point = point or metrics_of_weights(np.ones(n))
     intervals = {}
     for metric, values in draws.items():
         estimate = point.get(metric)
-        if estimate is None:
+        if estimate is None or metric in NO_INTERVAL_METRICS:
             intervals[metric] = None
             continue
         low, high = bias_corrected_interval(np.asarray(values, dtype=float)[:, None], np.array([estimate]), confidence)
@@ -214,7 +232,7 @@ def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, 
               "level": confidence, "method": f"{BIAS_CORRECTED}, rows resampled with replacement",
               "resample_cap": cap_note(int(n_resamples), used, n)}
     if "ece" in draws:
-        method["ece"] = ECE_METHOD
+        method["ece"] = f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"
     return intervals, method
 
 

@@ -50,7 +50,7 @@ from xai_audit.fairness.metrics import (
     score_metrics,
 )
 from xai_audit.stats.bootstrap import bootstrap_rows, cap_note, point_rows, row_resamples
-from xai_audit.stats.calibration import ECE_METHOD
+from xai_audit.stats.calibration import ECE_INTERVAL_NOTE, ECE_METHOD, NO_INTERVAL_METRICS
 from xai_audit.stats.intervals import (
     BIAS_CORRECTED,
     KATZ,
@@ -318,7 +318,7 @@ def _interval_method(binary: bool, row_metrics: bool, by_rows: int, options: dic
                                   "undefined_when": ("the estimate lies outside the central level share of its "
                                                      "own bootstrap distribution (the interval is then null)")}
         if binary:
-            methods["row_metrics"]["ece"] = ECE_METHOD
+            methods["row_metrics"]["ece"] = f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"
     methods["between_groups"] = SPREAD_NOTE
     methods["tests"] = f"{TEST_RULE}; p_value_adjusted: {ADJUSTMENTS[P_ADJUSTMENT]} over every test of the section"
     return methods
@@ -332,7 +332,7 @@ def _relative_intervals(relative: Estimates, parts: dict, reference: int, confid
         if metric in parts:
             k, n = parts[metric]
             intervals[metric] = closed_form(k, n, k[reference], n[reference], confidence)
-        elif metric in relative.samples:
+        elif metric in relative.samples and metric not in NO_INTERVAL_METRICS:
             intervals[metric] = bias_corrected_interval(relative.samples[metric], point, confidence)
     return intervals
 
@@ -374,7 +374,7 @@ def _groups_table(estimates: Estimates, parts: dict, sizes, small, labels, confi
     if with_intervals:
         intervals = {metric: np.array(wilson_interval(k, n, confidence)) for metric, (k, n) in parts.items()}
         intervals.update({metric: np.array(bias_corrected_interval(samples, estimates.point[metric], confidence))
-                          for metric, samples in estimates.samples.items()})
+                          for metric, samples in estimates.samples.items() if metric not in NO_INTERVAL_METRICS})
     return {
         label: {
             "n": int(sizes[i]),
