@@ -100,3 +100,11 @@ def test_the_record_states_method_level_and_resamples_of_its_intervals(records):
         assert method["confusion_metrics"]["differences"].startswith("Newcombe")
         assert method["row_metrics"]["n_resamples"] == 300
     xa.AuditResult.from_dict(record)  # the record follows the shipped schema
+
+
+def test_a_schema_1_0_record_still_loads():
+    import json
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "render" / "records" / "minimal.json").read_text())
+    assert record["schema_version"] == "1.0"
+    assert xa.AuditResult.from_dict(record).schema_version == "1.0"
