@@ -101,8 +101,15 @@ def _calibration(ctx, calibration, overall):
     where = (f"the largest share of the error comes from scores {num(lo, 1)}\u2013{num(hi, 1)} "
              f"({plural(worst.get('n', 0), 'row')}), where the model predicts {num(worst['mean_predicted'], 2)} on "
              f"average and {num(worst['observed_rate'], 2)} is observed.")
-    reading = (f"Predicted probabilities are {num(overall.get('ece'), 3)} away from the observed rates on average "
-               f"(ECE); {where}" if is_number(overall.get("ece")) else where[0].upper() + where[1:])
+    ece = overall.get("ece")
+    if is_number(ece) and ece < 0:
+        reading = (f"The debiased ECE is {num(ece, 3)}: once the noise of small bins is removed, no systematic gap "
+                   f"between predicted probabilities and observed rates is left; {where}")
+    elif is_number(ece):
+        reading = (f"Predicted probabilities are {num(ece, 3)} away from the observed rates on average (debiased "
+                   f"ECE); {where}")
+    else:
+        reading = where[0].upper() + where[1:]
     desc = "; ".join(f"scores {num(b['bin'][0], 1)}\u2013{num(b['bin'][1], 1)}: predicted "
                      f"{num(b['mean_predicted'], 2)}, observed {num(b['observed_rate'], 2)}, {b.get('n', 0)} rows"
                      for b in bins if isinstance(b.get("bin"), list))
