@@ -84,8 +84,9 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
         One column per sensitive attribute, a group label per row. Missing values become the group
         ``"unknown"``, which is always reported.
     scores : array-like of shape (n,), optional
-        Probability of the positive class (binary task): adds ``auc``, ``ece``, ``mean_score``, the
-        calibration gap and Local Law 144 scoring rates.
+        Probability of the positive class (binary task): adds ``auc``, ``ece`` (debiased, no interval),
+        ``mean_score``, ``calibration_in_the_large`` (mean score − observed rate; positive over-predicts),
+        the calibration gap (spread of calibration-in-the-large) and Local Law 144 scoring rates.
     task : {"binary", "regression"}
     reference_groups : dict, optional
         ``{attribute or "a*b": group label}``; default the largest group of at least
@@ -125,8 +126,9 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
     no positives) it is ``None`` here but 0 in fairlearn, and that group is skipped for that metric.
     Confusion metrics are proportions: their intervals are Wilson score intervals, Newcombe hybrid
     score intervals for differences against the reference group and Katz log intervals for ratios.
-    ``auc``, ``ece``, ``mean_score``, ``calibration_in_the_large`` and the regression metrics get
-    bias-corrected percentile bootstrap intervals, each group resampled on its own (stratified),
+    ``auc``, ``mean_score``, ``calibration_in_the_large`` and the regression metrics get
+    bias-corrected percentile bootstrap intervals (``ece`` none: its bootstrap intervals miss their
+    level in ``benchmarks/bench_coverage.py``), each group resampled on its own (stratified),
     which costs time in proportion to rows × resamples. Between-group spreads and the summary
     measures built from them have no interval (``interval_note`` says why); rules judge them through
     the comparisons against the reference group. ``n`` and ``share`` have none. Each table's
