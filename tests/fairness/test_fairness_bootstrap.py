@@ -22,11 +22,13 @@ def intervals_with_values(table):
     """Every (value, [lo, hi]) pair in a table: group metrics, differences, ratios, spreads, impact ratios."""
     for entry in table["groups"].values():
         for metric, ci in entry["ci"].items():
-            yield entry[metric], ci
+            if metric != "ece":  # ECE has no interval by design (see test_ece_has_no_interval)
+                yield entry[metric], ci
     for kind in ("differences", "ratios"):
         for metrics in table[kind]["values"].values():
-            for cell in metrics.values():
-                yield cell["value"], cell["ci"]
+            for metric, cell in metrics.items():
+                if metric != "ece":
+                    yield cell["value"], cell["ci"]
     for label, entry in table["four_fifths"]["groups"].items():
         if label != table["four_fifths"]["highest_group"]:  # its own ratio is 1 by construction
             yield entry["impact_ratio"], entry["ci"]
@@ -43,6 +45,14 @@ def test_every_interval_contains_its_point_estimate():
             assert ci is not None and ci[0] <= value <= ci[1], (value, ci)
             checked += 1
     assert checked > 350
+
+
+def test_ece_has_no_interval_and_the_table_says_why():
+    y_true, y_pred, scores, groups = scored_data(n=800)
+    table = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=0)["sex"]
+    assert all(entry["ci"]["ece"] is None and entry["ece"] is not None for entry in table["groups"].values())
+    assert all(metrics["ece"]["ci"] is None for metrics in table["differences"]["values"].values())
+    assert "no interval for ECE" in table["interval_method"]["row_metrics"]["ece"]
 
 
 def test_between_group_spreads_and_summaries_carry_no_interval_and_say_why():
