@@ -4,7 +4,10 @@ Each ``bench_*.py`` measures xai-audit against the plain library on the same row
 writes a Markdown table to ``benchmarks/out/<name>.md``; this script runs them one after another (so
 they do not compete for the cores) and writes the machine they ran on above the tables.
 
-    python benchmarks/run_all.py [--quick] [--only shap,lime]
+    python benchmarks/run_all.py [--quick] [--only shap,lime,coverage]
+
+``bench_coverage.py`` is the statistics benchmark: empirical coverage of every interval the audit
+reports, by simulation against known true values (``--only coverage`` runs it alone).
 """
 
 from __future__ import annotations

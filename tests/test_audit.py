@@ -39,12 +39,17 @@ def test_performance_equals_sklearn(credit_result, credit_gbm, credit_frame):
 
 
 def test_ece_by_hand():
-    from xai_audit.performance import expected_calibration_error
+    from scipy import integrate, stats
+
+    from xai_audit.stats.calibration import ece
 
     outcome = np.array([1, 0, 1, 1])
     confidence = np.array([0.05, 0.05, 0.95, 0.85])
-    # bins: [0, .1): rate .5 vs .05 → .45 × 2/4; [.8,.9): 1 vs .85 → .15 × 1/4; [.9,1]: 1 vs .95 → .05 × 1/4
-    assert expected_calibration_error(outcome, confidence) == pytest.approx(0.45 / 2 + 0.15 / 4 + 0.05 / 4)
+    # bins: [0, .1): rate .5 vs .05, gap .45, sd sqrt(.25 / 2); [.8,.9): gap .15 and [.9,1]: gap .05, sd 0.
+    # Debiased: each bin's weight × (2 |gap| − E|N(gap, sd²)|); with sd 0 that is |gap|.
+    sd = np.sqrt(0.25 / 2)
+    folded, _ = integrate.quad(lambda x: abs(x) * stats.norm.pdf(x, 0.45, sd), -10, 10, points=[0])
+    assert ece(outcome, confidence) == pytest.approx(2 / 4 * (0.9 - folded) + 0.15 / 4 + 0.05 / 4, abs=1e-9)
 
 
 def test_result_shape_and_findings(credit_result):
@@ -207,7 +212,8 @@ def test_image_model_audit():
 def test_overall_intervals_contain_the_estimates(credit_result):
     performance = credit_result.performance
     assert performance["bootstrap"]["n_resamples"] == 50
-    for metric in ("accuracy", "roc_auc", "brier", "ece"):
+    assert performance["overall_ci"]["ece"] is None and "no interval for ECE" in performance["bootstrap"]["ece"]
+    for metric in ("accuracy", "roc_auc", "brier"):
         lo, hi = performance["overall_ci"][metric]
         assert lo <= performance["overall"][metric] <= hi and lo < hi
 
@@ -283,12 +289,19 @@ def test_a_feature_that_encodes_a_group_is_flagged_as_a_proxy(credit_frame):
     assert result.fairness["sex"]["proxies"]["rows_scanned"] == len(frame)
 
 
-def test_accuracy_gap_is_judged_with_the_interval_of_the_fairness_table(credit_result):
-    table = credit_result.fairness["sex"]["between_groups"]["values"]["accuracy"]
+def test_accuracy_gap_is_judged_with_the_interval_of_the_comparison_against_the_reference(credit_result):
+    table = credit_result.fairness["sex"]
+    assert table["between_groups"]["values"]["accuracy"]["ci"] is None  # a spread has no valid interval
+    (group,) = [g for g in table["differences"]["values"] if g in table["summary"]["groups_compared"]]
+    comparison = table["differences"]["values"][group]["accuracy"]
     (finding,) = [f for f in credit_result.findings if f.id == "performance.accuracy_gap.sex"]
-    assert finding.observed == pytest.approx(table["difference"], abs=1e-12)
-    low, high = table["ci"]["difference"]
-    assert f"95% interval {low:.3f} to {high:.3f}" in finding.message
+    # two groups: the spread equals the one comparison's absolute value
+    assert finding.observed == pytest.approx(abs(comparison["value"]), abs=1e-12)
+    assert finding.observed == pytest.approx(table["between_groups"]["values"]["accuracy"]["difference"], abs=1e-12)
+    low, high = comparison["ci"]
+    folded = [0.0, max(-low, high)] if low <= 0 <= high else sorted([abs(low), abs(high)])
+    assert f"95% interval {folded[0]:.3f} to {folded[1]:.3f}" in finding.message
+    assert f"reference group '{table['reference_group']}'" in finding.message
 
 
 def test_reasons_given_by_a_proxy_are_marked_and_the_report_warns(credit_frame):

@@ -60,8 +60,13 @@ def test_finding_messages_state_the_policy_confidence_level():
     from xai_audit.checks import evaluate
 
     policy = load_policy({"extends": "default", "audit": {"confidence": 0.9}})
-    fairness = {"sex": {"summary": {"groups_compared": ["f", "m"], "equalized_odds_difference": 0.15,
-                                    "ci": {"equalized_odds_difference": [0.05, 0.25]}}}}
+    # schema 1.1: the summary has no interval; the verdict goes through the comparisons against 'm'
+    judged = {"equalized_odds_difference": {"comparison": "difference", "metrics": ["tpr", "fpr"], "against": "m"}}
+    fairness = {"sex": {"reference_group": "m",
+                        "summary": {"groups_compared": ["f", "m"], "equalized_odds_difference": 0.15, "ci": None,
+                                    "judged_by": judged},
+                        "differences": {"values": {"f": {"tpr": {"value": -0.15, "ci": [-0.25, -0.05]},
+                                                         "fpr": {"value": 0.02, "ci": [-0.03, 0.07]}}}}}}
     (finding,) = [f for f in evaluate(policy, {"fairness": fairness}) if f.id == "fairness.equalized_odds.sex"]
     assert "(90% interval 0.050 to 0.250)" in finding.message and finding.status == "warn"
 

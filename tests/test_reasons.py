@@ -274,7 +274,7 @@ def test_credit_policy_audit_never_names_marital_status_and_states_the_share(ger
 
 
 def test_older_records_without_a_reasons_summary_still_load_and_render():
-    old = ROOT / "tests" / "render" / "records" / "full.json"
+    old = ROOT / "tests" / "data" / "records" / "full_schema_1_0.json"
     result = xa.AuditResult.load_json(old)
     assert result.schema_version == "1.0" and result.reasons_summary == {} and result.reasons
     from xai_audit.render.html import render_html

@@ -111,7 +111,8 @@ class Audit:
                 data.y_true(), y_pred, proba=proba, classes=adapter.classes,
                 positive_index=adapter.positive_index if adapter.task == "binary" else None,
                 task=adapter.task, groups=data.groups,
-                n_resamples=min(self.n_resamples or 200, 200), random_state=self.random_state)
+                n_resamples=self.n_resamples or policy.setting("fairness", "n_resamples", 1000),
+                confidence=policy.setting("audit", "confidence", 0.95), random_state=self.random_state)
         else:
             sections["performance"] = {}
 

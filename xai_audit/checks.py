@@ -40,13 +40,19 @@ def overall_status(findings) -> str:
 
 
 def check_performance(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
-    value = sections.get("performance", {}).get("overall", {}).get(rule.metric)
+    performance = sections.get("performance", {})
+    value = performance.get("overall", {}).get(rule.metric)
     if value is None:
         return []
-    return [make_finding(rule, rule.id, value, rule.title or f"Overall {rule.metric}")]
+    interval = (performance.get("overall_ci") or {}).get(rule.metric)
+    level = (performance.get("bootstrap") or {}).get("confidence", settings["confidence"])
+    return [make_finding(rule, rule.id, value, rule.title or f"Overall {rule.metric}", interval, confidence=level)]
 
 
 def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
+    """The spread of a metric over groups, judged through the worst group's comparison against the
+    fairness table's reference group (which has an interval) where that table has the metric; a
+    spread of groups has no valid interval of its own."""
     findings = []
     for attribute, groups in sections.get("performance", {}).get("by_group", {}).items():
         values = {g: m.get(rule.metric) for g, m in groups.items()
@@ -55,11 +61,18 @@ def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Fi
             continue
         best, worst = max(values, key=values.get), min(values, key=values.get)
         gap = values[best] - values[worst]
-        subject = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {fmt(values[worst])} "
-                   f"('{worst}') to {fmt(values[best])} ('{best}'), a gap")
-        findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, subject,
-                                     _gap_interval(sections, attribute, rule.metric, gap),
-                                     confidence=settings["confidence"]))
+        spread = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {fmt(values[worst])} "
+                  f"('{worst}') to {fmt(values[best])} ('{best}')")
+        comparison = _gap_interval(sections, attribute, rule.metric, gap)
+        if comparison is None:
+            findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, spread + ", a gap",
+                                         confidence=settings["confidence"]))
+            continue
+        group, reference, signed, folded, interval = comparison
+        subject = (f"{spread}; the largest gap against the reference group '{reference}' is '{group}' "
+                   f"({fmt(signed)}, group minus reference), in absolute value")
+        findings.append(make_finding(rule, f"{rule.id}.{attribute}", folded, subject, interval,
+                                     confidence=_level(sections, attribute, settings)))
     return findings
 
 
@@ -68,14 +81,63 @@ FAIRNESS_NAMES = {"roc_auc": "auc"}
 
 
 def _gap_interval(sections: dict, attribute: str, metric: str, gap: float):
-    """The bootstrap interval of a between-group gap, from the fairness table of the same attribute,
-    when that table measured the same gap (same metric, same groups compared); else None."""
+    """The worst group's difference from the reference group in the fairness table of ``attribute``:
+    ``(group, reference, signed difference, |difference|, interval of |difference|)``, or None when the
+    table does not report the metric. ``gap`` (the spread) is what the finding describes besides."""
     table = (sections.get("fairness") or {}).get(attribute) or {}
-    entry = ((table.get("between_groups") or {}).get("values") or {}).get(FAIRNESS_NAMES.get(metric, metric)) or {}
-    difference, interval = entry.get("difference"), (entry.get("ci") or {}).get("difference")
-    if difference is None or interval is None or None in interval or abs(difference - gap) > 1e-9:
-        return None
-    return interval
+    name = FAIRNESS_NAMES.get(metric, metric)
+    compared = set((table.get("summary") or {}).get("groups_compared") or [])
+    worst = _worst_comparison(table, "difference", (name,), compared, lambda value, interval: 0)
+    return None if worst is None else worst[:1] + (table.get("reference_group"),) + worst[2:]
+
+
+def _level(sections: dict, attribute: str, settings: dict) -> float:
+    table = (sections.get("fairness") or {}).get(attribute) or {}
+    return (table.get("interval_method") or {}).get("level", settings["confidence"])
+
+
+def _folded(kind: str, value: float, interval):
+    """Distance from parity of a comparison and its interval: |difference| (0 is parity), or
+    min(ratio, 1/ratio) (1 is parity), with the interval mapped through the same fold."""
+    if kind == "difference":
+        folded = abs(value)
+        if interval is None or None in interval:
+            return folded, None
+        low, high = interval
+        span = [0.0, max(-low, high)] if low <= 0 <= high else sorted([abs(low), abs(high)])
+        return folded, span
+    if value is None or value <= 0:
+        return value, None if interval is None or None in interval else list(interval)
+    folded = min(value, 1 / value)
+    if interval is None or None in interval:
+        return folded, None
+    low, high = interval
+    if low <= 1 <= high:
+        return folded, [min(low, 1 / high), 1.0]
+    if high < 1:
+        return folded, [low, high]
+    return folded, [1 / high, (1 / low) if low > 0 else float("inf")]
+
+
+def _worst_comparison(table: dict, kind: str, metrics, groups, rank):
+    """``(group, metric, signed value, folded value, folded interval)`` of the comparison against the
+    reference group furthest from parity, among ``groups`` and ``metrics``; ``rank(value, interval)``
+    orders ties in the verdict first (higher is worse). None without any comparison."""
+    values = ((table.get("differences" if kind == "difference" else "ratios") or {}).get("values") or {})
+    worst, worst_key = None, None
+    for group, metrics_of_group in values.items():
+        if groups and group not in groups:
+            continue
+        for metric in metrics:
+            entry = metrics_of_group.get(metric) or {}
+            if entry.get("value") is None:
+                continue
+            folded, interval = _folded(kind, entry["value"], entry.get("ci"))
+            distance = folded if kind == "difference" else -folded
+            key = (rank(folded, interval), distance)
+            if worst_key is None or key > worst_key:
+                worst, worst_key = (group, metric, entry["value"], folded, interval), key
+    return worst
 
 
 def check_unknown_share(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
@@ -106,23 +168,42 @@ def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Findin
                 continue
             subject = (f"Selection rate of '{group}' relative to '{highest}' ({name}, four-fifths rule): "
                        f"{fmt(entry.get('selection_rate'))} vs the highest group's; impact ratio")
+            level = (table.get("interval_method") or {}).get("level", settings["confidence"])
             findings.append(make_finding(rule, f"{rule.id}.{name}.{group}", value, subject, entry.get("ci"),
-                                         confidence=settings["confidence"]))
+                                         confidence=level))
     return findings
 
 
 def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
-    """A between-group summary (equalized odds difference, calibration gap, ...) per attribute."""
+    """A between-group summary (equalized odds difference, calibration gap, ...) per attribute, judged
+    through the comparisons behind it: each compared group against the reference group, with their
+    intervals (the summary's ``judged_by``). A spread over groups has no valid interval of its own, so
+    the finding reports the comparison furthest from parity, the worst verdict first."""
+    severity = {"pass": 0, "info": 0, "warn": 1, "fail": 2}
     findings = []
     for name, table in _compared_tables(sections):
         summary = table.get("summary") or {}
         value = summary.get(rule.metric)
         if value is None:
             continue
-        compared = ", ".join(f"'{g}'" for g in summary.get("groups_compared", []))
-        subject = f"{rule.title or rule.metric} by {name} (groups {compared})"
-        findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, (summary.get("ci") or {}).get(rule.metric),
-                                     confidence=settings["confidence"]))
+        compared = summary.get("groups_compared", [])
+        listed = ", ".join(f"'{g}'" for g in compared)
+        judged = (summary.get("judged_by") or {}).get(rule.metric)
+        level = (table.get("interval_method") or {}).get("level", settings["confidence"])
+        worst = None if judged is None else _worst_comparison(
+            table, judged["comparison"], judged["metrics"], set(compared),
+            lambda v, interval: severity[rule.verdict(v, interval)])
+        if worst is None:
+            subject = f"{rule.title or rule.metric} by {name} (groups {listed}; no interval)"
+            findings.append(make_finding(rule, f"{rule.id}.{name}", value, subject, confidence=level))
+            continue
+        group, metric, signed, folded, interval = worst
+        relation = "minus" if judged["comparison"] == "difference" else "over"
+        fold = "in absolute value" if judged["comparison"] == "difference" else "as the lower of it and its inverse"
+        subject = (f"{rule.title or rule.metric} by {name} is {fmt(value)} over groups {listed}; judged against the "
+                   f"reference group '{table.get('reference_group')}': {metric} of '{group}' {relation} the "
+                   f"reference is {fmt(signed)}, {fold}")
+        findings.append(make_finding(rule, f"{rule.id}.{name}", folded, subject, interval, confidence=level))
     return findings
 
 

@@ -11,12 +11,20 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
+from xai_audit.stats.bootstrap import cap_note, resample_weights, row_resamples
+from xai_audit.stats.calibration import (
+    ECE_BINS,
+    ECE_INTERVAL_NOTE,
+    ECE_METHOD,
+    NO_INTERVAL_METRICS,
+    ece,
+    ece_from_bins,
+    score_bins,
+)
+from xai_audit.stats.intervals import BIAS_CORRECTED, bias_corrected_interval
+
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
-ECE_BINS = 10
-
-
-BOOTSTRAP_ROW_BUDGET = 100_000_000  # rows × resamples; beyond it fewer resamples are drawn (stated)
 
 
 def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_index=None, task,
@@ -38,12 +46,14 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
     groups : DataFrame, optional
         Group label per row for each sensitive attribute.
     n_resamples, confidence, random_state
-        Percentile bootstrap intervals of the overall metrics (rows resampled with replacement).
+        Bias-corrected percentile bootstrap intervals of the overall metrics at level ``confidence``
+        (rows resampled with replacement; fewer resamples on large data, stated in the record).
 
     Returns
     -------
     dict
         ``{"overall": {metric: value}, "overall_ci": {metric: [lo, hi]}, "bootstrap": {...},
+        "interval_method": {...},
         "by_group": {attr: {group: {"n": ..., metric: value}}}, "calibration": {...}}``.
 
     Examples
@@ -71,7 +81,8 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
             metrics_of_weights = rows_of_weights(compute, y_true, y_pred, proba)
         report["overall_ci"], report["bootstrap"] = bootstrap_intervals(
             metrics_of_weights, len(y_true), n_resamples=n_resamples, confidence=confidence,
-            random_state=random_state)
+            random_state=random_state, point=report["overall"])
+        report["interval_method"] = report["bootstrap"]
     if task != "regression" and proba is not None:
         report["calibration"] = calibration_curve(labels_true, proba, labels, positive_index, task)
     if groups is not None:
@@ -122,14 +133,14 @@ def _classification_metrics(y_true, y_pred, proba, classes, positive_index, task
         if len(present) == 2:
             values["roc_auc"] = float(skm.roc_auc_score(is_positive, positive))
         values["brier"] = float(skm.brier_score_loss(is_positive, positive))
-        values["ece"] = expected_calibration_error(is_positive, positive)
+        values["ece"] = ece(is_positive, positive)
     else:
         if len(present) == len(labels):
             values["roc_auc"] = float(skm.roc_auc_score(y_true, proba, multi_class="ovr", labels=labels))
         one_hot = (y_true[:, None] == np.asarray(labels, dtype=object)[None, :]).astype(float)
         values["brier"] = float(np.mean(np.sum((proba - one_hot) ** 2, axis=1)))
         correct = (np.asarray(labels, dtype=object)[proba.argmax(axis=1)] == y_true).astype(int)
-        values["ece"] = expected_calibration_error(correct, proba.max(axis=1))
+        values["ece"] = ece(correct, proba.max(axis=1))
     values["log_loss"] = float(skm.log_loss(y_true, proba, labels=labels))
     return values
 
@@ -154,27 +165,6 @@ def _regression_metrics(y_true, y_pred, _proba) -> dict:
     }
 
 
-def expected_calibration_error(outcome, confidence, *, n_bins: int = ECE_BINS) -> float:
-    """Expected calibration error over equal-width bins of the predicted probability.
-
-    ECE = sum over bins of (rows in bin / rows) × |observed rate − mean predicted probability|.
-
-    Examples
-    --------
-    >>> expected_calibration_error(np.array([0, 1]), np.array([0.0, 1.0]))
-    0.0
-    """
-    outcome = np.asarray(outcome, dtype=float)
-    confidence = np.asarray(confidence, dtype=float)
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    counts = np.bincount(bins, minlength=n_bins)
-    observed = np.bincount(bins, weights=outcome, minlength=n_bins)
-    predicted = np.bincount(bins, weights=confidence, minlength=n_bins)
-    used = counts > 0
-    gap = np.abs(observed[used] - predicted[used]) / counts[used]
-    return float(np.sum(gap * counts[used]) / len(outcome))
-
-
 def calibration_curve(y_true, proba, classes, positive_index, task, *, n_bins: int = ECE_BINS) -> dict:
     """Reliability diagram data: per probability bin, the rows, mean predicted and observed rate."""
     labels = list(classes)
@@ -197,34 +187,53 @@ def calibration_curve(y_true, proba, classes, positive_index, task, *, n_bins: i
     return {"what": what, "bins": rows}
 
 
-def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, random_state):
-    """Percentile intervals of every metric, over rows resampled with replacement.
+def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) -> tuple[dict, int]:
+    """Resampled values of every metric, ``({metric: [value per resample]}, resamples used)``.
 
-    A resample is given to ``metrics_of_weights`` as row weights (how often each row was drawn),
-    which lets the metrics be weighted sums over the original rows instead of copies of them. Large
-    data gets fewer resamples (at most ``BOOTSTRAP_ROW_BUDGET`` rows in all, and never fewer than
-    20); the number used is returned with the intervals so the report can state it.
+    Rows are resampled with replacement as row weights by :func:`xai_audit.stats.bootstrap.resample_weights`;
+    large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`).
     """
     import warnings
 
-    used = int(max(20, min(n_resamples, BOOTSTRAP_ROW_BUDGET // max(n, 1))))
+    used = row_resamples(int(n_resamples), n)
     rng = np.random.default_rng(random_state)
     draws: dict[str, list] = {}
-    for _ in range(used):
-        weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            values = metrics_of_weights(weights)
-        for metric, value in values.items():
-            draws.setdefault(metric, []).append(np.nan if value is None else value)
-    tail = (1 - confidence) / 2 * 100
+    for chunk in resample_weights(n, used, rng):
+        for weights in chunk.astype(float):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = metrics_of_weights(weights)
+            for metric, value in values.items():
+                draws.setdefault(metric, []).append(np.nan if value is None else value)
+    return draws, used
+
+
+def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, random_state, point=None):
+    """Bias-corrected percentile intervals of every metric, over rows resampled with replacement.
+
+    A resample is given to ``metrics_of_weights`` as row weights (how often each row was drawn,
+    :func:`xai_audit.stats.bootstrap.resample_weights`), so the metrics are weighted sums over the
+    original rows. Large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`);
+    the number used, the level and the method are returned with the intervals, and a cap is stated
+    in ``resample_cap``. An interval is None where fewer than half of the resamples define the metric
+    or the estimate lies outside the central ``confidence`` share of its bootstrap distribution.
+    """
+    draws, used = bootstrap_draws(metrics_of_weights, n, n_resamples=n_resamples, random_state=random_state)
+    point = point or metrics_of_weights(np.ones(n))
     intervals = {}
     for metric, values in draws.items():
-        values = np.asarray(values, dtype=float)
-        values = values[~np.isnan(values)]
-        intervals[metric] = None if len(values) < used // 2 else [
-            float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))]
-    return intervals, {"n_resamples": used, "confidence": confidence, "method": "percentile, rows resampled"}
+        estimate = point.get(metric)
+        if estimate is None or metric in NO_INTERVAL_METRICS:
+            intervals[metric] = None
+            continue
+        low, high = bias_corrected_interval(np.asarray(values, dtype=float)[:, None], np.array([estimate]), confidence)
+        intervals[metric] = None if np.isnan(low[0]) else [float(low[0]), float(high[0])]
+    method = {"n_resamples": used, "n_resamples_requested": int(n_resamples), "confidence": confidence,
+              "level": confidence, "method": f"{BIAS_CORRECTED}, rows resampled with replacement",
+              "resample_cap": cap_note(int(n_resamples), used, n)}
+    if "ece" in draws:
+        method["ece"] = f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"
+    return intervals, method
 
 
 def rows_of_weights(compute, y_true, y_pred, proba):
@@ -261,7 +270,7 @@ class WeightedBinaryMetrics:
         chosen = np.clip(np.where(self.is_positive == 1, normalised, 1 - normalised), eps, 1)
         self.log_loss_terms = -np.log(chosen)
         self.brier_terms = (self.positive - self.is_positive) ** 2
-        self.bins = np.minimum((self.positive * ECE_BINS).astype(int), ECE_BINS - 1)
+        self.bins = score_bins(self.positive)
 
     def __call__(self, weights) -> dict:
         n = weights.sum()
@@ -283,16 +292,17 @@ class WeightedBinaryMetrics:
         values["brier"] = float(np.dot(weights, self.brier_terms) / n)
         observed = np.bincount(self.bins, weights=positive_weights, minlength=ECE_BINS)
         predicted = np.bincount(self.bins, weights=weights * self.positive, minlength=ECE_BINS)
-        values["ece"] = float(np.sum(np.abs(observed - predicted)) / n)
+        counts = np.bincount(self.bins, weights=weights, minlength=ECE_BINS)
+        values["ece"] = float(ece_from_bins(counts[None], observed[None], predicted[None])[0])
         return values
 
 
 class WeightedRegressionMetrics:
-    """MAE, RMSE and R² for row weights, in plain numpy."""
+    """MAE, RMSE and R² for row weights, in plain numpy. The residual is ŷ − y (positive: over-predicts)."""
 
     def __init__(self, y_true, y_pred, _proba=None):
         self.y_true = np.asarray(y_true, dtype=float)
-        self.residual = self.y_true - np.asarray(y_pred, dtype=float)
+        self.residual = np.asarray(y_pred, dtype=float) - self.y_true
 
     def __call__(self, weights) -> dict:
         n = weights.sum()

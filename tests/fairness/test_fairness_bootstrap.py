@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from xai_audit.fairness import fairness_report
-from xai_audit.fairness.bootstrap import resample_counts
+from xai_audit.stats.bootstrap import resample_counts
 from xai_audit.fairness.metrics import confusion_counts, rates_from_counts
 
 
@@ -22,16 +22,16 @@ def intervals_with_values(table):
     """Every (value, [lo, hi]) pair in a table: group metrics, differences, ratios, spreads, impact ratios."""
     for entry in table["groups"].values():
         for metric, ci in entry["ci"].items():
-            yield entry[metric], ci
+            if metric != "ece":  # ECE has no interval by design (see test_ece_has_no_interval)
+                yield entry[metric], ci
     for kind in ("differences", "ratios"):
         for metrics in table[kind]["values"].values():
-            for cell in metrics.values():
-                yield cell["value"], cell["ci"]
-    for cell in table["between_groups"]["values"].values():
-        yield cell["difference"], cell["ci"]["difference"]
-        yield cell["ratio"], cell["ci"]["ratio"]
-    for entry in table["four_fifths"]["groups"].values():
-        yield entry["impact_ratio"], entry["ci"]
+            for metric, cell in metrics.items():
+                if metric != "ece":
+                    yield cell["value"], cell["ci"]
+    for label, entry in table["four_fifths"]["groups"].items():
+        if label != table["four_fifths"]["highest_group"]:  # its own ratio is 1 by construction
+            yield entry["impact_ratio"], entry["ci"]
 
 
 def test_every_interval_contains_its_point_estimate():
@@ -44,7 +44,25 @@ def test_every_interval_contains_its_point_estimate():
                 continue
             assert ci is not None and ci[0] <= value <= ci[1], (value, ci)
             checked += 1
-    assert checked > 400
+    assert checked > 350
+
+
+def test_ece_has_no_interval_and_the_table_says_why():
+    y_true, y_pred, scores, groups = scored_data(n=800)
+    table = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=0)["sex"]
+    assert all(entry["ci"]["ece"] is None and entry["ece"] is not None for entry in table["groups"].values())
+    assert all(metrics["ece"]["ci"] is None for metrics in table["differences"]["values"].values())
+    assert "no interval for ECE" in table["interval_method"]["row_metrics"]["ece"]
+
+
+def test_between_group_spreads_and_summaries_carry_no_interval_and_say_why():
+    y_true, y_pred, scores, groups = scored_data(n=800)
+    table = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=0)["sex"]
+    assert all(cell["ci"] is None for cell in table["between_groups"]["values"].values())
+    assert "not a smooth statistic" in table["between_groups"]["interval_note"]
+    assert table["summary"]["ci"] is None and "reference group" in table["summary"]["interval_note"]
+    assert table["summary"]["judged_by"]["equalized_odds_ratio"] == {
+        "comparison": "ratio", "metrics": ["tpr", "fpr"], "against": table["reference_group"]}
 
 
 def test_same_seed_same_report_and_another_seed_other_intervals():
@@ -52,8 +70,10 @@ def test_same_seed_same_report_and_another_seed_other_intervals():
     first = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=7)
     assert first == fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=7)
     other = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=8)
-    assert other["sex"]["groups"]["female"]["tpr"] == first["sex"]["groups"]["female"]["tpr"]
-    assert other["sex"]["groups"]["female"]["ci"]["tpr"] != first["sex"]["groups"]["female"]["ci"]["tpr"]
+    assert other["sex"]["groups"]["female"]["auc"] == first["sex"]["groups"]["female"]["auc"]
+    assert other["sex"]["groups"]["female"]["ci"]["auc"] != first["sex"]["groups"]["female"]["ci"]["auc"]
+    # closed-form intervals of the confusion rates do not depend on the seed
+    assert other["sex"]["groups"]["female"]["ci"]["tpr"] == first["sex"]["groups"]["female"]["ci"]["tpr"]
 
 
 def test_multinomial_count_bootstrap_matches_a_row_bootstrap_in_distribution():
@@ -89,7 +109,8 @@ def test_no_resamples_gives_null_intervals():
     table = fairness_report(y_true, y_pred, groups, n_resamples=0)["sex"]
     assert table["groups"]["female"]["ci"]["tpr"] is None
     assert table["differences"]["values"]["female"]["tpr"]["ci"] is None
-    assert table["summary"]["ci"]["demographic_parity_difference"] is None
+    assert table["summary"]["ci"] is None
+    assert table["interval_method"]["n_resamples"] == 0
 
 
 def test_higher_confidence_gives_wider_intervals():
@@ -102,14 +123,16 @@ def test_higher_confidence_gives_wider_intervals():
 
 
 def test_large_data_takes_fewer_row_resamples_and_says_so(monkeypatch):
-    from xai_audit.fairness import report
+    from xai_audit.stats import bootstrap
 
     y_true, y_pred, scores, groups = scored_data(n=3000)
-    monkeypatch.setattr(report, "ROW_DRAW_BUDGET", 3000 * 40)
-    monkeypatch.setattr(report, "MIN_ROW_RESAMPLES", 40)
+    monkeypatch.setattr(bootstrap, "ROW_DRAW_BUDGET", 3000 * 40)
+    monkeypatch.setattr(bootstrap, "MIN_ROW_RESAMPLES", 40)
     table = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=300, random_state=0)["sex"]
     assert table["bootstrap"]["n_resamples"] == 300 and table["bootstrap"]["n_resamples_row_metrics"] == 40
-    assert "40 resamples for these" in table["bootstrap"]["method"]
+    assert "40 of 300 resamples" in table["bootstrap"]["method"]
+    assert table["bootstrap"]["resample_cap"].startswith("40 of 300 resamples because the 3,000 rows")
+    assert table["interval_method"]["row_metrics"]["n_resamples"] == 40
     for entry in table["groups"].values():
         low, high = entry["ci"]["auc"]
         assert low <= entry["auc"] <= high

@@ -55,7 +55,7 @@ def test_section_has_a_table_per_attribute_and_pair_with_the_documented_keys(sec
     table = section["sex*age_group"]
     assert table["attributes"] == ["sex", "age_group"]
     assert set(table) == {"attributes", "task", "reference_group", "groups", "differences", "ratios",
-                          "between_groups", "four_fifths", "ll144", "tests", "summary", "bootstrap"}
+                          "between_groups", "four_fifths", "ll144", "tests", "summary", "bootstrap", "interval_method"}
     group = table["groups"]["female*under 25"]
     for key in ("n", "share", "base_rate", "selection_rate", "tpr", "fpr", "fnr", "tnr", "ppv", "npv", "fdr", "for",
                 "accuracy", "auc", "ece", "mean_score", "small_group", "ci"):
@@ -65,7 +65,8 @@ def test_section_has_a_table_per_attribute_and_pair_with_the_documented_keys(sec
         assert isinstance(table[kind]["convention"], str)
     for name in ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
                  "equal_opportunity_difference", "predictive_parity_difference", "calibration_gap"):
-        assert name in table["summary"] and name in table["summary"]["ci"]
+        assert name in table["summary"] and name in table["summary"]["judged_by"]
+    assert table["summary"]["ci"] is None
     assert sum(g["share"] for g in table["groups"].values()) == pytest.approx(1.0)
 
 
@@ -136,7 +137,7 @@ def test_regression_task_reports_regression_metrics_and_no_selection_rules():
                                              "small_group", "ci"}
     assert table["four_fifths"] is None and table["ll144"] is None and table["tests"] is None
     assert "r2" not in table["ratios"]["values"]["female"] and "r2" in table["differences"]["values"]["female"]
-    assert table["differences"]["values"]["female"]["mean_residual"]["value"] == pytest.approx(-3, abs=1.5)
+    assert table["differences"]["values"]["female"]["mean_residual"]["value"] == pytest.approx(3, abs=1.5)  # ŷ − y: over-predicted
     assert table["summary"]["mean_residual_difference"] is not None
     json.dumps(table, allow_nan=False)
 

@@ -100,6 +100,7 @@ def test_selection_rate_tests_use_fisher_for_small_counts_and_chi_square_otherwi
     y_pred, groups = selections({"a": (60, 100), "b": (45, 100), "c": (2, 10)})
     tests = fairness_report(y_pred, y_pred, groups, n_resamples=0)["group"]["tests"]
     assert set(tests) == {"b", "c"}  # the reference group "a" is not tested against itself
-    assert tests["b"]["test"] == "chi_square" and tests["c"]["test"] == "fisher_exact"
-    assert tests["b"]["p_value"] == pytest.approx(0.0337, abs=1e-4)
+    assert tests["b"]["test"] == "chi_square_yates" and tests["c"]["test"] == "fisher_exact"
+    assert tests["b"]["p_value"] == pytest.approx(0.0474, abs=1e-4)  # Yates-corrected chi-square
+    assert tests["b"]["adjustment"] == "holm" and tests["b"]["family_size"] == 2
     assert tests["c"]["table"] == [[2, 8], [60, 40]]

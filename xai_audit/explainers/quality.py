@@ -89,18 +89,23 @@ def global_scores(explanation) -> dict:
 def bootstrap_interval(values: np.ndarray, *, n_resamples=200, confidence=0.95, rng=None) -> np.ndarray:
     """Percentile bootstrap interval of mean |values| per column over rows: (n_features, 2).
 
+    Rows are resampled by :func:`xai_audit.stats.bootstrap.resample_weights` (the one bootstrap) and
+    the interval is :func:`xai_audit.stats.intervals.percentile_interval` at level ``confidence``.
+
     Examples
     --------
     >>> bootstrap_interval(np.ones((10, 2)), rng=np.random.default_rng(0)).tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+    from xai_audit.stats.bootstrap import resample_weights
+    from xai_audit.stats.intervals import percentile_interval
+
     rng = rng or np.random.default_rng()
     absolute = np.abs(values)
     n = len(absolute)
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples)
-    means = counts @ absolute / n
-    tail = (1 - confidence) / 2
-    return np.quantile(means, [tail, 1 - tail], axis=0).T
+    means = np.vstack([weights @ absolute / n for weights in resample_weights(n, int(n_resamples), rng)])
+    low, high = percentile_interval(means, confidence)
+    return np.column_stack([low, high])
 
 
 def top_k(n_features: int) -> int:

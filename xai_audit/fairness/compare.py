@@ -1,9 +1,13 @@
 """Comparisons between groups: differences and ratios against a reference group, between-group
 spreads, the UGESP four-fifths rule and NYC Local Law 144 impact ratios.
 
-Every function takes point estimates of shape ``(n_groups,)`` and bootstrap samples of shape
-``(n_resamples, n_groups)`` and treats both the same way, so each value's interval comes from the
-same computation as the value itself.
+Every function takes point estimates of shape ``(n_groups,)``; bootstrap samples of shape
+``(n_resamples, n_groups)`` go through the same functions, so a bootstrapped value's interval comes
+from the same computation as the value itself. Between-group spreads (largest minus smallest,
+smallest over largest) are non-smooth: no bootstrap interval of them holds its coverage (the
+percentile interval of a spread cannot contain 0), so they are reported without one, and verdicts
+are reached through each group's signed comparison against the reference group instead
+(``SUMMARY_COMPONENTS`` names the comparisons behind each summary).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from xai_audit.fairness.bootstrap import percentile_interval
 from xai_audit.fairness.jsonable import as_interval, as_number
 
 FOUR_FIFTHS = 0.8
@@ -21,7 +24,25 @@ FOUR_FIFTHS = 0.8
 FOUR_FIFTHS_TOLERANCE = 1e-9
 LL144_SMALL_SHARE = 0.02
 # A ratio of two metrics that can be negative says nothing; these get differences only.
-SIGNED_METRICS = frozenset({"r2", "mean_residual"})
+SIGNED_METRICS = frozenset({"r2", "mean_residual", "ece", "calibration_in_the_large"})
+SPREAD_NOTE = ("no interval: a spread over groups (largest minus smallest, smallest over largest) is not a "
+               "smooth statistic and no bootstrap interval of it holds its coverage; verdicts use each group's "
+               "comparison against the reference group, which carries an interval")
+# summary measure -> (kind of comparison against the reference group, group metrics compared)
+SUMMARY_COMPONENTS = {
+    "demographic_parity_difference": ("difference", ("selection_rate",)),
+    "demographic_parity_ratio": ("ratio", ("selection_rate",)),
+    "equalized_odds_difference": ("difference", ("tpr", "fpr")),
+    "equalized_odds_ratio": ("ratio", ("tpr", "fpr")),
+    "equal_opportunity_difference": ("difference", ("tpr",)),
+    "predictive_parity_difference": ("difference", ("ppv",)),
+    "accuracy_difference": ("difference", ("accuracy",)),
+    "calibration_gap": ("difference", ("calibration_in_the_large",)),
+    "auc_difference": ("difference", ("auc",)),
+    "mean_prediction_ratio": ("ratio", ("mean_prediction",)),
+    **{f"{metric}_difference": ("difference", (metric,))
+       for metric in ("mean_prediction", "mae", "rmse", "r2", "mean_residual")},
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,8 @@ def against_reference(estimates: Estimates, reference: int, *, kind: str) -> Est
     metrics = [m for m in estimates.point if kind == "difference" or m not in SIGNED_METRICS]
     return Estimates(
         point={m: combine(estimates.point[m], estimates.point[m][reference]) for m in metrics},
-        samples={m: combine(estimates.samples[m], estimates.samples[m][:, [reference]]) for m in metrics},
+        samples={m: combine(estimates.samples[m], estimates.samples[m][:, [reference]])
+                 for m in metrics if m in estimates.samples},
     )
 
 
@@ -83,32 +105,34 @@ def spread(values: np.ndarray, include: np.ndarray) -> tuple[np.ndarray, np.ndar
     return difference, ratio
 
 
-def relative_table(relative: Estimates, labels, reference: int, confidence: float, convention: str) -> dict:
-    """The JSON table of differences or ratios: every group but the reference, every metric."""
+def relative_table(point: dict, intervals: dict, labels, reference: int, convention: str) -> dict:
+    """The JSON table of differences or ratios: every group but the reference, every metric.
+
+    ``point`` is ``{metric: (n_groups,)}``, ``intervals`` ``{metric: (low, high)}`` of the same shape
+    (absent or NaN: no interval).
+    """
     values = {}
-    for metric, point in relative.point.items():
-        low, high = percentile_interval(relative.samples[metric], confidence)
+    for metric, estimate in point.items():
+        low, high = intervals.get(metric, (np.full(estimate.shape, np.nan),) * 2)
         for index, label in enumerate(labels):
             if index != reference:
-                values.setdefault(label, {})[metric] = {"value": as_number(point[index]),
+                values.setdefault(label, {})[metric] = {"value": as_number(estimate[index]),
                                                         "ci": as_interval(low[index], high[index])}
     return {"convention": convention, "values": values}
 
 
-def between_groups_table(estimates: Estimates, include: np.ndarray, confidence: float, convention: str) -> dict:
-    """Per metric: largest minus smallest and smallest over largest among the ``include``d groups."""
+def between_groups_table(estimates: Estimates, include: np.ndarray, convention: str) -> dict:
+    """Per metric: largest minus smallest and smallest over largest among the ``include``d groups.
+
+    No interval (``"ci": null``): see ``interval_note``.
+    """
     values = {}
     for metric, point in estimates.point.items():
         difference, ratio = spread(point, include)
-        sampled_difference, sampled_ratio = spread(estimates.samples[metric], include)
         signed = metric in SIGNED_METRICS
-        values[metric] = {
-            "difference": as_number(difference),
-            "ratio": None if signed else as_number(ratio),
-            "ci": {"difference": as_interval(*percentile_interval(sampled_difference, confidence)),
-                   "ratio": None if signed else as_interval(*percentile_interval(sampled_ratio, confidence))},
-        }
-    return {"convention": convention, "values": values}
+        values[metric] = {"difference": as_number(difference), "ratio": None if signed else as_number(ratio),
+                          "ci": None}
+    return {"convention": convention, "values": values, "interval_note": SPREAD_NOTE}
 
 
 def impact_ratios(rates: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, int | None]:
@@ -138,30 +162,32 @@ def is_below_four_fifths(ratio) -> bool:
     return ratio is not None and ratio < FOUR_FIFTHS - FOUR_FIFTHS_TOLERANCE
 
 
-def four_fifths_table(selection: np.ndarray, samples: np.ndarray, labels, eligible: np.ndarray,
-                      small: np.ndarray, min_group_size: int, confidence: float) -> dict:
-    """The UGESP four-fifths rule (29 CFR 1607.4(D)) for every group, with bootstrap intervals.
+def four_fifths_table(selection: np.ndarray, intervals, labels, eligible: np.ndarray,
+                      small: np.ndarray, min_group_size: int) -> dict:
+    """The UGESP four-fifths rule (29 CFR 1607.4(D)) for every group.
 
-    The highest group is recomputed in every resample, so the interval reflects uncertainty about
-    which group is highest too.
+    ``intervals(highest)`` returns ``(low, high)`` of every group's impact ratio against the group
+    ``highest`` (Katz log intervals of a ratio of proportions), or None for no intervals. The highest
+    group's own ratio is 1 by construction and has no interval.
     """
     ratios, highest = impact_ratios(selection, eligible)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        sampled_top = (np.nanmax(np.where(eligible, samples, np.nan), axis=1) if len(samples)
-                       else np.zeros(0))
-    low, high = percentile_interval(safe_ratio(samples, sampled_top[:, None]), confidence)
+    if highest is None or intervals is None:
+        low = high = np.full(selection.shape, np.nan)
+    else:
+        low, high = intervals(highest)
     highest_label = None if highest is None else labels[highest]
     groups = {}
     for index, label in enumerate(labels):
         ratio = as_number(ratios[index])
+        own = index == highest
         groups[label] = {"selection_rate": as_number(selection[index]), "impact_ratio": ratio,
                          "flagged": is_below_four_fifths(ratio), "small_group": bool(small[index]),
-                         "ci": as_interval(low[index], high[index])}
+                         "ci": None if own else as_interval(low[index], high[index])}
     return {
         "convention": (f"impact ratio = group selection rate / selection rate of the highest group "
                        f"({highest_label!r}) among groups of at least {min_group_size} rows other than "
-                       f"'unknown' (UGESP, 29 CFR 1607.4(D)); flagged when strictly below {FOUR_FIFTHS}"),
+                       f"'unknown' (UGESP, 29 CFR 1607.4(D)); flagged when strictly below {FOUR_FIFTHS}; "
+                       "interval: Katz log interval of the ratio against that group"),
         "highest_group": highest_label,
         "groups": groups,
     }

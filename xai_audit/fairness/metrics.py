@@ -15,13 +15,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from xai_audit.stats.calibration import ECE_BINS, ece_from_bins, score_bins
+
 TN, FP, FN, TP = range(4)
 
 CONFUSION_METRICS = ("base_rate", "selection_rate", "tpr", "fpr", "fnr", "tnr", "ppv", "npv", "fdr", "for",
                      "accuracy")
-SCORE_METRICS = ("auc", "ece", "mean_score")
+SCORE_METRICS = ("auc", "ece", "mean_score", "calibration_in_the_large")
 REGRESSION_METRICS = ("mean_prediction", "mae", "rmse", "r2", "mean_residual")
-ECE_BINS = 10
+# Each confusion metric is a proportion: (numerator cells, denominator cells).
+PROPORTIONS = {
+    "base_rate": ((TP, FN), (TN, FP, FN, TP)),
+    "selection_rate": ((TP, FP), (TN, FP, FN, TP)),
+    "tpr": ((TP,), (TP, FN)),
+    "fpr": ((FP,), (FP, TN)),
+    "fnr": ((FN,), (TP, FN)),
+    "tnr": ((TN,), (FP, TN)),
+    "ppv": ((TP,), (TP, FP)),
+    "npv": ((TN,), (TN, FN)),
+    "fdr": ((FP,), (TP, FP)),
+    "for": ((FN,), (TN, FN)),
+    "accuracy": ((TP, TN), (TN, FP, FN, TP)),
+}
 
 
 def confusion_counts(codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -36,6 +51,20 @@ def confusion_counts(codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pre
     return np.bincount(codes * 4 + cell, minlength=4 * n_groups).reshape(n_groups, 4)
 
 
+def proportion_parts(counts: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{metric: (numerator, denominator)}`` counts of every confusion metric, from counts ``(..., 4)``.
+
+    Examples
+    --------
+    >>> k, n = proportion_parts(np.array([40, 10, 5, 45]))["tpr"]
+    >>> int(k), int(n)
+    (45, 50)
+    """
+    counts = np.asarray(counts)
+    return {metric: (counts[..., list(top)].sum(axis=-1), counts[..., list(bottom)].sum(axis=-1))
+            for metric, (top, bottom) in PROPORTIONS.items()}
+
+
 def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     """Every confusion metric from counts of shape ``(..., 4)``; NaN where a denominator is zero.
 
@@ -46,21 +75,7 @@ def rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     (0.55, 0.9, 0.2)
     """
     counts = np.asarray(counts, dtype=np.float64)
-    tn, fp, fn, tp = (counts[..., cell] for cell in (TN, FP, FN, TP))
-    n = tn + fp + fn + tp
-    return {
-        "base_rate": _divide(tp + fn, n),
-        "selection_rate": _divide(tp + fp, n),
-        "tpr": _divide(tp, tp + fn),
-        "fpr": _divide(fp, fp + tn),
-        "fnr": _divide(fn, tp + fn),
-        "tnr": _divide(tn, fp + tn),
-        "ppv": _divide(tp, tp + fp),
-        "npv": _divide(tn, tn + fn),
-        "fdr": _divide(fp, tp + fp),
-        "for": _divide(fn, tn + fn),
-        "accuracy": _divide(tp + tn, n),
-    }
+    return {metric: _divide(k, n) for metric, (k, n) in proportion_parts(counts).items()}
 
 
 def _divide(numerator, denominator):
@@ -78,9 +93,14 @@ def prepare_score_rows(y_true: np.ndarray, scores: np.ndarray) -> dict:
     positive = np.sort(scores[y_true == 1])
     below = np.searchsorted(negative, positive, side="left")
     up_to = np.searchsorted(negative, positive, side="right")
+    ordered = np.concatenate([negative, positive])
+    one_hot = np.zeros((len(ordered), ECE_BINS))
+    one_hot[np.arange(len(ordered)), score_bins(ordered)] = 1.0
     return {
         "n_rows": len(scores),
         "n_negative": len(negative),
+        "bin_one_hot": one_hot,
+        "scores": ordered,
         "negative": _binned(negative),
         "positive": _binned(positive),
         "below": below,
@@ -89,14 +109,13 @@ def prepare_score_rows(y_true: np.ndarray, scores: np.ndarray) -> dict:
 
 
 def _binned(sorted_scores: np.ndarray) -> dict:
-    """Sorted scores with the start and index of each non-empty calibration bin."""
-    bins = np.minimum((sorted_scores * ECE_BINS).astype(int), ECE_BINS - 1)
-    starts = np.flatnonzero(np.r_[True, bins[1:] != bins[:-1]]) if bins.size else np.zeros(0, dtype=np.int64)
-    return {"score": sorted_scores, "bin_starts": starts, "bins": bins[starts]}
+    """Sorted scores (kept for callers that read them)."""
+    return {"score": sorted_scores}
 
 
 def score_metrics(weights: np.ndarray, rows: dict) -> dict[str, np.ndarray]:
-    """ROC AUC, expected calibration error (10 equal-width bins) and mean score for each row of
+    """ROC AUC, debiased expected calibration error (:mod:`xai_audit.stats.calibration`), mean score
+    and calibration-in-the-large (mean score − observed rate; positive: over-predicts) for each row of
     ``weights`` (shape ``(resamples, rows)``, in the order of :func:`prepare_score_rows`).
 
     AUC is the Mann-Whitney statistic, ties counting one half — what ``roc_auc_score`` computes.
@@ -105,8 +124,9 @@ def score_metrics(weights: np.ndarray, rows: dict) -> dict[str, np.ndarray]:
     --------
     >>> rows = prepare_score_rows(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
     >>> {k: round(float(v[0]), 4) for k, v in score_metrics(np.ones((1, 4)), rows).items()}
-    {'auc': 0.75, 'ece': 0.3375, 'mean_score': 0.4125}
+    {'auc': 0.75, 'ece': 0.3375, 'mean_score': 0.4125, 'calibration_in_the_large': -0.0875}
     """
+    weights = np.asarray(weights, dtype=np.float64)
     negative_weight = weights[:, :rows["n_negative"]]
     positive_weight = weights[:, rows["n_negative"]:]
     negatives_up_to = np.zeros((len(weights), rows["n_negative"] + 1))
@@ -116,20 +136,16 @@ def score_metrics(weights: np.ndarray, rows: dict) -> dict[str, np.ndarray]:
         concordant = 0.5 * (concordant + negatives_up_to[:, rows["up_to"]])
     pairs = negatives_up_to[:, -1] * positive_weight.sum(axis=1)
 
-    observed = np.zeros((len(weights), ECE_BINS))
-    predicted = np.zeros((len(weights), ECE_BINS))
-    for part, part_weight in (("negative", negative_weight), ("positive", positive_weight)):
-        scores = rows[part]
-        if scores["score"].size:
-            bins, starts = scores["bins"], scores["bin_starts"]
-            predicted[:, bins] += np.add.reduceat(part_weight * scores["score"], starts, axis=1)
-            if part == "positive":
-                observed[:, bins] += np.add.reduceat(part_weight, starts, axis=1)
+    counts = weights @ rows["bin_one_hot"]
+    observed = positive_weight @ rows["bin_one_hot"][rows["n_negative"]:]
+    predicted = (weights * rows["scores"]) @ rows["bin_one_hot"]
     total = weights.sum(axis=1)
+    mean_score = _divide(predicted.sum(axis=1), total)
     return {
         "auc": _divide(np.einsum("ij,ij->i", positive_weight, concordant), pairs),
-        "ece": _divide(np.abs(observed - predicted).sum(axis=1), total),
-        "mean_score": _divide(predicted.sum(axis=1), total),
+        "ece": ece_from_bins(counts, observed, predicted),
+        "mean_score": mean_score,
+        "calibration_in_the_large": mean_score - _divide(positive_weight.sum(axis=1), total),
     }
 
 
@@ -139,20 +155,23 @@ def prepare_regression_rows(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     The target is centred on the group mean before squaring, so the R² denominator does not lose
     precision when the target sits far from zero.
     """
-    residual = y_true - y_pred
+    residual = y_pred - y_true  # ŷ − y: positive means the model over-predicts
     centred = y_true - y_true.mean() if y_true.size else y_true
     terms = np.column_stack([y_pred, np.abs(residual), residual**2, residual, centred, centred**2])
     return {"n_rows": len(y_true), "terms": terms}
 
 
 def regression_metrics(weights: np.ndarray, rows: dict) -> dict[str, np.ndarray]:
-    """Mean prediction, MAE, RMSE, R² and mean residual (y_true − y_pred) for each row of ``weights``.
+    """Mean prediction, MAE, RMSE, R² and mean residual for each row of ``weights``.
+
+    The residual is ŷ − y (prediction minus truth): a positive mean residual means the model
+    over-predicts the group, a negative one that it under-predicts.
 
     Examples
     --------
-    >>> rows = prepare_regression_rows(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.0, 2.5]))
+    >>> rows = prepare_regression_rows(np.array([1.0, 2.0, 3.0]), np.array([1.5, 2.5, 3.5]))
     >>> {k: round(float(v[0]), 4) for k, v in regression_metrics(np.ones((1, 3)), rows).items()}
-    {'mean_prediction': 2.0, 'mae': 0.3333, 'rmse': 0.4082, 'r2': 0.75, 'mean_residual': 0.0}
+    {'mean_prediction': 2.5, 'mae': 0.5, 'rmse': 0.5, 'r2': 0.625, 'mean_residual': 0.5}
     """
     weights = np.asarray(weights, dtype=np.float64)
     total = weights.sum(axis=1)

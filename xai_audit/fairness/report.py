@@ -14,13 +14,9 @@ import numpy as np
 
 from xai_audit.data.groups import UNKNOWN_GROUP
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.fairness.bootstrap import (
-    bootstrap_rows,
-    percentile_interval,
-    point_rows,
-    resample_counts,
-)
 from xai_audit.fairness.compare import (
+    SPREAD_NOTE,
+    SUMMARY_COMPONENTS,
     Estimates,
     against_reference,
     between_groups_table,
@@ -49,17 +45,27 @@ from xai_audit.fairness.metrics import (
     confusion_counts,
     prepare_regression_rows,
     prepare_score_rows,
+    proportion_parts,
     rates_from_counts,
     regression_metrics,
     score_metrics,
 )
-from xai_audit.fairness.tests_stat import selection_rate_test
+from xai_audit.stats.bootstrap import bootstrap_rows, cap_note, point_rows, row_resamples
+from xai_audit.stats.calibration import ECE_INTERVAL_NOTE, ECE_METHOD, NO_INTERVAL_METRICS
+from xai_audit.stats.intervals import (
+    BIAS_CORRECTED,
+    KATZ,
+    NEWCOMBE,
+    WILSON,
+    bias_corrected_interval,
+    katz_ratio_interval,
+    newcombe_interval,
+    wilson_interval,
+)
+from xai_audit.stats.tests import ADJUSTMENTS, TEST_RULE, adjust_p_values, two_proportion_test
 
 TASKS = ("binary", "regression")
-# Metrics that need rows cost one pass over the rows per resample (about 17 ns a row): beyond this many
-# rows drawn in all, fewer resamples are taken (stated in the table's "bootstrap" entry).
-ROW_DRAW_BUDGET = 200_000_000
-MIN_ROW_RESAMPLES = 200
+P_ADJUSTMENT = "holm"
 
 
 def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary", reference_groups=None,
@@ -79,8 +85,9 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
         One column per sensitive attribute, a group label per row. Missing values become the group
         ``"unknown"``, which is always reported.
     scores : array-like of shape (n,), optional
-        Probability of the positive class (binary task): adds ``auc``, ``ece``, ``mean_score``, the
-        calibration gap and Local Law 144 scoring rates.
+        Probability of the positive class (binary task): adds ``auc``, ``ece`` (debiased, no interval),
+        ``mean_score``, ``calibration_in_the_large`` (mean score − observed rate; positive over-predicts),
+        the calibration gap (spread of calibration-in-the-large) and Local Law 144 scoring rates.
     task : {"binary", "regression"}
     reference_groups : dict, optional
         ``{attribute or "a*b": group label}``; default the largest group of at least
@@ -91,7 +98,7 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
     n_resamples : int, default 1000
         Bootstrap resamples for the intervals; 0 gives no intervals (``null``).
     confidence : float, default 0.95
-        Coverage of the percentile intervals.
+        Level of every interval in the tables.
     min_group_size : int, default 30
         Groups with fewer rows are marked ``"small_group": true`` and left out of the summaries.
     random_state : int or numpy Generator, optional
@@ -118,10 +125,15 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
     -----
     Metrics follow ``fairlearn.metrics``. Where a rate's denominator is zero (``tpr`` in a group with
     no positives) it is ``None`` here but 0 in fairlearn, and that group is skipped for that metric.
-    Intervals are percentile bootstrap intervals; each group is resampled on its own (stratified), so
-    ``n`` and ``share`` have none. Confusion metrics are resampled as multinomial cell counts; ``auc``,
-    ``ece``, ``mean_score`` and the regression metrics by resampling rows, which costs time in
-    proportion to rows × resamples.
+    Confusion metrics are proportions: their intervals are Wilson score intervals, Newcombe hybrid
+    score intervals for differences against the reference group and Katz log intervals for ratios.
+    ``auc``, ``mean_score``, ``calibration_in_the_large`` and the regression metrics get
+    bias-corrected percentile bootstrap intervals (``ece`` none: its bootstrap intervals miss their
+    level in ``benchmarks/bench_coverage.py``), each group resampled on its own (stratified),
+    which costs time in proportion to rows × resamples. Between-group spreads and the summary
+    measures built from them have no interval (``interval_note`` says why); rules judge them through
+    the comparisons against the reference group. ``n`` and ``share`` have none. Each table's
+    ``interval_method`` states method, level and resamples.
 
     Examples
     --------
@@ -154,7 +166,19 @@ def fairness_report(y_true, y_pred, groups, *, scores=None, task: str = "binary"
                             args=(data, options))
     else:
         tables = [_table_task(one, data, options) for one in tasks]
+    _adjust_tests(tables)
     return {coding.name: table for (coding, _, _), table in zip(tasks, tables)}
+
+
+def _adjust_tests(tables: list[dict]) -> None:
+    """Holm-adjust the selection-rate tests of every group of every attribute and pair together: one
+    family, so that testing many groups and attributes does not inflate the chance of a false alarm."""
+    entries = [entry for table in tables for entry in (table.get("tests") or {}).values()]
+    adjusted = adjust_p_values([np.nan if e["p_value"] is None else e["p_value"] for e in entries], P_ADJUSTMENT)
+    for entry, value in zip(entries, adjusted):
+        entry["p_value_adjusted"] = as_number(value)
+        entry["adjustment"] = P_ADJUSTMENT
+        entry["family_size"] = len(entries)
 
 
 def _table_task(task: tuple, data: dict, options: dict) -> dict:
@@ -214,21 +238,28 @@ def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng
     binary = options["task"] == "binary"
 
     counts = confusion_counts(coding.codes, coding.n_groups, data["y_true"], data["y_pred"]) if binary else None
-    estimates = _estimates(coding, data, counts, options["n_resamples"], rng)
+    by_rows = row_resamples(options["n_resamples"], len(coding.codes))
+    estimates = _estimates(coding, data, counts, by_rows, rng)
+    parts = {} if counts is None else proportion_parts(counts)
+    intervals = options["n_resamples"] > 0
+    differences = against_reference(estimates, reference, kind="difference")
+    ratios = against_reference(estimates, reference, kind="ratio")
     table = {
         "attributes": list(coding.attributes),
         "task": options["task"],
         "reference_group": reference_label,
-        "groups": _groups_table(estimates, sizes, small, labels, confidence),
+        "groups": _groups_table(estimates, parts, sizes, small, labels, confidence, intervals),
         "differences": relative_table(
-            against_reference(estimates, reference, kind="difference"), labels, reference, confidence,
+            differences.point, _relative_intervals(differences, parts, reference, confidence, "difference")
+            if intervals else {}, labels, reference,
             f"group minus reference group ({reference_label!r})"),
         "ratios": relative_table(
-            against_reference(estimates, reference, kind="ratio"), labels, reference, confidence,
+            ratios.point, _relative_intervals(ratios, parts, reference, confidence, "ratio")
+            if intervals else {}, labels, reference,
             f"group divided by reference group ({reference_label!r}); null where the reference value is 0 "
-            "or undefined; none for r2 and mean_residual, which can be negative"),
+            "or undefined; none for r2, mean_residual, ece and calibration_in_the_large, which can be negative"),
         "between_groups": between_groups_table(
-            estimates, comparable, confidence,
+            estimates, comparable,
             f"largest minus smallest group value (difference) and smallest over largest (ratio), over groups "
             f"of at least {options['min_group_size']} rows other than {UNKNOWN_GROUP!r}, as fairlearn's "
             "MetricFrame.difference() / ratio() with method='between_groups'"),
@@ -237,51 +268,89 @@ def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng
         "tests": None,
     }
     if binary:
-        selected = counts[:, FP] + counts[:, TP]
+        selected, _ = parts["selection_rate"]
+        katz = (lambda highest: katz_ratio_interval(selected, sizes, selected[highest], sizes[highest], confidence))
         table["four_fifths"] = four_fifths_table(
-            estimates.point["selection_rate"], estimates.samples["selection_rate"], labels, eligible, small,
-            options["min_group_size"], confidence)
+            estimates.point["selection_rate"], katz if intervals else None, labels, eligible, small,
+            options["min_group_size"])
         table["ll144"] = _ll144(coding, data["scores"], selected, sizes, unknown)
-        table["tests"] = {label: selection_rate_test(int(selected[i]), int(sizes[i]),
-                                                     int(selected[reference]), int(sizes[reference]))
+        table["tests"] = {label: {"metric": "selection_rate",
+                                  **two_proportion_test(int(selected[i]), int(sizes[i]),
+                                                        int(selected[reference]), int(sizes[reference]))}
                           for i, label in enumerate(labels) if i != reference}
     table["summary"] = _summary(estimates, comparable, unknown, labels, reference_label, table, options)
-    by_rows = row_resamples(options["n_resamples"], len(coding.codes))
-    fewer = (f" ({by_rows} resamples for these on data of this size)" if by_rows < options["n_resamples"]
-             and (data["scores"] is not None or not binary) else "")
+    row_metrics = data["scores"] is not None or not binary
     table["bootstrap"] = {
-        "n_resamples": options["n_resamples"], "n_resamples_row_metrics": by_rows, "confidence": confidence,
-        "method": ("percentile intervals; each group resampled on its own with its size kept (stratified); "
-                   "confusion metrics drawn as multinomial cell counts, the other metrics by resampling rows"
-                   + fewer),
+        "n_resamples": options["n_resamples"], "n_resamples_row_metrics": by_rows if row_metrics else None,
+        "confidence": confidence,
+        "method": _method_sentence(binary, row_metrics, by_rows, options["n_resamples"]),
+        "resample_cap": cap_note(options["n_resamples"], by_rows, len(coding.codes)) if row_metrics else None,
     }
+    table["interval_method"] = _interval_method(binary, row_metrics, by_rows, options, intervals, len(coding.codes))
     return table
+
+
+def _method_sentence(binary: bool, row_metrics: bool, by_rows: int, requested: int) -> str:
+    parts = []
+    if binary:
+        parts.append(f"confusion rates: {WILSON} intervals, {NEWCOMBE} for differences and {KATZ} for ratios "
+                     "against the reference group")
+    if row_metrics:
+        fewer = f" ({by_rows} of {requested} resamples on data of this size)" if by_rows < requested else ""
+        parts.append(f"{'AUC, calibration' if binary else 'regression metrics'}: {BIAS_CORRECTED}, each group "
+                     f"resampled on its own with its size kept (stratified){fewer}")
+    parts.append("between-group spreads and summaries: no interval")
+    return "; ".join(parts)
+
+
+def _interval_method(binary: bool, row_metrics: bool, by_rows: int, options: dict, intervals: bool,
+                     n_rows: int) -> dict:
+    """Method, level and resample count of every interval in the table, in one place."""
+    level = options["confidence"]
+    methods = {"level": level, "n_resamples": options["n_resamples"] if intervals else 0}
+    if not intervals:
+        methods["note"] = "n_resamples is 0: no intervals"
+        return methods
+    if binary:
+        methods["confusion_metrics"] = {"groups": WILSON, "differences": NEWCOMBE, "ratios": KATZ,
+                                        "four_fifths": KATZ, "n_resamples": None}
+    if row_metrics:
+        methods["row_metrics"] = {"groups": BIAS_CORRECTED, "differences": BIAS_CORRECTED,
+                                  "ratios": BIAS_CORRECTED, "n_resamples": by_rows,
+                                  "resample_cap": cap_note(options["n_resamples"], by_rows, n_rows),
+                                  "undefined_when": ("the estimate lies outside the central level share of its "
+                                                     "own bootstrap distribution (the interval is then null)")}
+        if binary:
+            methods["row_metrics"]["ece"] = f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"
+    methods["between_groups"] = SPREAD_NOTE
+    methods["tests"] = f"{TEST_RULE}; p_value_adjusted: {ADJUSTMENTS[P_ADJUSTMENT]} over every test of the section"
+    return methods
+
+
+def _relative_intervals(relative: Estimates, parts: dict, reference: int, confidence: float, kind: str) -> dict:
+    """``{metric: (low, high)}`` of every group's difference or ratio against the reference group."""
+    closed_form = newcombe_interval if kind == "difference" else katz_ratio_interval
+    intervals = {}
+    for metric, point in relative.point.items():
+        if metric in parts:
+            k, n = parts[metric]
+            intervals[metric] = closed_form(k, n, k[reference], n[reference], confidence)
+        elif metric in relative.samples and metric not in NO_INTERVAL_METRICS:
+            intervals[metric] = bias_corrected_interval(relative.samples[metric], point, confidence)
+    return intervals
 
 
 def _first_nonempty(*masks: np.ndarray) -> np.ndarray:
     return next(mask for mask in masks if mask.any())
 
 
-def row_resamples(n_resamples: int, n_rows: int) -> int:
-    """Resamples for the metrics that need rows (AUC, calibration, regression errors): all of them up to
-    ``ROW_DRAW_BUDGET`` rows drawn in all, fewer on large data but never under ``MIN_ROW_RESAMPLES``.
-    Confusion metrics are drawn as counts and always get every resample.
-
-    Examples
-    --------
-    >>> row_resamples(1000, 10_000), row_resamples(1000, 1_000_000), row_resamples(50, 1_000_000)
-    (1000, 200, 50)
-    """
-    affordable = max(MIN_ROW_RESAMPLES, ROW_DRAW_BUDGET // max(n_rows, 1))
-    return int(min(n_resamples, affordable))
-
-
-def _estimates(coding: GroupCoding, data: dict, counts, n_resamples: int, rng: np.random.Generator) -> Estimates:
-    """Point estimates and bootstrap samples of every group metric this task and input allow."""
+def _estimates(coding: GroupCoding, data: dict, counts, n_row_resamples: int,
+               rng: np.random.Generator) -> Estimates:
+    """Point estimates of every group metric this task and input allow, and bootstrap samples of the
+    metrics that need rows (confusion metrics have closed-form intervals and need none)."""
     point, samples = {}, {}
     if counts is not None:
         point.update(rates_from_counts(counts))
-        samples.update(rates_from_counts(resample_counts(counts, n_resamples, rng)))
     if counts is None:
         prepared = [prepare_regression_rows(data["y_true"][rows], data["y_pred"][rows])
                     for rows in _rows_by_group(coding)]
@@ -292,7 +361,7 @@ def _estimates(coding: GroupCoding, data: dict, counts, n_resamples: int, rng: n
     else:
         return Estimates(point, samples)
     point.update(point_rows(prepared, metric_function, names))
-    samples.update(bootstrap_rows(prepared, metric_function, names, row_resamples(n_resamples, len(coding.codes)), rng))
+    samples.update(bootstrap_rows(prepared, metric_function, names, n_row_resamples, rng))
     return Estimates(point, samples)
 
 
@@ -301,16 +370,22 @@ def _rows_by_group(coding: GroupCoding) -> list[np.ndarray]:
     return np.split(order, np.cumsum(coding.sizes)[:-1])
 
 
-def _groups_table(estimates: Estimates, sizes, small, labels, confidence: float) -> dict:
+def _groups_table(estimates: Estimates, parts: dict, sizes, small, labels, confidence: float,
+                  with_intervals: bool) -> dict:
     n_rows = int(sizes.sum())
-    intervals = {metric: percentile_interval(samples, confidence) for metric, samples in estimates.samples.items()}
+    intervals = {}
+    if with_intervals:
+        intervals = {metric: np.array(wilson_interval(k, n, confidence)) for metric, (k, n) in parts.items()}
+        intervals.update({metric: np.array(bias_corrected_interval(samples, estimates.point[metric], confidence))
+                          for metric, samples in estimates.samples.items() if metric not in NO_INTERVAL_METRICS})
     return {
         label: {
             "n": int(sizes[i]),
             "share": float(sizes[i] / n_rows),
             **{metric: as_number(point[i]) for metric, point in estimates.point.items()},
             "small_group": bool(small[i]),
-            "ci": {metric: as_interval(low[i], high[i]) for metric, (low, high) in intervals.items()},
+            "ci": {metric: as_interval(*intervals[metric][:, i]) if metric in intervals else None
+                   for metric in estimates.point},
         }
         for i, label in enumerate(labels)
     }
@@ -343,15 +418,15 @@ def _summary_statistics(spreads: dict) -> dict:
         "predictive_parity_difference": spreads["ppv"][0],
         "accuracy_difference": spreads["accuracy"][0],
     }
-    if "ece" in spreads:
-        statistics["calibration_gap"] = spreads["ece"][0]
+    if "calibration_in_the_large" in spreads:
+        # signed calibration-in-the-large: the most over-predicted group minus the most under-predicted one
+        statistics["calibration_gap"] = spreads["calibration_in_the_large"][0]
         statistics["auc_difference"] = spreads["auc"][0]
     return statistics
 
 
 def _summary(estimates: Estimates, comparable, unknown, labels, reference_label, table, options) -> dict:
     point = _summary_statistics({m: spread(v, comparable) for m, v in estimates.point.items()})
-    sampled = _summary_statistics({m: spread(v, comparable) for m, v in estimates.samples.items()})
     excluded = {label: (f"{UNKNOWN_GROUP!r} group" if unknown[i] else f"fewer than {options['min_group_size']} rows")
                 for i, label in enumerate(labels) if not comparable[i]}
     summary = {
@@ -370,8 +445,12 @@ def _summary(estimates: Estimates, comparable, unknown, labels, reference_label,
         summary["min_impact_ratio"] = min(ratios) if ratios else None
         summary["four_fifths_flagged_groups"] = [label for label, entry in compared.items()
                                                  if is_below_four_fifths(entry["impact_ratio"])]
-    summary["ci"] = {name: as_interval(*percentile_interval(value, options["confidence"]))
-                     for name, value in sampled.items()}
+    summary["ci"] = None
+    summary["interval_note"] = SPREAD_NOTE
+    summary["judged_by"] = {name: {"comparison": SUMMARY_COMPONENTS[name][0],
+                                   "metrics": list(SUMMARY_COMPONENTS[name][1]),
+                                   "against": reference_label}
+                            for name in point if name in SUMMARY_COMPONENTS}
     summary["note"] = _summary_note(labels, comparable, options["min_group_size"])
     return summary
 

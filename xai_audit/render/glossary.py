@@ -34,8 +34,10 @@ PERFORMANCE_TERMS = (
     _t("brier", "Brier score", "Mean squared difference between the predicted probability and the outcome "
        "(1 or 0); lower is better.", "mean (p \u2212 y)\u00b2"),
     _t("ece", "Expected calibration error (ECE)", "How far predicted probabilities are from observed rates, "
-       "averaged over ten equal-width probability bins weighted by their rows. 0.05 means scores are off by "
-       "five percentage points on average.", "\u03a3 (n_bin / n) \u00b7 |observed rate \u2212 mean predicted|"),
+       "averaged over ten equal-width probability bins weighted by their rows, with the excess that noise in "
+       "small bins adds removed (debiased, Kumar et al. 2019), so it can be slightly below 0 for a well "
+       "calibrated model. 0.05 means scores are off by five percentage points on average.",
+       "\u03a3 (n_bin / n) \u00b7 (2|d_bin| \u2212 E|N(d_bin, \u03c3\u00b2_bin)|), d_bin = observed rate \u2212 mean predicted"),
     _t("reliability", "Reliability diagram", "Observed rate of the favourable outcome against the mean "
        "predicted probability, per probability bin. Points on the diagonal are perfectly calibrated."),
     _t("mae", "Mean absolute error (MAE)", "Average absolute difference between prediction and truth.",
@@ -103,8 +105,13 @@ FAIRNESS_TERMS = (
        "whether people who deserve the favourable outcome get it equally often in every group."),
     _t("predictive_parity_difference", "Predictive parity difference", "Between-group gap in positive predictive "
        "value: whether a favourable prediction is equally reliable for every group."),
-    _t("calibration_gap", "Calibration gap", "Between-group gap in expected calibration error: whether a score "
-       "means the same probability in every group."),
+    _t("calibration_gap", "Calibration gap", "Between-group spread of calibration in the large (mean score "
+       "minus observed rate; positive over-predicts, negative under-predicts): whether a score means the same "
+       "probability in every group. Each group's signed difference from the reference group is reported with "
+       "its interval, and verdicts use those."),
+    _t("calibration_in_the_large", "Calibration in the large", "Mean predicted probability minus the observed "
+       "rate in the group: positive means the model over-predicts the favourable outcome for it, negative that "
+       "it under-predicts.", "mean (p\u0302) \u2212 mean (y)"),
     _t("scoring_rate", "Scoring rate (LL144)", "Share of a category scoring above the median score of the whole "
        "sample; Local Law 144's rate for tools that score rather than select."),
     _t("p_value", "p-value", "Probability of a gap at least this large if the groups truly had the same rate; "

@@ -15,7 +15,7 @@ from xai_audit.render.text import (interval, is_number, join_and, num, plural, q
 
 MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
                 "mean_prediction", "mae", "rmse", "r2", "mean_residual")
-FURTHER_METRICS = ("base_rate", "tnr", "npv", "fdr", "for", "ece", "mean_score")
+FURTHER_METRICS = ("base_rate", "tnr", "npv", "fdr", "for", "ece", "mean_score", "calibration_in_the_large")
 SUMMARY_NAMES = {
     "demographic_parity_difference": "Demographic parity difference",
     "demographic_parity_ratio": "Demographic parity ratio",
@@ -24,12 +24,12 @@ SUMMARY_NAMES = {
     "equal_opportunity_difference": "Equal opportunity difference",
     "predictive_parity_difference": "Predictive parity difference",
     "accuracy_difference": "Accuracy difference",
-    "calibration_gap": "Calibration gap (ECE spread)",
+    "calibration_gap": "Calibration gap (spread of mean score \u2212 observed rate)",
     "auc_difference": "AUC difference",
     "min_impact_ratio": "Lowest impact ratio",
 }
 HANDLED = {"attributes", "task", "reference_group", "groups", "differences", "ratios", "between_groups",
-           "four_fifths", "ll144", "tests", "summary", "bootstrap"}
+           "four_fifths", "ll144", "tests", "summary", "bootstrap", "interval_method"}
 ATTRIBUTION_KEYS = ("disparity_attribution", "attribution", "proxies", "proxy", "proxy_scan")
 
 
@@ -119,20 +119,21 @@ def _attribute_part(ctx, name, table) -> dict:
     if summary.get("note"):
         intro += " " + str(summary["note"])
     blocks = [{"kind": "text", "text": intro}]
-    charts = [_selection_chart(ctx, shown_name, groups, reference, labels)]
-    ratio_chart = _four_fifths_chart(ctx, shown_name, table.get("four_fifths"), labels)
+    level = _table_level(table)
+    charts = [_selection_chart(ctx, shown_name, groups, reference, labels, level)]
+    ratio_chart = _four_fifths_chart(ctx, shown_name, table.get("four_fifths"), labels, level)
     charts = [c for c in (*charts, ratio_chart) if c is not None]
-    summary_table = _summary_table(ctx, shown_name, summary, labels)
+    summary_table = _summary_table(ctx, shown_name, summary, labels, table, level)
     if charts:
         blocks.append({"kind": "pair", "figures": charts, "side": summary_table})
     elif summary_table is not None:
         blocks.append({"kind": "table", "table": summary_table})
-    blocks += _group_blocks(ctx, shown_name, groups, reference, labels)
+    blocks += _group_blocks(ctx, shown_name, groups, reference, labels, level)
     four_fifths_table = _four_fifths_table(ctx, shown_name, table.get("four_fifths"), labels)
     if four_fifths_table is not None:
         blocks.append({"kind": "table", "table": four_fifths_table})
     blocks += _ll144_blocks(ctx, shown_name, table.get("ll144"), labels)
-    blocks += _comparison_blocks(ctx, shown_name, table, reference, labels)
+    blocks += _comparison_blocks(ctx, shown_name, table, reference, labels, level)
     blocks += _test_blocks(ctx, shown_name, table.get("tests"), reference, labels)
     for key in ATTRIBUTION_KEYS:
         if table.get(key):
@@ -144,11 +145,20 @@ def _attribute_part(ctx, name, table) -> dict:
     boot = table.get("bootstrap") or {}
     if boot:
         level = num(boot["confidence"] * 100, 0) + "%" if is_number(boot.get("confidence")) else "95%"
-        blocks.append({"kind": "fineprint", "text": f"Intervals: {level} bootstrap, "
-                       f"{plural(boot.get('n_resamples') or 0, 'resample')}"
-                       + (f"; {boot['method']}." if boot.get("method") else ".")})
+        cap = f" {boot['resample_cap'][0].upper()}{boot['resample_cap'][1:]}." if boot.get("resample_cap") else ""
+        blocks.append({"kind": "fineprint", "text": f"Intervals: {level}, "
+                       f"{plural(boot.get('n_resamples') or 0, 'resample')} requested"
+                       + (f"; {boot['method']}." if boot.get("method") else ".") + cap})
     return {"id": "fair-" + _slug(name), "title": f"By {shown_name}" + (" (intersection)" if intersection else ""),
             "intersection": intersection, "blocks": blocks}
+
+
+def _table_level(table) -> str:
+    """The level of a table's intervals as the report writes it ('90%'); 95% when the record does not say."""
+    method = table.get("interval_method") if isinstance(table.get("interval_method"), dict) else {}
+    boot = table.get("bootstrap") if isinstance(table.get("bootstrap"), dict) else {}
+    level = method.get("level", boot.get("confidence"))
+    return f"{level * 100:g}%" if is_number(level) and 0 < level < 1 else "95%"
 
 
 def _slug(name) -> str:
@@ -162,7 +172,7 @@ def _glossary_anchor(key) -> str:
     return ""
 
 
-def _summary_table(ctx, name, summary, labels):
+def _summary_table(ctx, name, summary, labels, table=None, level="95%"):
     spans = summary.get("ci") if isinstance(summary.get("ci"), dict) else {}
     present = [k for k in SUMMARY_NAMES if k in summary]
     present += [k for k, v in summary.items() if k not in SUMMARY_NAMES and k.endswith(("_difference", "_ratio"))
@@ -172,23 +182,61 @@ def _summary_table(ctx, name, summary, labels):
     rows = [[Cell(SUMMARY_NAMES.get(k, k.replace("_", " ").capitalize()), link=_glossary_anchor(k)),
              Cell(num(summary.get(k)), note=interval(spans.get(k)))] for k in present]
     dpd = summary.get("demographic_parity_difference")
-    span = spans.get("demographic_parity_difference")
     if is_number(dpd):
-        points = interval([span[0] * 100, span[1] * 100], 1) if interval(span) else ""
         reading = (f"The most and least often selected groups by {name} differ by {num(dpd * 100, 1)} percentage "
-                   f"points in selection rate" + (f" (95% interval {points} points)" if points else "") + ".")
+                   f"points in selection rate.")
     else:
         reading = "Fewer than two comparable groups: the summary measures are undefined."
+    calibration = _calibration_reading(table or {}, labels, level)
+    if calibration:
+        reading += " " + calibration
     flagged = summary.get("four_fifths_flagged_groups") or []
     notes = [f"{summary['convention']}."] if summary.get("convention") else []
     if flagged:
         notes.append(f"Below four-fifths: {join_and(quoted(labels.get(g, g)) for g in flagged)}.")
-    notes.append("Second line: 95% bootstrap interval.")
+    if summary.get("interval_note"):
+        notes.append(f"{str(summary['interval_note'])[0].upper()}{str(summary['interval_note'])[1:]}.")
+    elif spans:
+        notes.append(f"Second line: {level} bootstrap interval.")
     return ctx.tables.make(f"Summary fairness measures by {name}", reading,
                            [Column("Measure"), Column("Value", numeric=True)], rows, notes=notes)
 
 
-def _selection_chart(ctx, name, groups, reference, labels):
+def _calibration_reading(table, labels, level) -> str:
+    """Which groups the model over- and under-predicts (signed calibration-in-the-large, mean score minus
+    observed rate), and each group's signed difference from the reference group with its interval.
+
+    Examples
+    --------
+    >>> table = {"reference_group": "m", "groups": {"f": {"calibration_in_the_large": -0.06},
+    ...          "m": {"calibration_in_the_large": 0.03}}, "differences": {"values": {"f": {
+    ...          "calibration_in_the_large": {"value": -0.09, "ci": [-0.15, -0.03]}}}}}
+    >>> _calibration_reading(table, {"f": "f", "m": "m"}, "95%")
+    "Mean score minus observed rate: the model over-predicts the favourable outcome for 'm' by 0.030 and under-predicts it for 'f' by 0.060; 'f' minus the reference 'm': -0.090 (95% interval -0.150 to -0.030)."
+    """
+    groups = table.get("groups") or {}
+    values = {g: e.get("calibration_in_the_large") for g, e in groups.items() if isinstance(e, dict)
+              and is_number(e.get("calibration_in_the_large")) and not e.get("small_group") and g != "unknown"}
+    if not values:
+        return ""
+    over = [f"{quoted(labels.get(g, g))} by {num(v, 3)}" for g, v in values.items() if v > 0]
+    under = [f"{quoted(labels.get(g, g))} by {num(-v, 3)}" for g, v in values.items() if v < 0]
+    said = ([f"over-predicts the favourable outcome for {join_and(over)}"] if over else []) + (
+        [f"under-predicts it for {join_and(under)}" if over else
+         f"under-predicts the favourable outcome for {join_and(under)}"] if under else [])
+    text = "Mean score minus observed rate: the model " + (" and ".join(said) if said else "is calibrated in the large")
+    reference = table.get("reference_group")
+    compared = []
+    for group, metrics in _values(table.get("differences")).items():
+        entry = metrics.get("calibration_in_the_large") if isinstance(metrics, dict) else None
+        if group in values and is_number(_value(entry)):
+            span = interval(_span(entry), 3)
+            compared.append(f"{quoted(labels.get(group, group))} minus the reference {quoted(labels.get(reference, reference))}: "
+                            f"{num(_value(entry), 3)}" + (f" ({level} interval {span})" if span else ""))
+    return text + ("; " + "; ".join(compared) if compared else "") + "."
+
+
+def _selection_chart(ctx, name, groups, reference, labels, level="95%"):
     rate = "selection_rate" if any("selection_rate" in g for g in groups.values()) else "mean_prediction"
     values = {g: v.get(rate) for g, v in groups.items()}
     known = {g: v for g, v in values.items() if is_number(v)}
@@ -204,12 +252,12 @@ def _selection_chart(ctx, name, groups, reference, labels):
     return ctx.charts.bars(
         [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
         hatches=hatches, title=f"{display_name(rate)} by {name}",
-        desc=f"{display_name(rate)} per group with 95% intervals: {desc}. The reference group is hatched "
+        desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
         reading=reading, xlabel=display_name(rate).lower())
 
 
-def _group_blocks(ctx, name, groups, reference, labels) -> list:
+def _group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
     blocks = []
     for title, metrics in (("Group metrics", MAIN_METRICS), ("Further group rates", FURTHER_METRICS)):
         shown = [m for m in metrics if any(g.get(m) is not None for g in groups.values())]
@@ -229,9 +277,28 @@ def _group_blocks(ctx, name, groups, reference, labels) -> list:
                                                        if not e.get("small_group") and g != "unknown"})
         if focus == "fnr":
             reading = reading.replace("ranges", "\u2014 favourable cases wrongly declined \u2014 ranges", 1)
+        if lead and "mean_residual" in shown:
+            reading += " " + residual_sentence({labels[g]: e.get("mean_residual") for g, e in groups.items()
+                                                if not e.get("small_group") and g != "unknown"})
         blocks.append({"kind": "table", "table": ctx.tables.make(
-            f"{title} by {name}", reading, columns, rows, notes=_group_notes(groups, ctx.min_group_size))})
+            f"{title} by {name}", reading, columns, rows, notes=_group_notes(groups, ctx.min_group_size, level))})
     return blocks
+
+
+def residual_sentence(residuals: dict) -> str:
+    """Which groups a regression model over- and under-predicts, from each group's mean residual ŷ − y.
+
+    Examples
+    --------
+    >>> residual_sentence({"f": 10.7, "m": -2.0})
+    "On average the model over-predicts 'f' by 10.700 and under-predicts 'm' by 2.000 (mean residual, prediction minus truth)."
+    """
+    over = [f"{quoted(g)} by {num(v, 3)}" for g, v in residuals.items() if is_number(v) and v > 0]
+    under = [f"{quoted(g)} by {num(-v, 3)}" for g, v in residuals.items() if is_number(v) and v < 0]
+    if not over and not under:
+        return ""
+    parts = ([f"over-predicts {join_and(over)}"] if over else []) + ([f"under-predicts {join_and(under)}"] if under else [])
+    return f"On average the model {' and '.join(parts)} (mean residual, prediction minus truth)."
 
 
 def _paren(text) -> str:
@@ -242,14 +309,15 @@ def _group_label(label, is_reference, small) -> str:
     return str(label) + (" (reference)" if is_reference else "") + (" \u2020" if small else "")
 
 
-def _group_notes(groups, min_size) -> list:
-    notes = ["Second line in a cell: 95% bootstrap interval."]
+def _group_notes(groups, min_size, level="95%") -> list:
+    notes = [f"Second line in a cell: {level} interval (Wilson score for rates; bias-corrected bootstrap for "
+             "AUC, calibration and regression metrics)."]
     if any(g.get("small_group") for g in groups.values()):
         notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
     return notes
 
 
-def _four_fifths_chart(ctx, name, four, labels):
+def _four_fifths_chart(ctx, name, four, labels, level="95%"):
     if not isinstance(four, dict) or not four.get("groups"):
         return None
     groups = four["groups"]
@@ -269,7 +337,7 @@ def _four_fifths_chart(ctx, name, four, labels):
         hatches=["//" if e.get("flagged") else "" for e in groups.values()],
         line=0.8, line_label="four-fifths",
         title=f"Impact ratios by {name}",
-        desc="Impact ratio per group with 95% intervals: " + "; ".join(
+        desc=f"Impact ratio per group with {level} intervals: " + "; ".join(
             f"{short(labels.get(g, g), 60)}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
             for g, e in groups.items()) + ". Bars below the dashed four-fifths line are hatched and orange-red.",
         reading=reading, xlabel="impact ratio (1 = same rate as the highest group)")
@@ -348,11 +416,12 @@ def _ll144_blocks(ctx, name, ll144, labels) -> list:
 
 
 COMPARED_ORDER = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "npv", "accuracy", "auc", "ece", "mean_score",
+                  "calibration_in_the_large",
                   "base_rate", "tnr", "fdr", "for", "mean_prediction", "mae", "rmse", "r2", "mean_residual")
 MAIN_RATES = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "mae")
 
 
-def _comparison_blocks(ctx, name, table, reference, labels) -> list:
+def _comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
     """Differences and ratios against the reference group, and the between-group spread, in one table."""
     differences = _values(table.get("differences"))
     ratios = _values(table.get("ratios"))
@@ -386,7 +455,9 @@ def _comparison_blocks(ctx, name, table, reference, labels) -> list:
     notes = [f"{what}: {table[key]['convention']}." for key, what in
              (("differences", "Difference"), ("ratios", "Ratio"), ("between_groups", "Spread"))
              if isinstance(table.get(key), dict) and table[key].get("convention")]
-    notes.append("Second line: 95% bootstrap interval. \u2014: not defined for this metric.")
+    notes.append(f"Second line: {level} interval (Newcombe for differences and Katz for ratios of rates; "
+                 "bias-corrected bootstrap for the other metrics); spreads have none. \u2014: not defined for "
+                 "this metric.")
     return [{"kind": "table", "table": ctx.tables.make(
         f"Comparisons with the reference group {quoted(labels.get(reference, reference))} by {name}",
         _comparison_reading(differences, reference, labels), columns, rows, notes=notes)}]
@@ -423,28 +494,47 @@ def _test_blocks(ctx, name, tests, reference, labels) -> list:
     if not isinstance(tests, dict) or not tests:
         return []
     rows, significant = [], []
+    adjusted_any = any(isinstance(e, dict) and "p_value_adjusted" in e for e in tests.values())
+    family = max((e.get("family_size") or 0 for e in tests.values() if isinstance(e, dict)), default=0)
     for group, entry in tests.items():
         if not isinstance(entry, dict):
-            rows.append([labels.get(group, group), "", show(entry), ""])
+            rows.append([labels.get(group, group), "", show(entry), ""] + ([""] if adjusted_any else []))
             continue
         p = entry.get("p_value")
-        if is_number(p) and p < 0.05:
+        judged = entry.get("p_value_adjusted") if adjusted_any else p
+        if is_number(judged) and judged < 0.05:
             significant.append(group)
         table = entry.get("table")
         counts = (f"{table[0][0]} of {sum(table[0])} vs {table[1][0]} of {sum(table[1])}"
                   if isinstance(table, list) and len(table) == 2 else "")
-        rows.append([labels.get(group, group), str(entry.get("test", "")).replace("_", " "),
-                     Cell(num(p, 4), status="warn" if is_number(p) and p < 0.05 else ""), counts])
+        row = [labels.get(group, group), TEST_NAMES.get(entry.get("test"), str(entry.get("test", "")).replace("_", " ")),
+               num(p, 4)]
+        if adjusted_any:
+            row.append(Cell(num(judged, 4), status="warn" if is_number(judged) and judged < 0.05 else ""))
+        else:
+            row[-1] = Cell(num(p, 4), status="warn" if is_number(p) and p < 0.05 else "")
+        rows.append(row + [counts])
     ref = quoted(labels.get(reference, reference))
-    reading = (f"The selection-rate gap from {ref} is statistically significant at the 5% level for "
+    after = f" after Holm's adjustment for {plural(family, 'test')}" if adjusted_any else ""
+    reading = (f"The selection-rate gap from {ref} is statistically significant at the 5% level{after} for "
                f"{join_and(quoted(labels.get(g, g)) for g in significant)}." if significant else
-               f"No group's selection rate differs significantly (at the 5% level) from that of {ref}.")
+               f"No group's selection rate differs significantly (at the 5% level{after}) from that of {ref}.")
+    columns = [Column("Group"), Column("Test"), Column("p-value", key="p_value", numeric=True)]
+    if adjusted_any:
+        columns.append(Column("Holm-adjusted p-value", key="p_value", numeric=True))
+    columns.append(Column("Selected (group vs reference)"))
+    notes = ["Fisher's exact test where an expected cell count is under 5, else Pearson's chi-square with Yates' "
+             "continuity correction; two-sided. A small p-value says the gap is unlikely to be chance, not that "
+             "it is large."]
+    if adjusted_any:
+        notes.append(f"Holm-adjusted p-values treat every selection-rate test of the fairness section "
+                     f"({plural(family, 'test')}, all attributes and groups) as one family.")
     return [{"kind": "table", "table": ctx.tables.make(
-        f"Significance of selection-rate gaps by {name}", reading,
-        [Column("Group"), Column("Test"), Column("p-value", key="p_value", numeric=True),
-         Column("Selected (group vs reference)")],
-        rows, notes=["Fisher's exact test where a cell is under 5, else Pearson's chi-square; two-sided. A small "
-                     "p-value says the gap is unlikely to be chance, not that it is large."])}]
+        f"Significance of selection-rate gaps by {name}", reading, columns, rows, notes=notes)}]
+
+
+TEST_NAMES = {"fisher_exact": "Fisher's exact", "chi_square_yates": "chi-square (Yates)",
+              "chi_square": "chi-square (uncorrected)"}
 
 
 def _attribution_blocks(ctx, name, key, value) -> list:

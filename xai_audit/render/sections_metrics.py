@@ -28,21 +28,37 @@ def performance(ctx: Context) -> dict:
             + ([interval(intervals.get(m)) or "n/a"] if has_intervals else [])
             + ["lower" if m in LOWER_IS_BETTER else "higher"] for m in order]
     boot = perf.get("bootstrap") if isinstance(perf.get("bootstrap"), dict) else {}
+    level = level_text(boot.get("confidence"))
     if has_intervals:
-        notes = [f"Intervals: {plural(boot.get('n_resamples') or 0, 'bootstrap resample')}"
+        notes = [f"Intervals: {level}, {plural(boot.get('n_resamples') or 0, 'bootstrap resample')}"
                  + (f", {boot['method']}" if boot.get("method") else "") + "." if boot else "Intervals: bootstrap."]
+        if boot.get("resample_cap"):
+            notes.append(f"{boot['resample_cap'][0].upper()}{boot['resample_cap'][1:]}.")
+        if boot.get("ece"):
+            notes.append(f"ECE: {boot['ece']}.")
     else:
         notes = ["No intervals: the audit did not resample the overall metrics."]
     overall_table = ctx.tables.make(f"Overall performance on {plural(overall.get('n', 0), 'row')}",
                                     _overall_reading(overall, intervals),
                                     [Column("Metric"), Column("Value", numeric=True)]
-                                    + ([Column("95% interval", key="ci", numeric=True)] if has_intervals else [])
+                                    + ([Column(f"{level} interval", key="ci", numeric=True)] if has_intervals else [])
                                     + [Column("Better when")], rows, notes=notes)
     calibration = _calibration(ctx, perf.get("calibration") or {}, overall)
     groups = [_group_table(ctx, attribute, by_group, order)
               for attribute, by_group in (perf.get("by_group") or {}).items() if by_group]
     return section("performance", overall=overall_table, calibration=calibration, groups=groups,
                    findings=ctx.findings_for("performance"))
+
+
+def level_text(confidence) -> str:
+    """An interval level as the report writes it: 0.9 -> '90%'; 95% when the record does not say.
+
+    Examples
+    --------
+    >>> level_text(0.9), level_text(None), level_text(0.975)
+    ('90%', '95%', '97.5%')
+    """
+    return f"{confidence * 100:g}%" if is_number(confidence) and 0 < confidence < 1 else "95%"
 
 
 def _intervals(perf) -> dict:
@@ -85,8 +101,15 @@ def _calibration(ctx, calibration, overall):
     where = (f"the largest share of the error comes from scores {num(lo, 1)}\u2013{num(hi, 1)} "
              f"({plural(worst.get('n', 0), 'row')}), where the model predicts {num(worst['mean_predicted'], 2)} on "
              f"average and {num(worst['observed_rate'], 2)} is observed.")
-    reading = (f"Predicted probabilities are {num(overall.get('ece'), 3)} away from the observed rates on average "
-               f"(ECE); {where}" if is_number(overall.get("ece")) else where[0].upper() + where[1:])
+    ece = overall.get("ece")
+    if is_number(ece) and ece < 0:
+        reading = (f"The debiased ECE is {num(ece, 3)}: once the noise of small bins is removed, no systematic gap "
+                   f"between predicted probabilities and observed rates is left; {where}")
+    elif is_number(ece):
+        reading = (f"Predicted probabilities are {num(ece, 3)} away from the observed rates on average (debiased "
+                   f"ECE); {where}")
+    else:
+        reading = where[0].upper() + where[1:]
     desc = "; ".join(f"scores {num(b['bin'][0], 1)}\u2013{num(b['bin'][1], 1)}: predicted "
                      f"{num(b['mean_predicted'], 2)}, observed {num(b['observed_rate'], 2)}, {b.get('n', 0)} rows"
                      for b in bins if isinstance(b.get("bin"), list))
