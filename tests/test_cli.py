@@ -77,10 +77,10 @@ def test_usage_errors_are_exit_2(workspace, capsys):
 
 
 def test_unexpected_exception_is_exit_2_and_debug_shows_it(workspace, tmp_path, capsys, monkeypatch):
-    def explode(**options):
+    def explode(*args, **options):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("xai_audit.commands.common.audit_and_write", explode)
+    monkeypatch.setattr("xai_audit.spec.AuditSpec.run", explode)
     assert main(run_args(workspace, "--out", str(tmp_path))) == 2
     assert_one_paragraph(capsys.readouterr().err, "unexpected error (RuntimeError): disk on fire", "--debug")
     assert main(run_args(workspace, "--out", str(tmp_path), "--debug")) == 2

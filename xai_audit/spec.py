@@ -321,8 +321,9 @@ class AuditSpec:
     # -- identity -----------------------------------------------------------------------------------
 
     def input_hashes(self) -> dict:
-        """SHA-256 of the model file(s), data, policy (as loaded), labels and model card; None when missing."""
-        hashes = {"model": None, "data": None, "policy": None, "labels": None}
+        """SHA-256 of the model file(s), data and policy (as loaded); of the labels and model card files too
+        when given. A file that is missing has the hash None."""
+        hashes = {"model": None, "data": None, "policy": None}
         if isinstance(self.model, (str, Path)):
             hashes["model"] = {"path": str(self.model), "sha256": file_hash(*model_files(Path(self.model)))}
         elif self.model is not None:

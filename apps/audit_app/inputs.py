@@ -16,7 +16,7 @@ from pathlib import Path
 
 from xai_audit import AuditDataset, InvalidInputError, UntrustedModelError, load_model
 from xai_audit.adapters.loading import PICKLE_SUFFIXES, TORCH_SUFFIXES
-from xai_audit.commands.common import read_dataset
+from xai_audit._spec_inputs import read_dataset
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_models"
 MODEL_TYPES = ["skops", "pt", "pt2", "pth", "ts", "toml", "py", "pkl", "pickle", "joblib"]

@@ -18,7 +18,7 @@ from audit_app.setup_sources import ModelChoice, report_error
 from xai_audit import XaiAuditError, load_policy
 from xai_audit.adapters import PredictionsAdapter
 from xai_audit.audit import align_classes, resolve_features
-from xai_audit.cli import parse_bins
+from xai_audit.spec import parse_bins
 
 ROLE_KEYS = ("keep_target", "keep_positive", "keep_sensitive", "keep_predictions", "keep_scores")
 BINS_PREFIX = "keep_bins::"
