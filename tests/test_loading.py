@@ -199,3 +199,53 @@ def test_torchscript_and_export(tmp_path):
     np.testing.assert_allclose(scripted.predict_proba(X), exported.predict_proba(X), rtol=1e-6)
     with pytest.raises(InvalidInputError, match="does not say what task"):
         load_model(tmp_path / "s.pt")
+
+
+# -- loading skops without importing torch ---------------------------------------------------------------
+
+SKOPS_PROBE = """
+import hashlib, json, sys
+from xai_audit.adapters.loading import ARRAY_API_TORCH_MODULE, _import_skops_io
+{before}
+_import_skops_io()
+from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES
+print(json.dumps({{"torch": "torch" in sys.modules, "placeholder_left": ARRAY_API_TORCH_MODULE in sys.modules
+                   and not hasattr(sys.modules[ARRAY_API_TORCH_MODULE], "__path__"),
+                   "trusted": sorted(SKLEARN_ESTIMATOR_TYPE_NAMES)}}))
+"""
+
+
+def probe_skops(before: str = "") -> dict:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", SKOPS_PROBE.format(before=before)], capture_output=True,
+                          text=True, cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_skops_is_imported_without_torch_and_trusts_exactly_the_same_types():
+    pytest.importorskip("torch")
+    light = probe_skops()
+    with_torch = probe_skops("import torch")  # skops' own path: the walk imports the real package
+    assert light["torch"] is False and light["placeholder_left"] is False
+    assert with_torch["torch"] is True
+    assert light["trusted"] == with_torch["trusted"] and len(light["trusted"]) > 100
+
+
+def test_the_placeholder_is_removed_and_the_real_module_imports_afterwards():
+    import importlib
+    import sys
+
+    from xai_audit.adapters.loading import ARRAY_API_TORCH_MODULE, _import_skops_io
+
+    assert _import_skops_io() is sys.modules["skops.io"]
+    stub = sys.modules.get(ARRAY_API_TORCH_MODULE)
+    assert stub is None or hasattr(stub, "__path__")  # never the placeholder (which has no __path__)
+    if importlib.util.find_spec("torch") is not None:
+        assert hasattr(importlib.import_module(ARRAY_API_TORCH_MODULE), "__path__")

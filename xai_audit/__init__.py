@@ -2,13 +2,15 @@
 and fairness per group — and report the findings as HTML, JSON, an app, or a CI exit code.
 
 The public API is listed in ``__all__``; everything else is internal and may change.
+
+The names are loaded when first used (PEP 562 ``__getattr__``), so ``import xai_audit`` — and the
+command line's ``--help`` — do not pay for numpy, pandas, scikit-learn, shap or torch up front.
 """
 
+import importlib
+import importlib.util
+
 from xai_audit._version import __version__
-from xai_audit.adapters import ModelAdapter, load_model
-from xai_audit.audit import Audit, audit
-from xai_audit.data import AuditDataset
-from xai_audit.explainers import Explanation, explain
 from xai_audit.exceptions import (
     InvalidInputError,
     MissingDependencyError,
@@ -17,8 +19,22 @@ from xai_audit.exceptions import (
     UntrustedModelError,
     XaiAuditError,
 )
-from xai_audit.policy import Finding, Policy, Rule, load_policy
-from xai_audit.result import AuditResult
+
+# Each public name that lives in a heavy module, and that module: imported on first use.
+_LAZY = {
+    "Audit": "xai_audit.audit",
+    "AuditDataset": "xai_audit.data",
+    "AuditResult": "xai_audit.result",
+    "Explanation": "xai_audit.explainers",
+    "Finding": "xai_audit.policy",
+    "ModelAdapter": "xai_audit.adapters",
+    "Policy": "xai_audit.policy",
+    "Rule": "xai_audit.policy",
+    "audit": "xai_audit.audit",
+    "explain": "xai_audit.explainers",
+    "load_model": "xai_audit.adapters",
+    "load_policy": "xai_audit.policy",
+}
 
 __all__ = [
     "Audit",
@@ -41,3 +57,18 @@ __all__ = [
     "load_model",
     "load_policy",
 ]
+
+
+def __getattr__(name):
+    """Load a public name (or a submodule, ``xai_audit.parallel`` say) on first access."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if not name.startswith("__") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'xai_audit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
