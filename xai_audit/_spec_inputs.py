@@ -94,7 +94,11 @@ def file_hash(*paths: Path) -> str | None:
 
 
 def object_hash(obj) -> str:
-    """A content hash of an in-memory model or table (joblib's hash: stable across processes)."""
+    """A content hash of an in-memory model or table: its own ``sha256`` when it has one (adapters
+    loaded from files, datasets), else joblib's hash (stable across processes)."""
+    own = getattr(obj, "sha256", None)
+    if isinstance(own, str) and own:
+        return own
     import joblib
 
     return joblib.hash(obj, hash_name="sha1")
@@ -105,7 +109,10 @@ def policy_hash(policy: str, path: Path | None) -> dict:
     a bundled policy between versions also changes the key."""
     from xai_audit.policy import load_policy
 
-    record = {"path": str(policy)} if path is not None else {"name": str(policy)}
+    if not isinstance(policy, (str, Path)):
+        record = {"object": type(policy).__name__}
+    else:
+        record = {"path": str(policy)} if path is not None else {"name": str(policy)}
     try:
         text = json.dumps(load_policy(policy).to_dict(), sort_keys=True, default=str)
         record["sha256"] = hashlib.sha256(text.encode()).hexdigest()

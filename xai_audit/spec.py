@@ -63,12 +63,14 @@ class AuditSpec:
         ``{column: [edge, ...]}`` for continuous sensitive attributes.
     labels : str or Path, optional
         A labels.toml file with plain names for columns and category codes.
-    policy : str
-        A bundled policy name or a policy TOML file.
+    policy : str, Path or Policy
+        A bundled policy name, a policy TOML file, or a loaded :class:`~xai_audit.Policy`.
     model_card : dict, str or Path, optional
         The model card, or a TOML file holding it.
     random_state : int
         Seed for every sample and resample.
+    explainers, explain_rows, n_resamples : optional
+        Passed to :class:`~xai_audit.audit.Audit` (None: the audit's defaults).
     trust_pickle : bool
         Allow a pickle/joblib model file (runs code from the file).
     trusted_types : tuple of str
@@ -101,9 +103,12 @@ class AuditSpec:
     sensitive: tuple = ()
     bins: dict = field(default_factory=dict)
     labels: object = None
-    policy: str = "default"
+    policy: object = "default"
     model_card: object = None
     random_state: int = 0
+    explainers: tuple | None = None
+    explain_rows: int | None = None
+    n_resamples: int | None = None
     trust_pickle: bool = False
     trusted_types: tuple = ()
     backend: str | None = None
@@ -248,6 +253,8 @@ class AuditSpec:
     @property
     def policy_path(self) -> Path | None:
         """The policy file, when ``policy`` names a file rather than a bundled policy."""
+        if not isinstance(self.policy, (str, Path)):
+            return None
         policy = str(self.policy)
         if policy.endswith(".toml") or os.sep in policy or "/" in policy:
             return Path(policy)
@@ -272,7 +279,9 @@ class AuditSpec:
     def _read_data(self, adapter, options: dict):
         from xai_audit.data import AuditDataset
 
-        if not isinstance(self.data, (str, Path)):  # an in-memory table (the app)
+        if isinstance(self.data, AuditDataset):  # already built (the app checks it as it is made)
+            return self.data
+        if not isinstance(self.data, (str, Path)):  # an in-memory table
             return AuditDataset.from_frame(self.data, **options)
         path = Path(self.data)
         if path.suffix.lower() == ".npz":
@@ -294,9 +303,11 @@ class AuditSpec:
         from xai_audit.audit import Audit
 
         adapter, data, policy = loaded if loaded is not None else self.load()
+        options = {name: getattr(self, name) for name in ("explainers", "explain_rows", "n_resamples")
+                   if getattr(self, name) is not None}
         return Audit(policy=policy, random_state=self.random_state, model_card=self.model_card_dict(),
-                     progress=progress, backend=self.backend, workers=self.workers,
-                     scheduler=self.scheduler).run(adapter, data)
+                     progress=progress, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
+                     **options).run(adapter, data)
 
     def model_card_dict(self) -> dict:
         """The model card as a dict (read from its file when ``model_card`` is a path)."""
@@ -423,3 +434,66 @@ def audit_columns(adapter, options: dict) -> list[str] | None:
             return None
     named = [options.get("target"), *options.get("sensitive", []), options.get("predictions"), options.get("scores")]
     return list(dict.fromkeys([*(features or []), *(c for c in named if c is not None)]))
+
+
+# -- library helpers the front ends share (public, so the app needs no private imports) ---------------
+
+
+def read_data_file(path):
+    """An :class:`~xai_audit.AuditDataset` of every column of a CSV, Parquet or NPZ (images + labels) file,
+    with no roles yet (the app assigns them as the user picks)."""
+    return read_dataset(Path(path))
+
+
+def read_toml_file(path) -> dict:
+    """A TOML file as a dict, with a clear :class:`InvalidInputError` when it is missing or malformed."""
+    from xai_audit._toml import read_toml
+
+    return read_toml(Path(path))
+
+
+def model_file_suffixes() -> dict:
+    """The model file suffixes :func:`xai_audit.load_model` reads: ``{"pickle": (...), "torch": (...)}``.
+
+    Examples
+    --------
+    >>> model_file_suffixes()["pickle"]
+    ('.pkl', '.pickle', '.joblib')
+    """
+    from xai_audit.adapters.loading import PICKLE_SUFFIXES, TORCH_SUFFIXES
+
+    return {"pickle": PICKLE_SUFFIXES, "torch": TORCH_SUFFIXES}
+
+
+def model_features(adapter, data) -> list:
+    """The columns of ``data`` that ``adapter`` reads, as the audit pairs them (an error names the fix)."""
+    from xai_audit.audit import resolve_features
+
+    return resolve_features(adapter, data)
+
+
+def model_for_data(adapter, data):
+    """``adapter`` with its classes paired with the target's labels, as the audit uses it."""
+    from xai_audit.audit import align_classes
+
+    return align_classes(adapter, data)
+
+
+def check_predictions_only(data) -> bool:
+    """Check that ``data`` can be audited without a model; return whether it has scores (probabilities)."""
+    from xai_audit.adapters import PredictionsAdapter
+
+    return bool(PredictionsAdapter(data).has_proba)
+
+
+def format_number(value) -> str:
+    """A number as the report shows it (three decimals, or 'n/a').
+
+    Examples
+    --------
+    >>> format_number(0.12345), format_number(None)
+    ('0.123', 'n/a')
+    """
+    from xai_audit.checks import fmt
+
+    return fmt(value)
