@@ -153,7 +153,7 @@ def test_key_changes_with_every_input_and_setting(workspace, tmp_path):
 
 def test_from_toml_table_applies_defaults_and_lists_every_problem(tmp_path):
     spec = AuditSpec.from_toml_table({"model": "m.skops", "data": "d.csv", "seed": 4, "labels": "l.toml"}, tmp_path,
-                                     defaults={"target": "y", "sensitive": "sex, age", "out": "ignored"})
+                                     defaults={"target": "y", "sensitive": "sex, age", "out": "ignored", "seed": 9})
     assert (spec.model, spec.data, spec.labels) == (tmp_path / "m.skops", tmp_path / "d.csv", tmp_path / "l.toml")
     assert (spec.target, spec.sensitive, spec.random_state, spec.name) == ("y", ("sex", "age"), 4, "m")
     assert spec.out == tmp_path / "reports" and "json" in spec.formats
