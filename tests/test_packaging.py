@@ -104,3 +104,14 @@ def test_a_built_wheel_renders_a_report_outside_the_repository(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     html = report.read_text(encoding="utf-8")
     assert "Executive summary" in html and "Fairness across groups" in html
+
+
+def test_audit_stays_the_function_when_its_module_is_imported_first():
+    answer = fresh_python(
+        "import xai_audit as xa\n"
+        "import xai_audit.spec\n"
+        "from xai_audit.audit import Audit\n"  # loads the submodule xai_audit.audit before xa.audit is used
+        "import sys\n"
+        "print(callable(xa.audit), xa.audit.__module__, type(sys.modules['xai_audit.audit']).__name__)"
+    )
+    assert answer.split() == ["True", "xai_audit.audit", "module"]

@@ -9,6 +9,8 @@ command line's ``--help`` — do not pay for numpy, pandas, scikit-learn, shap o
 
 import importlib
 import importlib.util
+import sys
+import types
 
 from xai_audit._version import __version__
 from xai_audit.exceptions import (
@@ -57,6 +59,28 @@ __all__ = [
     "load_model",
     "load_policy",
 ]
+
+
+# Public functions named like a submodule: ``xai_audit.audit`` is the function ``audit``, as it always was.
+_SHADOWED_SUBMODULES = frozenset({"audit"})
+
+
+class _PublicNamespace(types.ModuleType):
+    """This package's module type: it keeps the function ``audit`` bound to ``xai_audit.audit``.
+
+    The import system sets an attribute named after every submodule it loads on the package, so the
+    first ``import xai_audit.audit`` anywhere would otherwise replace the lazily loaded function with
+    the module (``xa.audit(...)`` would then fail). The module stays in ``sys.modules``. This is the
+    customisation the Python data model documents ("Customizing module attribute access").
+    """
+
+    def __setattr__(self, name, value):
+        if name in _SHADOWED_SUBMODULES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicNamespace
 
 
 def __getattr__(name):

@@ -119,3 +119,21 @@ def policy_hash(policy: str, path: Path | None) -> dict:
     except XaiAuditError:
         record["sha256"] = file_hash(path) if path is not None else None
     return record
+
+
+def audit_columns(adapter, options: dict) -> list[str] | None:
+    """The columns an audit of ``adapter`` reads: features (given, or as the model declares), target,
+    sensitive attributes, predictions and scores; None (every column) when the features are unknown.
+
+    Examples
+    --------
+    >>> audit_columns(None, {"target": "y", "sensitive": ["sex"], "predictions": "p", "features": None})
+    ['y', 'sex', 'p']
+    """
+    features = options.get("features")
+    if features is None and adapter is not None:
+        features = adapter.feature_names
+        if features is None:
+            return None
+    named = [options.get("target"), *options.get("sensitive", []), options.get("predictions"), options.get("scores")]
+    return list(dict.fromkeys([*(features or []), *(c for c in named if c is not None)]))

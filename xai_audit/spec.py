@@ -25,6 +25,7 @@ from pathlib import Path
 
 from xai_audit._version import __version__
 from xai_audit._spec_inputs import (
+    audit_columns,
     file_hash,
     labels_option,
     model_files,
@@ -361,10 +362,12 @@ class AuditSpec:
         Examples
         --------
         >>> first = AuditSpec(data="d.csv", predictions="p")
-        >>> first.key() == replace(first).key(), first.key() == replace(first, random_state=1).key()
+        >>> first.key() == replace(first, workers=4).key(), first.key() == replace(first, random_state=1).key()
         (True, False)
         """
-        text = json.dumps({"tool_version": __version__, "config": self.config(),
+        # Where the work runs does not change the record, so it does not change the key.
+        config = {k: v for k, v in self.config().items() if k not in ("backend", "workers", "scheduler")}
+        text = json.dumps({"tool_version": __version__, "config": config,
                            "inputs": self.input_hashes() if hashes is None else hashes},
                           sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -416,24 +419,6 @@ def split_list(text) -> list[str]:
     ['sex', 'age_group']
     """
     return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def audit_columns(adapter, options: dict) -> list[str] | None:
-    """The columns an audit of ``adapter`` reads: features (given, or as the model declares), target,
-    sensitive attributes, predictions and scores; None (every column) when the features are unknown.
-
-    Examples
-    --------
-    >>> audit_columns(None, {"target": "y", "sensitive": ["sex"], "predictions": "p", "features": None})
-    ['y', 'sex', 'p']
-    """
-    features = options.get("features")
-    if features is None and adapter is not None:
-        features = adapter.feature_names
-        if features is None:
-            return None
-    named = [options.get("target"), *options.get("sensitive", []), options.get("predictions"), options.get("scores")]
-    return list(dict.fromkeys([*(features or []), *(c for c in named if c is not None)]))
 
 
 # -- library helpers the front ends share (public, so the app needs no private imports) ---------------
