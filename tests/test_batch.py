@@ -94,7 +94,7 @@ def test_load_batch_applies_defaults_and_resolves_paths(tmp_path):
     a, b = plan.entries
     assert plan.out == path.parent / "reports"
     assert a.model == tmp_path / "m.skops" and a.data == path.parent / "d.parquet"
-    assert a.sensitive == ("sex", "age") and a.bins == {"age": [25.0, 60.0]} and a.seed == 4
+    assert a.sensitive == ("sex", "age") and a.bins == {"age": [25.0, 60.0]} and a.random_state == 4
     assert a.policy == str(path.parent / "passing.toml") and a.target == "outcome"
     assert a.model_card == {"owner": "Credit risk team", "intended_use": "Screening applications"}
     assert b.model is None and b.predictions == "decision" and b.policy == "default"
@@ -320,7 +320,7 @@ def test_batch_on_a_dask_cluster_equals_one_process(parallel_batch, tmp_path, cl
 
 def test_unreachable_scheduler_is_an_input_error(workspace, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("xai_audit.batch.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("xai_audit.parallel.CONNECT_TIMEOUT_S", 1)
     batch = workspace / "unreachable.toml"
     batch.write_text(HEADER + entry("csv", model="model.skops", data="data.csv"))
     with pytest.raises(InvalidInputError, match="Could not connect to the Dask scheduler at 'tcp://127.0.0.1:9'"):

@@ -70,17 +70,17 @@ def test_usage_errors_are_exit_2(workspace, capsys):
     assert main(run_args(workspace, "--format", "json,docx")) == 2
     assert_one_paragraph(capsys.readouterr().err, "--format 'json,docx' names ['docx']")
     assert main(run_args(workspace, "--bins", "age=young")) == 2
-    assert_one_paragraph(capsys.readouterr().err, "--bins 'age=young' must look like COLUMN=EDGE1,EDGE2")
+    assert_one_paragraph(capsys.readouterr().err, "--bins 'age=young': 'young' is not a number; give numbers, e.g. age=25,40.")
     with pytest.raises(SystemExit) as stopped:  # argparse's own usage errors exit with 2 too
         main(["run", "--model", "m.skops"])
     assert stopped.value.code == 2
 
 
 def test_unexpected_exception_is_exit_2_and_debug_shows_it(workspace, tmp_path, capsys, monkeypatch):
-    def explode(**options):
+    def explode(*args, **options):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("xai_audit.commands.common.audit_and_write", explode)
+    monkeypatch.setattr("xai_audit.spec.AuditSpec.run", explode)
     assert main(run_args(workspace, "--out", str(tmp_path))) == 2
     assert_one_paragraph(capsys.readouterr().err, "unexpected error (RuntimeError): disk on fire", "--debug")
     assert main(run_args(workspace, "--out", str(tmp_path), "--debug")) == 2
@@ -154,3 +154,31 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     stderr = process.communicate()[1]
     assert "Traceback" not in stderr and "unexpected error" not in stderr and "BrokenPipe" not in stderr, stderr
     assert (tmp_path / "demo.html").is_file()
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    (("--name", "../../escaped"), "could leave it"),
+    (("--seed", "-3"), "non-negative whole number; got -3"),
+    (("--labels", "no-such-labels.toml"), "labels file 'no-such-labels.toml' does not exist"),
+    (("--model-card", "."), "model card file '.' is a folder"),
+])
+def test_the_spec_is_checked_before_any_work(workspace, tmp_path, capsys, extra, expected):
+    assert main(run_args(workspace, "--format", "json", "--out", str(tmp_path / "out"), *extra)) == 2
+    assert_one_paragraph(capsys.readouterr().err, expected)
+    assert not (tmp_path / "out").exists() and not list(tmp_path.parent.glob("escaped*"))
+
+
+def test_out_that_is_a_file_is_refused(workspace, tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    assert main(run_args(workspace, "--format", "json", "--out", str(tmp_path / "taken"))) == 2
+    assert_one_paragraph(capsys.readouterr().err, "output folder", "is a file")
+
+
+def test_help_answers_without_heavy_imports():
+    code = ("import sys\nfrom xai_audit.cli.main import main\n"
+            "try:\n    main(['run', '--help'])\nexcept SystemExit as stop:\n    assert stop.code == 0\n"
+            "print(sorted(m for m in ('numpy', 'pandas', 'sklearn', 'shap', 'torch', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert "--labels FILE" in done.stdout and done.stdout.strip().splitlines()[-1] == "[]"

@@ -178,3 +178,35 @@ def test_cli_run_with_a_scheduler_writes_the_single_process_record(credit, clust
     assert differences(one, dask) == []
     assert one["data"]["features"] == FEATURES
     assert "application_id" not in one["data"].get("missing_values", {})
+
+
+def _die_on_negative(value):
+    import os
+
+    if value < 0:
+        os._exit(3)  # the worker process vanishes, as when it is killed or runs out of memory
+    return value * 2
+
+
+@pytest.mark.slow
+def test_a_process_pool_reports_a_dead_worker_and_keeps_going():
+    pool = parallel.open_pool(_die_on_negative, workers=2)
+    try:
+        dead = pool.submit(-1)
+        pool.wait_any([dead])
+        with pytest.raises(parallel.WorkerLost, match="stopped abruptly"):
+            pool.result(dead)
+        alive = pool.submit(21)  # the broken pool was replaced
+        assert pool.result(pool.wait_any([alive])[0]) == 42
+        assert pool.describe_dict() == {"kind": "processes", "workers": 2}
+    finally:
+        pool.close()
+
+
+def test_open_pool_inline_and_bad_worker_counts():
+    pool = parallel.open_pool(_die_on_negative, workers=1)
+    futures = [pool.submit(value) for value in (1, 2, 3)]
+    assert [pool.result(f) for f in pool.wait_any(futures)] == [2, 4, 6]
+    assert pool.describe() == "this process" and pool.capacity == 1
+    with pytest.raises(InvalidInputError, match="workers must be at least 1; got 0"):
+        parallel.open_pool(_die_on_negative, workers=0)

@@ -199,3 +199,44 @@ def test_torchscript_and_export(tmp_path):
     np.testing.assert_allclose(scripted.predict_proba(X), exported.predict_proba(X), rtol=1e-6)
     with pytest.raises(InvalidInputError, match="does not say what task"):
         load_model(tmp_path / "s.pt")
+
+
+# -- loading skops without importing torch ---------------------------------------------------------------
+
+SKOPS_PROBE = """
+import hashlib, json, sys
+from xai_audit.adapters.loading import ARRAY_API_TORCH_MODULE, _import_skops_io
+{before}
+_import_skops_io()
+from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES
+print(json.dumps({{"torch": "torch" in sys.modules, "placeholder_left": ARRAY_API_TORCH_MODULE in sys.modules
+                   and not hasattr(sys.modules[ARRAY_API_TORCH_MODULE], "__path__"),
+                   "trusted": sorted(SKLEARN_ESTIMATOR_TYPE_NAMES)}}))
+"""
+
+
+def probe_skops(before: str = "") -> dict:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", SKOPS_PROBE.format(before=before)], capture_output=True,
+                          text=True, cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_skops_is_imported_without_torch_and_the_placeholder_is_gone():
+    light = probe_skops()
+    assert light["torch"] is False and light["placeholder_left"] is False
+    assert len(light["trusted"]) > 100
+
+
+@pytest.mark.slow
+def test_skops_trusts_exactly_the_same_types_as_with_torch_imported():
+    pytest.importorskip("torch")
+    with_torch = probe_skops("import torch")  # skops' own path: the walk imports the real package
+    assert with_torch["torch"] is True
+    assert probe_skops()["trusted"] == with_torch["trusted"]

@@ -26,6 +26,48 @@ def test_public_names_exist():
         assert hasattr(xai_audit, name), name
 
 
+HEAVY = ("numpy", "pandas", "sklearn", "scipy", "shap", "lime", "torch", "matplotlib", "captum", "dask")
+
+
+def fresh_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_import_and_the_command_line_parser_import_nothing_heavy():
+    loaded = fresh_python(
+        "import sys, xai_audit\n"
+        "from xai_audit.cli.main import build_parser\n"
+        "build_parser().parse_args(['run', '--data', 'd.csv'])\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    assert loaded.strip() == "[]"
+
+
+def test_public_names_load_lazily_and_star_import_and_dir_see_them_all():
+    names = fresh_python(
+        "import sys, xai_audit as xa\n"
+        "assert 'Audit' in dir(xa) and 'xai_audit.audit' not in sys.modules\n"
+        "namespace = {}\n"
+        "exec('from xai_audit import *', namespace)\n"
+        "print(sorted(k for k in namespace if k != '__builtins__'))"
+    )
+    assert names.strip() == str(sorted(xai_audit.__all__))
+    assert xai_audit.Audit.__module__ == "xai_audit.audit" and xai_audit.load_policy.__name__ == "load_policy"
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        xai_audit.nothing_here  # noqa: B018
+
+
+def test_the_console_script_points_at_the_light_parser():
+    assert 'xai-audit = "xai_audit.cli.main:main"' in (ROOT / "pyproject.toml").read_text()
+    from xai_audit.cli import main
+    from xai_audit.cli.main import main as light_main
+
+    assert main is light_main
+
+
 def test_torch_is_pinned_to_the_cpu_build():
     assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
     assert "-c constraints.txt" in (ROOT / "Makefile").read_text()
@@ -62,3 +104,14 @@ def test_a_built_wheel_renders_a_report_outside_the_repository(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     html = report.read_text(encoding="utf-8")
     assert "Executive summary" in html and "Fairness across groups" in html
+
+
+def test_audit_stays_the_function_when_its_module_is_imported_first():
+    answer = fresh_python(
+        "import xai_audit as xa\n"
+        "import xai_audit.spec\n"
+        "from xai_audit.audit import Audit\n"  # loads the submodule xai_audit.audit before xa.audit is used
+        "import sys\n"
+        "print(callable(xa.audit), xa.audit.__module__, type(sys.modules['xai_audit.audit']).__name__)"
+    )
+    assert answer.split() == ["True", "xai_audit.audit", "module"]

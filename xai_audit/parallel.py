@@ -1,17 +1,21 @@
 """Chunked work over local processes (joblib's loky) or a Dask cluster.
 
+This module is the one place that starts local worker processes or connects to a Dask scheduler.
+
 One function, :func:`map_chunks`, applies a picklable function to chunks of work and returns the
 results in chunk order. The same chunk function runs unchanged in-process, in loky worker processes
 or on Dask workers, so a caller with a ``dask.distributed.Client`` can pass it as ``scheduler``.
 :func:`split_rows` cuts a row range into chunks. :func:`chunking` opens one Dask client (or local
 cluster) for a whole audit, so its steps share it instead of starting one each;
-:func:`predict_chunked` runs a model's predictions over row chunks.
+:func:`predict_chunked` runs a model's predictions over row chunks. :func:`open_pool` runs whole
+tasks (a batch's audits) one at a time per worker, as they finish.
 
 Threads would not help the work this is for: shap's Tree SHAP extension holds the GIL.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,7 +153,8 @@ def open_client(scheduler=None, *, workers: int | None = None, timeout_s=None):
         return scheduler, lambda: None
     if scheduler is None:
         cluster = distributed.LocalCluster(n_workers=workers or available_workers(), threads_per_worker=1,
-                                           processes=True, host="127.0.0.1", dashboard_address=None)
+                                           processes=True, host="127.0.0.1", dashboard_address=None,
+                                           silence_logs=logging.ERROR)
         client = distributed.Client(cluster)
 
         def close():
@@ -285,3 +290,169 @@ def _map_dask(function, chunks, *, scheduler, workers, args, progress):
         return results
     finally:
         close()
+
+
+# -- pools of whole tasks (a batch's audits) ------------------------------------------------------------
+
+
+class WorkerLost(Exception):
+    """A task's worker stopped before returning (killed, out of memory, a lost Dask task)."""
+
+    def __init__(self, reason: str, error: BaseException):
+        super().__init__(f"{reason}: {type(error).__name__}: {error}")
+        self.reason, self.error = reason, error
+
+
+def open_pool(function, *, workers: int = 1, scheduler: str | None = None, dask: bool = False):
+    """A pool that runs ``function(item)`` for submitted items: in this process (``workers=1``), in
+    ``workers`` fresh local processes, or on Dask (``scheduler`` address, or a local cluster with ``dask``).
+
+    Every pool has ``capacity`` (tasks it runs at once), ``submit(item)`` (a future),
+    ``wait_any(futures)`` (those done, at least one), ``result(future)`` (the value; :class:`WorkerLost`
+    when the worker died), ``describe()`` / ``describe_dict()`` and ``close(wait=True)``.
+
+    Examples
+    --------
+    >>> pool = open_pool(abs, workers=1)
+    >>> future = pool.submit(-3)
+    >>> pool.result(pool.wait_any([future])[0]), pool.describe()
+    (3, 'this process')
+    >>> pool.close()
+    """
+    if workers < 1:
+        raise InvalidInputError(f"workers must be at least 1; got {workers}.")
+    if scheduler is not None or dask:
+        return _DaskPool(function, scheduler=scheduler, workers=workers)
+    return _InlinePool(function) if workers == 1 else _ProcessPool(function, workers)
+
+
+class _InlinePool:
+    """Tasks one after the other in this process."""
+
+    capacity = 1
+
+    def __init__(self, function):
+        self.function = function
+
+    def submit(self, item):
+        return _Finished(self.function(item))
+
+    def wait_any(self, futures):
+        return list(futures)
+
+    def result(self, future):
+        return future.value
+
+    def describe(self) -> str:
+        return "this process"
+
+    def describe_dict(self) -> dict:
+        return {"kind": "inline", "workers": 1}
+
+    def close(self, wait: bool = True):
+        pass
+
+
+class _Finished:
+    """The 'future' of a task run inline: already done."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class _ProcessPool:
+    """Fresh (spawned) interpreters, each limited to its share of the cores; restarted if one dies."""
+
+    def __init__(self, function, workers: int):
+        self.function = function
+        self.capacity = workers
+        self.executor = self._executor()
+
+    def _executor(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        threads = max(1, (os.cpu_count() or 1) // self.capacity)
+        return ProcessPoolExecutor(self.capacity, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_limit_threads, initargs=(threads,))
+
+    def submit(self, item):
+        return self.executor.submit(self.function, item)
+
+    def wait_any(self, futures):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return list(wait(futures, return_when=FIRST_COMPLETED).done)
+
+    def result(self, future):
+        try:
+            return future.result()
+        except Exception as error:  # the worker process died (killed, out of memory): a broken pool
+            self._restart_if_broken()
+            raise WorkerLost("the worker process running it stopped abruptly (killed, or out of memory?)",
+                             error) from error
+
+    def _restart_if_broken(self):
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            self.executor.submit(int).result()
+        except BrokenProcessPool:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._executor()
+
+    def describe(self) -> str:
+        return f"{self.capacity} worker process{'es' if self.capacity > 1 else ''}"
+
+    def describe_dict(self) -> dict:
+        return {"kind": "processes", "workers": self.capacity}
+
+    def close(self, wait: bool = True):
+        self.executor.shutdown(wait=wait, cancel_futures=True)
+
+
+class _DaskPool:
+    """Tasks on a Dask cluster: an existing one by address, or a LocalCluster (through :func:`open_client`)."""
+
+    def __init__(self, function, *, scheduler: str | None, workers: int):
+        self.function = function
+        self.distributed = require("dask.distributed", extra="dist", purpose="Running a batch on a Dask cluster")
+        self.scheduler = scheduler
+        self.client, self._close = open_client(scheduler, workers=workers)
+        self.local_cluster = scheduler is None
+        self.capacity = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, item):
+        name = getattr(item, "name", None) or "task"
+        return self.client.submit(self.function, item, pure=False, key=f"xai-audit-{name}-{os.urandom(4).hex()}")
+
+    def wait_any(self, futures):
+        return list(self.distributed.wait(futures, return_when="FIRST_COMPLETED").done)
+
+    def result(self, future):
+        try:
+            return future.result()
+        except Exception as error:  # a worker died repeatedly (KilledWorker), or the task was lost
+            raise WorkerLost("the Dask task did not finish", error) from error
+
+    def describe(self) -> str:
+        where = self.scheduler or "a local Dask cluster"
+        return f"{where} ({self.capacity} worker thread{'s' if self.capacity > 1 else ''})"
+
+    def describe_dict(self) -> dict:
+        return {"kind": "dask", "scheduler": self.scheduler or self.client.scheduler.address,
+                "local_cluster": self.local_cluster, "worker_threads": self.capacity}
+
+    def close(self, wait: bool = True):
+        self._close()  # releases the futures: the scheduler forgets their tasks
+
+
+def _limit_threads(threads: int) -> None:
+    """Keep N worker processes from each starting a thread per core (BLAS, OpenMP)."""
+    global _THREAD_LIMITS
+    from threadpoolctl import threadpool_limits
+
+    _THREAD_LIMITS = threadpool_limits(limits=threads)
+
+
+_THREAD_LIMITS = None

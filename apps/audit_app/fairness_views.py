@@ -199,9 +199,9 @@ def can_sweep(entry: AuditEntry) -> bool:
     if entry.result.model.get("task") != "binary" or entry.data.target is None:
         return False
     if entry.adapter is None:
-        from xai_audit.adapters import PredictionsAdapter
+        from xai_audit.spec import check_predictions_only
 
-        return PredictionsAdapter(entry.data).has_proba
+        return check_predictions_only(entry.data)
     return bool(getattr(entry.adapter, "has_proba", False))
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xai_audit import AuditDataset, InvalidInputError, UntrustedModelError, load_model
-from xai_audit.adapters.loading import PICKLE_SUFFIXES, TORCH_SUFFIXES
-from xai_audit.commands.common import read_dataset
+from xai_audit.spec import model_file_suffixes, read_data_file, read_toml_file
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_models"
 MODEL_TYPES = ["skops", "pt", "pt2", "pth", "ts", "toml", "py", "pkl", "pickle", "joblib"]
 DATA_TYPES = ["csv", "parquet", "pq", "npz"]
 POLICY_TYPES = ["toml"]
-MODEL_SUFFIXES = (".skops", ".toml", *TORCH_SUFFIXES, *PICKLE_SUFFIXES)
+PICKLE_SUFFIXES = model_file_suffixes()["pickle"]
+MODEL_SUFFIXES = (".skops", ".toml", *model_file_suffixes()["torch"], *PICKLE_SUFFIXES)
 PICKLE_REFUSED = (
     "Pickle files ({names}) are refused: loading a pickle runs whatever code the file contains, and "
     "anyone who can reach this app could use an upload to run code on the server. Convert the model "
@@ -149,10 +149,8 @@ def load_uploaded_model(paths: list[Path], *, allow_code: bool):
 
 def check_manifest(path: Path, *, allow_code: bool) -> None:
     """Refuse an uploaded manifest that reaches outside its folder or would run uploaded code."""
-    from xai_audit._toml import read_toml
-
     try:
-        section = read_toml(path).get("model")
+        section = read_toml_file(path).get("model")
     except Exception as error:
         raise InvalidInputError(f"The manifest '{path.name}' is not valid TOML: {error}.") from error
     if not isinstance(section, dict) or "file" not in section:
@@ -208,7 +206,7 @@ class Table:
 
 def read_table(path: Path, *, source: str) -> Table:
     """Read a CSV, Parquet or NPZ (images + labels) file with the library's own readers."""
-    dataset = read_dataset(path)
+    dataset = read_data_file(path)
     if dataset.images is not None:
         labels = dataset.frame["label"].to_numpy() if "label" in dataset.frame else None
         images = AuditDataset.from_arrays(dataset.images, labels, source=source)

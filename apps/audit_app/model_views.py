@@ -12,7 +12,7 @@ import pandas as pd
 
 from audit_app.state import AuditEntry
 from xai_audit import AuditDataset
-from xai_audit.adapters.pairing import align_classes, resolve_features
+from xai_audit.spec import model_features, model_for_data
 
 ROW_FILTERS = {
     "explained": "Explained in the audit",
@@ -28,13 +28,10 @@ def explain_function():
     """``xai_audit.explain``, or None where this installation has no explainers."""
     import xai_audit
 
-    found = getattr(xai_audit, "explain", None)
-    if found is None:
-        try:
-            from xai_audit.explainers import explain as found
-        except ImportError:
-            return None
-    return found
+    try:
+        return xai_audit.explain
+    except (AttributeError, ImportError):
+        return None
 
 
 def can_explain(entry: AuditEntry) -> bool:
@@ -44,11 +41,11 @@ def can_explain(entry: AuditEntry) -> bool:
 
 def model(entry: AuditEntry):
     """The adapter with its favourable class set from the data, as the audit used it."""
-    return entry.view("aligned", lambda: align_classes(entry.adapter, entry.data))
+    return entry.view("aligned", lambda: model_for_data(entry.adapter, entry.data))
 
 
 def features(entry: AuditEntry) -> list[str]:
-    return entry.view("features", lambda: resolve_features(entry.adapter, entry.data))
+    return entry.view("features", lambda: model_features(entry.adapter, entry.data))
 
 
 def decisions(entry: AuditEntry) -> pd.DataFrame:

@@ -16,9 +16,7 @@ from audit_app import inputs, state
 from audit_app.display import md
 from audit_app.setup_sources import ModelChoice, report_error
 from xai_audit import XaiAuditError, load_policy
-from xai_audit.adapters import PredictionsAdapter
-from xai_audit.adapters.pairing import align_classes, resolve_features
-from xai_audit.cli import parse_bins
+from xai_audit.spec import check_predictions_only, model_features, model_for_data, parse_bins
 
 ROLE_KEYS = ("keep_target", "keep_positive", "keep_sensitive", "keep_predictions", "keep_scores")
 BINS_PREFIX = "keep_bins::"
@@ -158,15 +156,15 @@ def _check_pairing(model: ModelChoice | None, roles: Roles, slots: dict) -> Role
     data_slot = slots.get("data") or st.container()
     try:
         if model.adapter is None:
-            PredictionsAdapter(roles.dataset)
+            check_predictions_only(roles.dataset)
             return roles
-        features = resolve_features(model.adapter, roles.dataset)
+        features = model_features(model.adapter, roles.dataset)
     except XaiAuditError as error:
         slot = slots.get("predictions") if model.adapter is None else data_slot
         (slot or data_slot).error(md(error), icon=":material/error:")
         return Roles(values=roles.values)
     try:
-        align_classes(model.adapter, roles.dataset)
+        model_for_data(model.adapter, roles.dataset)
     except XaiAuditError as error:
         (slots.get("target") or data_slot).error(md(error), icon=":material/error:")
         return Roles(values=roles.values)

@@ -1,4 +1,8 @@
-"""Setup, step 5: run the audit with visible progress, or reuse the cached result of the same inputs."""
+"""Setup, step 5: run the audit with visible progress, or reuse the cached result of the same inputs.
+
+The choices of steps 1-4 become one :class:`xai_audit.spec.AuditSpec`, the same description of a run
+that the command line and the batch file build; its ``key()`` says whether a result can be reused.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from audit_app import state
 from audit_app.display import md, verdict
 from audit_app.setup_options import Options, Roles
 from audit_app.setup_sources import ModelChoice, report_error
-from xai_audit import Audit
+from xai_audit.spec import AuditSpec
 
 RESULT_PAGES = (("views/overview.py", "Overview", ":material/dashboard:"),
                 ("views/explanations.py", "Explanations", ":material/insights:"),
@@ -20,11 +24,12 @@ def run_step(model: ModelChoice | None, table, roles: Roles, options: Options) -
     """Step 5: the run button, the progress bar, and where to go next."""
     st.subheader("5 · Run")
     ready = model is not None and table is not None and roles.ok and options.ok
-    key = None
+    key = spec = settings = None
     if ready:
         settings = {"source": model.source, "model": model.label, "model_file": model.file, **_plain(roles.values),
                     **options.settings()}
-        key = state.audit_key(model.sha256, roles.dataset.sha256, settings)
+        spec = build_spec(model, roles, options)
+        key = spec.key()
     existing = state.cached(key) if key else None
     label = "Show the results" if existing else "Run the audit"
     clicked = st.button(label, type="primary", disabled=not ready, key="btn_run", icon=":material/play_arrow:")
@@ -36,7 +41,7 @@ def run_step(model: ModelChoice | None, table, roles: Roles, options: Options) -
         if existing:
             state.select(key)
         else:
-            _run(key, model, table, roles, settings, options)
+            _run(key, spec, model, table, roles, settings)
     entry = state.current()
     if entry is None:
         return
@@ -50,17 +55,26 @@ def run_step(model: ModelChoice | None, table, roles: Roles, options: Options) -
         column.page_link(page, label=title, icon=icon)
 
 
-def _run(key, model, table, roles, settings, options) -> None:
+def build_spec(model: ModelChoice, roles: Roles, options: Options) -> AuditSpec:
+    """The run the setup describes: the loaded model and checked dataset, the roles, the options."""
+    values = roles.values
+    return AuditSpec(
+        model=model.adapter, data=roles.dataset, target=values.get("target"),
+        positive_label=values.get("positive_label"), sensitive=tuple(values.get("sensitive") or ()),
+        bins=dict(values.get("bins") or {}), predictions=values.get("predictions"), scores=values.get("scores"),
+        policy=options.policy, model_card=dict(options.model_card), random_state=options.seed,
+        explainers=options.explainers, explain_rows=options.explain_rows, n_resamples=options.n_resamples,
+    )
+
+
+def _run(key, spec: AuditSpec, model, table, roles, settings) -> None:
     bar = st.progress(0.0, text="Starting the audit")
 
     def progress(step, fraction):
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(step))
 
-    audit = Audit(policy=options.policy, random_state=options.seed, explainers=options.explainers,
-                  explain_rows=options.explain_rows, n_resamples=options.n_resamples,
-                  model_card=dict(options.model_card), progress=progress)
     try:
-        result = audit.run(model.adapter, roles.dataset)
+        result = spec.run(progress=progress)
     except Exception as error:
         bar.empty()
         report_error(error, what="The audit")

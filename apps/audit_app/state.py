@@ -1,13 +1,11 @@
 """The app's session state: audits cached by content hash, the current one, and kept widget values.
 
-An audit is identified by the SHA-256 of the model file, the SHA-256 of the data and every setting
-that changes the result; running the same inputs again, or switching pages, never recomputes.
+An audit is identified by its ``AuditSpec.key()``: the hashes of the model and the data and every
+setting that changes the result; running the same inputs again, or switching pages, never recomputes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 
@@ -81,21 +79,6 @@ def save_widget_values() -> None:
     for key in list(st.session_state.keys()):
         if str(key).startswith(KEEP_PREFIX):
             saved[key] = st.session_state[key]
-
-
-def audit_key(model_sha256, data_sha256, settings: dict) -> str:
-    """The cache key of an audit: model hash + data hash + settings, hashed.
-
-    Examples
-    --------
-    >>> audit_key("a" * 64, "b" * 64, {"seed": 0}) == audit_key("a" * 64, "b" * 64, {"seed": 0})
-    True
-    >>> audit_key("a" * 64, "b" * 64, {"seed": 0}) == audit_key("a" * 64, "b" * 64, {"seed": 1})
-    False
-    """
-    text = json.dumps({"model": model_sha256, "data": data_sha256, "settings": settings},
-                      sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def results() -> dict:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from xai_audit.cli import build_parser, main
-from xai_audit.commands import app as launcher
+from xai_audit.cli import app as launcher
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
 

@@ -28,7 +28,7 @@ def credit():
 
 def test_explanation_readers_understand_the_explanations_section(credit):
     explainers = pytest.importorskip("xai_audit.explainers")
-    from xai_audit.audit import align_classes
+    from xai_audit.adapters.pairing import align_classes
 
     model, data = credit
     section = explainers.explanations_section(align_classes(model, data), data, FEATURES, random_state=0,

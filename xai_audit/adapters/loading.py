@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import sys
+import types
 import zipfile
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from xai_audit.exceptions import InvalidInputError, UntrustedModelError
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 TORCH_SUFFIXES = (".pt", ".pth", ".pt2", ".ts")
 TRUSTED_MODULE_PREFIXES = ("sklearn.", "xgboost.", "lightgbm.")
+# Imported by pkgutil.walk_packages when skops builds its trusted-type list (see _import_skops_io).
+ARRAY_API_TORCH_MODULE = "sklearn.externals.array_api_compat.torch"
 # Plain containers and the object dtype of arrays (pandas string columns), which define no code.
 TRUSTED_TYPE_NAMES = ("collections.OrderedDict", "builtins.object")
 
@@ -108,8 +112,33 @@ def _load_file(path: Path, *, trusted, architecture, architecture_args, **option
     )
 
 
+def _import_skops_io():
+    """``skops.io``, imported without importing torch as a side effect.
+
+    Upstream cause: ``import skops.io`` (skops 0.16) builds its list of trusted scikit-learn types with
+    ``sklearn.utils.all_estimators()``, which walks every scikit-learn package with
+    ``pkgutil.walk_packages``. The walk imports each *package* to look inside it, including
+    ``sklearn.externals.array_api_compat.torch``, which imports torch (about 2-3 s) although
+    ``all_estimators`` then ignores everything under ``externals``. While skops is imported, a
+    placeholder module stands in for that one package (only when torch is not loaded yet), so the walk
+    does not descend into it; it holds no estimator, so the trusted-type list is the same (a test
+    compares the two). The placeholder is removed afterwards, so a later real import works as usual.
+    """
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    placeholder = None
+    if "torch" not in sys.modules and ARRAY_API_TORCH_MODULE not in sys.modules:
+        placeholder = types.ModuleType(ARRAY_API_TORCH_MODULE, "Placeholder while skops lists trusted types.")
+        sys.modules[ARRAY_API_TORCH_MODULE] = placeholder
+    try:
+        return require("skops.io", extra="core", purpose="Loading a .skops model")
+    finally:
+        if placeholder is not None and sys.modules.get(ARRAY_API_TORCH_MODULE) is placeholder:
+            del sys.modules[ARRAY_API_TORCH_MODULE]
+
+
 def _load_skops(path: Path, trusted):
-    sio = require("skops.io", extra="core", purpose="Loading a .skops model")
+    sio = _import_skops_io()
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as error:

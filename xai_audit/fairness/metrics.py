@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from xai_audit.stats.bootstrap import weighted_sums
 from xai_audit.stats.calibration import ECE_BINS, ece_from_bins, score_bins
 
 TN, FP, FN, TP = range(4)
@@ -136,9 +137,9 @@ def score_metrics(weights: np.ndarray, rows: dict) -> dict[str, np.ndarray]:
         concordant = 0.5 * (concordant + negatives_up_to[:, rows["up_to"]])
     pairs = negatives_up_to[:, -1] * positive_weight.sum(axis=1)
 
-    counts = weights @ rows["bin_one_hot"]
-    observed = positive_weight @ rows["bin_one_hot"][rows["n_negative"]:]
-    predicted = (weights * rows["scores"]) @ rows["bin_one_hot"]
+    counts = weighted_sums(weights, rows["bin_one_hot"])
+    observed = weighted_sums(positive_weight, rows["bin_one_hot"][rows["n_negative"]:])
+    predicted = weighted_sums(weights * rows["scores"], rows["bin_one_hot"])
     total = weights.sum(axis=1)
     mean_score = _divide(predicted.sum(axis=1), total)
     return {
@@ -175,7 +176,7 @@ def regression_metrics(weights: np.ndarray, rows: dict) -> dict[str, np.ndarray]
     """
     weights = np.asarray(weights, dtype=np.float64)
     total = weights.sum(axis=1)
-    sums = weights @ rows["terms"]
+    sums = weighted_sums(weights, rows["terms"])
     prediction, absolute, squared, residual, centred, centred_squared = sums.T
     total_squares = centred_squared - _divide(centred**2, total)
     # Rounding leaves a tiny positive total for a constant target; treat it as the zero it is.

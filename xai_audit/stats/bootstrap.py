@@ -91,6 +91,24 @@ def stratified_weights(strata: np.ndarray, n_resamples: int, rng: np.random.Gene
         yield weights
 
 
+def weighted_sums(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``weights @ columns`` for resample weights ``(resamples, rows)`` and ``columns`` ``(rows, k)``,
+    summed by numpy's own pairwise reduction rather than BLAS, so that the result does not depend on
+    how many threads a process runs (a worker limited to one thread and the main process give the same
+    bits, which keeps distributed records identical to single-process ones).
+
+    Examples
+    --------
+    >>> weighted_sums(np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [1.0, 3.0]])).tolist()
+    [[3.0, 6.0], [1.0, 3.0]]
+    """
+    weights = np.atleast_2d(weights)
+    columns = np.asarray(columns, dtype=np.float64)
+    if columns.ndim == 1:
+        return (weights * columns).sum(axis=1)
+    return np.stack([(weights * columns[:, j]).sum(axis=1) for j in range(columns.shape[1])], axis=1)
+
+
 def row_resamples(n_resamples: int, n_rows: int) -> int:
     """Resamples affordable for metrics that need rows: all of them up to ``ROW_DRAW_BUDGET`` rows drawn
     in all, fewer on large data but never under ``MIN_ROW_RESAMPLES`` (nor over ``n_resamples``).

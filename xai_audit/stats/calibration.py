@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from xai_audit.stats.bootstrap import weighted_sums
+
 ECE_BINS = 10
 ECE_METHOD = ("debiased binned ECE over 10 equal-width score bins (Kumar et al. 2019): the plug-in "
               "sum of |observed rate - mean score| per bin minus its normal-approximation excess")
@@ -64,9 +66,9 @@ def binned_sums(weights: np.ndarray, outcome: np.ndarray, scores: np.ndarray, bi
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     one_hot = np.zeros((len(bins), n_bins))
     one_hot[np.arange(len(bins)), bins] = 1.0
-    counts = weights @ one_hot
-    observed = (weights * outcome) @ one_hot
-    predicted = (weights * scores) @ one_hot
+    counts = weighted_sums(weights, one_hot)
+    observed = weighted_sums(weights * outcome, one_hot)
+    predicted = weighted_sums(weights * scores, one_hot)
     return counts, observed, predicted
 
 
@@ -119,5 +121,5 @@ def calibration_in_the_large(outcome, scores, *, weights=None) -> np.ndarray | f
     weights = np.ones((1, len(scores))) if single else np.asarray(weights, dtype=np.float64)
     total = weights.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        values = np.where(total > 0, (weights @ (scores - outcome)) / np.where(total > 0, total, 1), np.nan)
+        values = np.where(total > 0, weighted_sums(weights, scores - outcome) / np.where(total > 0, total, 1), np.nan)
     return float(values[0]) if single else values

@@ -23,7 +23,7 @@ DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 8501
 
 
-def add_app_parser(sub) -> argparse.ArgumentParser:
+def add_parser(sub) -> argparse.ArgumentParser:
     """Register the ``app`` sub-command on the CLI's sub-parsers.
 
     Parameters
@@ -38,7 +38,7 @@ def add_app_parser(sub) -> argparse.ArgumentParser:
     Examples
     --------
     >>> parser = argparse.ArgumentParser(prog="xai-audit")
-    >>> app = add_app_parser(parser.add_subparsers(dest="command"))
+    >>> app = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["app", "--allow-pickle", "--port", "9000"])
     >>> args.allow_pickle, args.port, args.max_upload_mb
     (True, 9000, 200)
@@ -54,7 +54,7 @@ def add_app_parser(sub) -> argparse.ArgumentParser:
                      help="accept pickle/joblib model uploads and manifests that run uploaded Python code. "
                           "Anyone who can reach the app could then run code on this machine: use it only "
                           "on a private machine, for files you made yourself")
-    app.set_defaults(handler=run_app)
+    app.set_defaults(handler=run_command)
     return app
 
 
@@ -112,7 +112,7 @@ def find_app_script() -> Path:
     )
 
 
-def run_app(args) -> int:
+def run_command(args) -> int:
     """Serve the app until interrupted; return streamlit's exit code."""
     require("streamlit", extra="app", purpose="The xai-audit app")
     command = app_command(port=args.port, address=args.address, max_upload_mb=args.max_upload_mb)

@@ -12,13 +12,13 @@ from pathlib import Path
 from xai_audit.diff import DEFAULT_TOLERANCE, DEFAULT_TOP_K
 
 
-def add_diff_parser(sub) -> argparse.ArgumentParser:
+def add_parser(sub) -> argparse.ArgumentParser:
     """Register the ``diff`` sub-command on the CLI's sub-parsers.
 
     Examples
     --------
     >>> parser = argparse.ArgumentParser(prog="xai-audit")
-    >>> _ = add_diff_parser(parser.add_subparsers(dest="command"))
+    >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["diff", "a.json", "b.json", "--tolerance", "0.05"])
     >>> args.old, args.new, args.tolerance, args.top_k
     ('a.json', 'b.json', 0.05, 5)
@@ -33,11 +33,11 @@ def add_diff_parser(sub) -> argparse.ArgumentParser:
                       help=f"features compared for explanation drift (default: {DEFAULT_TOP_K})")
     diff.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown (a pull-request comment)")
     diff.add_argument("--json", metavar="FILE", help="also write the diff as JSON")
-    diff.set_defaults(handler=run_diff_command)
+    diff.set_defaults(handler=run_command)
     return diff
 
 
-def run_diff_command(args) -> int:
+def run_command(args) -> int:
     """Print the diff of two records; return 1 if the new one regresses, else 0."""
     import json
 

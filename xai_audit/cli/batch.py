@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 
-def add_batch_parser(sub) -> argparse.ArgumentParser:
+def add_parser(sub) -> argparse.ArgumentParser:
     """Register the ``batch`` sub-command on the CLI's sub-parsers.
 
     Examples
     --------
     >>> parser = argparse.ArgumentParser(prog="xai-audit")
-    >>> _ = add_batch_parser(parser.add_subparsers(dest="command"))
+    >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["batch", "audits.toml", "--workers", "3", "--force"])
     >>> args.file, args.workers, args.scheduler, args.force
     ('audits.toml', 3, None, True)
@@ -35,11 +35,11 @@ def add_batch_parser(sub) -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="re-run every entry, even unchanged ones")
     batch.add_argument("--junit", metavar="FILE", help="also write JUnit XML: one testsuite per entry")
     batch.add_argument("--markdown", metavar="FILE", help="also write a Markdown table of entries and verdicts")
-    batch.set_defaults(handler=run_batch_command)
+    batch.set_defaults(handler=run_command)
     return batch
 
 
-def run_batch_command(args) -> int:
+def run_command(args) -> int:
     """Run the batch named on the command line and return its exit code."""
     from xai_audit.batch import batch_markdown, junit_suites, load_batch, run_batch
     from xai_audit.gate import write_junit

@@ -1,0 +1,139 @@
+"""The inputs of an :class:`~xai_audit.spec.AuditSpec`: reading a data file, checking paths, hashing
+model, data and policy for the spec's key. Heavy libraries are imported inside the functions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from xai_audit.exceptions import InvalidInputError, XaiAuditError
+
+
+def read_dataset(path: Path, **options):
+    """An AuditDataset from a CSV, Parquet or NPZ (images + labels) file."""
+    import numpy as np
+
+    from xai_audit.data import AuditDataset
+
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        if not path.is_file():
+            raise InvalidInputError(f"The data file '{path}' does not exist; check the path.")
+        with np.load(path, allow_pickle=False) as arrays:
+            if "images" not in arrays:
+                raise InvalidInputError(f"The file '{path}' has no 'images' array; it holds {sorted(arrays.files)}.")
+            labels = arrays["labels"] if "labels" in arrays else None
+            return AuditDataset.from_arrays(arrays["images"], labels, source=str(path))
+    return AuditDataset.from_file(path, **options)  # CSV (dialect sniffed), Parquet file, folder or glob
+
+
+def labels_option(path):
+    """The ``labels`` argument for ``AuditDataset.from_frame``: the labels file's path."""
+    return Path(path)
+
+
+def need_data_source(path) -> None:
+    """A data file, a folder of Parquet files or a glob of them; refused with the fix otherwise."""
+    from xai_audit.data.readers import parquet_files
+
+    text = str(path)
+    if Path(text).is_dir() or (not Path(text).exists() and any(ch in text for ch in "*?[")):
+        parquet_files(text)  # names the fix: a folder without Parquet files, a pattern matching nothing
+        return
+    need_file(path, "data file")
+
+
+def need_file(path, what: str) -> None:
+    path = Path(path)
+    if path.is_dir():
+        raise InvalidInputError(f"The {what} '{path}' is a folder; give the path of a file inside it.")
+    if not path.is_file():
+        raise InvalidInputError(f"The {what} '{path}' does not exist; check the path.")
+
+
+def need_writable_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"The output folder '{out}' is a file; give a folder path (--out DIR).")
+    existing = out
+    while not existing.exists():  # the nearest folder that exists is where the new ones are made
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
+        raise InvalidInputError(f"The output folder '{out}' cannot be written ('{existing}' is not a writable "
+                                "folder); choose another with --out DIR.")
+
+
+def model_files(path: Path) -> list[Path]:
+    """The model file, and for a ``.toml`` manifest the files it names."""
+    files = [path]
+    if path.suffix.lower() == ".toml" and path.is_file():
+        from xai_audit._toml import read_toml
+
+        try:
+            section = read_toml(path).get("model", {})
+        except XaiAuditError:
+            return files
+        files += [path.parent / section[key] for key in ("file", "preprocessor")
+                  if isinstance(section, dict) and isinstance(section.get(key), str)]
+    return files
+
+
+def file_hash(*paths: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        for path in paths:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def object_hash(obj) -> str:
+    """A content hash of an in-memory model or table: its own ``sha256`` when it has one (adapters
+    loaded from files, datasets), else joblib's hash (stable across processes)."""
+    own = getattr(obj, "sha256", None)
+    if isinstance(own, str) and own:
+        return own
+    import joblib
+
+    return joblib.hash(obj, hash_name="sha1")
+
+
+def policy_hash(policy: str, path: Path | None) -> dict:
+    """The policy's hash, taken over the policy as loaded (its ``extends`` chain resolved), so a change to
+    a bundled policy between versions also changes the key."""
+    from xai_audit.policy import load_policy
+
+    if not isinstance(policy, (str, Path)):
+        record = {"object": type(policy).__name__}
+    else:
+        record = {"path": str(policy)} if path is not None else {"name": str(policy)}
+    try:
+        text = json.dumps(load_policy(policy).to_dict(), sort_keys=True, default=str)
+        record["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    except XaiAuditError:
+        record["sha256"] = file_hash(path) if path is not None else None
+    return record
+
+
+def audit_columns(adapter, options: dict) -> list[str] | None:
+    """The columns an audit of ``adapter`` reads: features (given, or as the model declares), target,
+    sensitive attributes, predictions and scores; None (every column) when the features are unknown.
+
+    Examples
+    --------
+    >>> audit_columns(None, {"target": "y", "sensitive": ["sex"], "predictions": "p", "features": None})
+    ['y', 'sex', 'p']
+    """
+    features = options.get("features")
+    if features is None and adapter is not None:
+        features = adapter.feature_names
+        if features is None:
+            return None
+    named = [options.get("target"), *options.get("sensitive", []), options.get("predictions"), options.get("scores")]
+    return list(dict.fromkeys([*(features or []), *(c for c in named if c is not None)]))

@@ -1,0 +1,105 @@
+"""``xai-audit run``: audit one model on one dataset; the exit code gates a merge.
+
+The command line becomes an :class:`~xai_audit.spec.AuditSpec` (:func:`spec_from_args`), which is
+checked, run and written like every other front end's.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from xai_audit.exceptions import InvalidInputError
+from xai_audit.spec import FORMATS, AuditSpec, parse_bins, split_list
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    """Register the ``run`` sub-command on the CLI's sub-parsers.
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser(prog="xai-audit")
+    >>> _ = add_parser(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["run", "--data", "d.csv", "--predictions", "p", "--seed", "3"])
+    >>> args.data, args.predictions, args.seed, args.format
+    ('d.csv', 'p', 3, 'html,json')
+    """
+    run = sub.add_parser("run", help="audit one model on one dataset")
+    add_audit_arguments(run)
+    run.add_argument("--junit", metavar="FILE", help="also write JUnit XML for CI: each finding a testcase "
+                     "(fail: <failure>, warn: <skipped>); writes the JSON record too")
+    run.add_argument("--markdown", metavar="FILE", help="also write a Markdown summary for a pull-request comment; "
+                     "writes the JSON record too")
+    run.set_defaults(handler=run_command)
+    return run
+
+
+def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that describe one audit (the fields of an :class:`AuditSpec`)."""
+    parser.add_argument("--model", help="model file (.skops, .pt, .pt2, .toml manifest); omit with --predictions")
+    parser.add_argument("--data", required=True, help="data file (.csv, .parquet, or .npz with images and labels)")
+    parser.add_argument("--target", help="the true-outcome column")
+    parser.add_argument("--positive-label", help="the favourable value of the target, e.g. good")
+    parser.add_argument("--sensitive", default="", help="comma-separated sensitive attributes, e.g. sex,age_group")
+    parser.add_argument("--bins", action="append", default=[], metavar="COL=E1,E2",
+                        help="bin edges for a continuous sensitive attribute, e.g. age_years=25 (repeatable)")
+    parser.add_argument("--features", help="comma-separated model input columns (default: as the model declares)")
+    parser.add_argument("--predictions", help="column with the model's decisions (predictions-only audit)")
+    parser.add_argument("--scores", help="column with the model's scores or probabilities")
+    parser.add_argument("--labels", metavar="FILE",
+                        help="labels.toml with plain names for columns and category codes (used by every output)")
+    parser.add_argument("--policy", default="default", help="bundled policy name or a policy TOML file")
+    parser.add_argument("--out", default="reports", help="output folder (default: reports)")
+    parser.add_argument("--name", help="report file name stem (default: the model or data file name)")
+    parser.add_argument("--format", default="html,json", help=f"comma-separated, from {','.join(FORMATS)}")
+    parser.add_argument("--seed", type=int, default=0, help="random state for sampling and resampling")
+    parser.add_argument("--model-card", metavar="FILE",
+                        help="TOML file with the model card: intended_use, decision_role, human_oversight, "
+                             "limitations, owner, version, name, data_period (shown in the report)")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="allow a pickle/joblib model file (runs code from the file: only for files you made)")
+    parser.add_argument("--trust-type", action="append", default=[], metavar="TYPE",
+                        help="trust one more type name in a .skops file (repeatable)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="spread predictions, Tree SHAP and the fairness bootstrap over N local processes "
+                             "(or the local Dask cluster's size); the record is the same")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run that work on an existing Dask cluster (its workers must see the data path)")
+
+
+def spec_from_args(args) -> AuditSpec:
+    """The :class:`AuditSpec` that the ``run`` command line describes (not yet validated).
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser()
+    >>> _ = add_parser(parser.add_subparsers(dest="command"))
+    >>> spec = spec_from_args(parser.parse_args(["run", "--data", "d.csv", "--predictions", "p",
+    ...                                          "--sensitive", "sex, age", "--bins", "age=30"]))
+    >>> spec.sensitive, spec.bins, spec.name
+    (('sex', 'age'), {'age': [30.0]}, None)
+    """
+    formats = tuple(split_list(args.format))
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise InvalidInputError(f"--format {args.format!r} names {unknown}; choose from {list(FORMATS)}.")
+    return AuditSpec(
+        model=args.model, data=Path(args.data), target=args.target, positive_label=args.positive_label,
+        sensitive=tuple(split_list(args.sensitive)), bins=parse_bins(args.bins),
+        features=tuple(split_list(args.features)) or None, predictions=args.predictions, scores=args.scores,
+        labels=getattr(args, "labels", None), policy=args.policy, model_card=args.model_card,
+        random_state=args.seed, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type),
+        workers=args.workers, scheduler=args.scheduler, out=Path(args.out), name=args.name, formats=formats,
+        junit=getattr(args, "junit", None), markdown=getattr(args, "markdown", None),
+    )
+
+
+def run_command(args) -> int:
+    """Check, run and write the audit; print each output's path; return the gate's exit code."""
+    from xai_audit.spec import exit_code
+
+    spec = spec_from_args(args).validate()
+    result = spec.run()
+    for fmt, path in spec.write(result).items():
+        print(f"{fmt}: {path}")
+    return exit_code(result)
