@@ -24,6 +24,7 @@ from xai_audit.parallel import Chunking, chunking, predict_chunked
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
 from xai_audit.reasons import adverse_action_reasons, mark_proxy_reasons
+from xai_audit.recourse import recourse_section
 from xai_audit.result import AuditResult
 
 
@@ -136,6 +137,10 @@ class Audit:
                 random_state=self.random_state, decisions=y_pred,
                 scores=None if proba is None else proba[:, adapter.positive_index])
             mark_proxy_reasons(sections["reasons"], sections.get("fairness"))
+            self._report("Finding what declined cases would have to change (recourse)", 0.85)
+            sections["recourse"] = recourse_section(
+                adapter, data, policy, features=features, random_state=self.random_state, decisions=y_pred,
+                shown=[case["position"] for case in sections["reasons"]], labels=getattr(data, "labels", None))
 
         findings = evaluate(policy, sections)
         config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),
@@ -145,7 +150,7 @@ class Audit:
             status=overall_status(findings), findings=tuple(findings),
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
-            reasons=sections.get("reasons", []), model_card=model_card,
+            reasons=sections.get("reasons", []), recourse=sections.get("recourse", {}), model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )

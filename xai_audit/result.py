@@ -17,8 +17,9 @@ from xai_audit._io import write_atomic
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
-SCHEMA_VERSION = "1.0"
-SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "model_card", "manifest")
+SCHEMA_VERSION = "1.1"  # 1.1: the "recourse" section
+SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "recourse", "model_card",
+            "manifest")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class AuditResult:
     model, data, performance, explanations, fairness, model_card, manifest : dict
     reasons : list
         Adverse-action reasons for declined cases.
+    recourse : dict
+        The cheapest change that would turn declined cases into approvals, and its burden per group
+        (:mod:`xai_audit.recourse`); empty in records older than schema 1.1.
     """
 
     status: str
@@ -43,6 +47,7 @@ class AuditResult:
     explanations: dict = field(default_factory=dict)
     fairness: dict = field(default_factory=dict)
     reasons: list = field(default_factory=list)
+    recourse: dict = field(default_factory=dict)
     model_card: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
