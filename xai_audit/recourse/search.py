@@ -35,6 +35,9 @@ from xai_audit.recourse.scoring import logit
 
 APPROVAL = 0.5
 BISECTION_STEPS = 30
+# Refined changes step this far (relative) past the boundary bisection finds, so that a rounding error
+# in how the value is encoded cannot put it back on the declined side of a split.
+PAST_BOUNDARY = 1e-9
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,42 @@ def search_recourse(codec, constraints, costs, cases: pd.DataFrame, frame: pd.Da
         level_case, level_opts = _extend(options, level_case[~approved], level_opts[~approved],
                                          scores[~approved], cost[~approved], best_cost, beam)
 
+    on_grid = list(best)
     if found:
         _refine(codec, constraints, costs, options, cases, base, p0, single_scores, found, best_cost, best, refine)
-    return [None if best[i] is None else _suggestion(best[i], cases.iloc[i], features, options, costs)
-            for i in range(n)]
+    suggestions = [None if best[i] is None else _suggestion(best[i], cases.iloc[i], features, options, costs)
+                   for i in range(n)]
+    # Re-score on the model itself; a refined change the model does not approve (a value a rounding
+    # error away from a tree's split) falls back to the case's cheapest approval on the grid.
+    approved = approved_by_model(codec.adapter, cases, suggestions)
+    for i in np.flatnonzero(~approved):
+        if best[i] is not on_grid[i] and on_grid[i] is not None:
+            fallback = _suggestion(on_grid[i], cases.iloc[i], features, options, costs)
+            suggestions[i] = fallback if approved_by_model(codec.adapter, cases.iloc[[i]], [fallback])[0] else None
+        else:
+            suggestions[i] = None
+    return suggestions
+
+
+def apply_changes(cases: pd.DataFrame, suggestions) -> pd.DataFrame:
+    """The cases (rows in the order of ``suggestions``) with each suggestion's changes applied, keeping
+    the columns' types (a whole-number column receiving a fraction becomes float)."""
+    changed = cases.reset_index(drop=True).copy()
+    for k, suggestion in enumerate(suggestions):
+        for feature, _, new in (suggestion.changes if suggestion is not None else ()):
+            if pd.api.types.is_integer_dtype(changed[feature]) and float(new) != int(new):
+                changed[feature] = changed[feature].astype(float)
+            changed.loc[k, feature] = new
+    return changed
+
+
+def approved_by_model(adapter, cases: pd.DataFrame, suggestions) -> np.ndarray:
+    """Whether the model approves each case with its suggestion applied (False where there is none)."""
+    if len(cases) == 0:
+        return np.zeros(0, dtype=bool)
+    decisions = adapter.predict(apply_changes(cases, suggestions))
+    present = np.array([s is not None for s in suggestions], dtype=bool)
+    return present & np.asarray(decisions == adapter.positive_class)
 
 
 def _suggestion(entry, case: pd.Series, features, options, costs) -> Suggestion:
@@ -300,7 +335,7 @@ def _refine(codec, constraints, costs, options, cases, base, p0, single_scores, 
         mid = (lo + hi) / 2
         ok = approved(x + mid[:, None] * (target - x))
         hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    shrunk = x + hi[:, None] * (target - x)
+    shrunk = x + np.minimum(hi * (1 + PAST_BOUNDARY) + 1e-12, 1.0)[:, None] * (target - x)
 
     # (b) re-plan along the log-odds slopes, most efficient feature first
     needed = np.maximum(-logit(p_start), 0.0)
@@ -314,7 +349,7 @@ def _refine(codec, constraints, costs, options, cases, base, p0, single_scores, 
         plan = _plan(mid, x, bound, scale, slope, helpful)
         ok = approved(np.where(np.isnan(plan), x, plan))
         hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    planned = _plan(hi, x, bound, scale, slope, helpful)
+    planned = _plan(hi * (1 + PAST_BOUNDARY) + 1e-12, x, bound, scale, slope, helpful)
     planned = np.where(np.isnan(planned), x, planned)
 
     for values, usable in ((shrunk, np.ones(m, dtype=bool)), (planned, feasible)):

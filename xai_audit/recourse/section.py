@@ -18,7 +18,7 @@ from xai_audit.recourse.constraints import POLICY_ONLY_KEYS, build_constraints, 
 from xai_audit.recourse.cost import fit_costs
 from xai_audit.recourse.linear import closed_form_recourse, linear_form
 from xai_audit.recourse.scoring import make_codec
-from xai_audit.recourse.search import search_recourse
+from xai_audit.recourse.search import apply_changes, approved_by_model, search_recourse
 
 
 def recourse_section(adapter, data, policy, *, features=None, random_state=None, decisions=None,
@@ -93,7 +93,8 @@ def recourse_section(adapter, data, policy, *, features=None, random_state=None,
     method = "search over observed values, refined to the decision boundary"
     if form is not None:
         exact = closed_form_recourse(form, constraints, costs, cases)
-        found = [_cheaper(a, b) for a, b in zip(found, exact)]
+        holds = approved_by_model(adapter, cases, exact)
+        found = [b if ok and (a is None or b.cost < a.cost) else a for a, b, ok in zip(found, exact, holds)]
         method += "; for this logistic model also the exact minimum over the numeric features (the cheaper is kept)"
     suggestions, rejected = _rescore(adapter, cases, found)
     by_position = dict(zip(positions.tolist(), suggestions))
@@ -152,34 +153,13 @@ def case_sentence(case: dict, *, max_features: int = 3, labels=None) -> str:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _cheaper(a, b):
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return b if b.cost < a.cost else a
-
-
 def _rescore(adapter, cases: pd.DataFrame, found: list) -> tuple[list, int]:
     """Apply each suggestion to its case, ask the model, and keep only those it approves."""
-    rows = [i for i, s in enumerate(found) if s is not None]
-    kept = [None] * len(found)
-    if not rows:
-        return kept, 0
-    changed = cases.iloc[rows].reset_index(drop=True).copy()
-    for k, i in enumerate(rows):
-        for feature, _, new in found[i].changes:
-            if pd.api.types.is_integer_dtype(changed[feature]) and float(new) != int(new):
-                changed[feature] = changed[feature].astype(float)
-            changed.loc[k, feature] = new
-    approved = np.asarray(adapter.predict(changed) == adapter.positive_class)
-    scores = adapter.output(changed)
-    rejected = 0
-    for k, i in enumerate(rows):
-        if approved[k]:
-            kept[i] = {"changes": found[i].changes, "cost": float(found[i].cost), "new_score": float(scores[k])}
-        else:
-            rejected += 1
+    approved = approved_by_model(adapter, cases, found)
+    scores = adapter.output(apply_changes(cases, found)) if len(cases) else np.zeros(0)
+    kept = [{"changes": s.changes, "cost": float(s.cost), "new_score": float(scores[k])} if approved[k] else None
+            for k, s in enumerate(found)]
+    rejected = int(sum(1 for k, s in enumerate(found) if s is not None and not approved[k]))
     return kept, rejected
 
 
