@@ -35,7 +35,7 @@ def check_recourse_burden(rule: Rule, sections: dict, settings: dict) -> list[Fi
             what = ("share of declined cases with a recourse within the budget of "
                     f"{fmt(recourse.get('budget'))}" if rule.metric == "share_ratio"
                     else "median cost of recourse")
-            subject = (f"Recourse for declined '{group}' vs '{reference}' cases ({attribute}): {what} "
+            subject = (f"Recourse for declined '{group}' vs '{reference}' cases ({attribute}): {what}, "
                        f"{fmt(entry.get(base))} vs {fmt(ref.get(base))}; ratio")
             findings.append(make_finding(rule, f"{rule.id}.{attribute}.{group}", value, subject,
                                          (entry.get("ci") or {}).get(rule.metric), confidence=settings["confidence"]))
