@@ -21,6 +21,8 @@ import pandas as pd
 
 # Variants are scored in batches of at most this many rows.
 BATCH_ROWS = 65_536
+# Batches of fewer rows are scored on one thread (see EncodedCodec.score).
+THREADED_ROWS = 20_000
 # Largest difference in probability between the encoded shortcut and the whole model that is accepted.
 CODEC_TOLERANCE = 1e-9
 
@@ -111,9 +113,16 @@ class EncodedCodec:
         return self._transform_block(feature, values)
 
     def score(self, encoded: np.ndarray) -> np.ndarray:
+        """Approval probability of each row. Batches smaller than ``THREADED_ROWS`` run on one thread:
+        the search asks many small questions, for which starting a team of OpenMP threads costs more
+        than it saves (six times more on a busy two-core machine)."""
+        from threadpoolctl import threadpool_limits
+
         out = np.empty(len(encoded))
         for start in range(0, len(encoded), BATCH_ROWS):
-            out[start:start + BATCH_ROWS] = self.final.predict_proba(encoded[start:start + BATCH_ROWS])[:, self.positive_index]
+            batch = encoded[start:start + BATCH_ROWS]
+            with threadpool_limits(limits=1 if len(batch) < THREADED_ROWS else None, user_api="openmp"):
+                out[start:start + BATCH_ROWS] = self.final.predict_proba(batch)[:, self.positive_index]
         return out
 
     def _transform_block(self, feature, values) -> np.ndarray:

@@ -10,13 +10,17 @@ For every declined case at once:
    that raised the approval score most without reaching approval are extended by one more single
    change each; any variant that would cost more than the case's cheapest approval found so far is
    not scored at all.
-3. **Refinement.** Grid values overshoot: the boundary usually lies between two of them. For the
+3. **Linearised candidates.** From the single changes, each numeric feature's rise in log-odds per
+   unit of cost; the cheapest set of at most ``max_features`` numeric features under that linear
+   model is added as a candidate (:func:`_linearised`), whatever the beam kept.
+4. **Refinement.** Grid values overshoot: the boundary usually lies between two of them. For the
    ``refine`` cheapest sets of changed features per case, the cheapest approved variant of the set
    is pulled back towards the case, in two ways, keeping
    whichever is cheaper and still approved: (a) all numeric changes shrunk by one common factor, by
    bisection; (b) the numeric changes re-planned as a linear model of the log-odds would have them
    (the most efficient feature first, each up to its bound; the slopes come from the single changes)
-   and the needed rise found by bisection. For a model linear in the log-odds (b) is exact. Whole-numbered
+   and the needed rise found by bisection. For a model linear in the log-odds, (b) on the linearised
+   candidate is the exact minimum over the numeric features (tests check it against the closed form). Whole-numbered
    features are then rounded away from the case's value.
 
 Every variant kept is one the model scored as approved; the caller re-scores the returned
@@ -26,6 +30,7 @@ suggestions on the model itself (see :mod:`xai_audit.recourse.section`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -34,7 +39,7 @@ from xai_audit.recourse.constraints import numeric_grid
 from xai_audit.recourse.scoring import logit
 
 APPROVAL = 0.5
-BISECTION_STEPS = 30
+BISECTION_STEPS = 24
 # Refined changes step this far (relative) past the boundary bisection finds, so that a rounding error
 # in how the value is encoded cannot put it back on the declined side of a split.
 PAST_BOUNDARY = 1e-9
@@ -63,7 +68,7 @@ class _Options:
 
 
 def search_recourse(codec, constraints, costs, cases: pd.DataFrame, frame: pd.DataFrame, *,
-                    beam: int = 6, refine: int = 8) -> list:
+                    beam: int = 6, refine: int = 4) -> list:
     """The cheapest approved variant of each case found by the search, or None where none is found.
 
     Parameters
@@ -118,7 +123,8 @@ def search_recourse(codec, constraints, costs, cases: pd.DataFrame, frame: pd.Da
                                          scores[~approved], cost[~approved], best_cost, beam)
 
     on_grid = list(best)
-    if found:
+    found.append(_linearised(constraints, options, p0, single_scores))
+    if any(len(f[0]) for f in found):
         _refine(codec, constraints, costs, options, cases, base, p0, single_scores, found, best_cost, best, refine)
     suggestions = [None if best[i] is None else _suggestion(best[i], cases.iloc[i], features, options, costs)
                    for i in range(n)]
@@ -278,17 +284,75 @@ def _update_best(best_cost, best, case, opts, cost, scores, values=None):
 # -- refinement -------------------------------------------------------------------------------------
 
 
+def _linearised(constraints, options, p0, single_scores):
+    """Candidate sets of numeric changes from a linear model of each case's log-odds.
+
+    For each case and numeric feature, the single change to the farthest allowed value in each
+    direction gives a rise in log-odds per unit of cost (its efficiency) and the most it can give.
+    Over every set of at most ``max_features`` such features, the cheapest way to reach approval
+    under that linear model fills the most efficient first; the cheapest set per case becomes a
+    candidate (its changes at their farthest values), for the refinement to verify and pull back.
+    For a model linear in the log-odds this is the exact minimum over the numeric features, whatever
+    the beam kept. Returns ``(case, options, estimated cost, scores)`` like the search levels.
+    """
+    n = len(p0)
+    base = logit(p0)
+    needed = np.maximum(-base, 0.0) + 1e-12
+    choices = []  # per numeric feature: (option ids (n,), efficiency (n,), capacity (n,))
+    for j in np.unique(options.feature):
+        name = constraints.features[j]
+        if constraints.kinds[name] != "numeric":
+            continue
+        ids = np.flatnonzero(options.feature == j)
+        values = np.array([options.value[o] for o in ids], dtype=float)
+        best = (np.full(n, -1), np.zeros(n), np.zeros(n))
+        for pick in (np.argmax, np.argmin):  # farthest up, farthest down
+            allowed = options.allowed[:, ids]
+            ranked = np.where(allowed, values[None, :] if pick is np.argmax else -values[None, :], -np.inf)
+            column = np.argmax(ranked, axis=1)
+            has = allowed[np.arange(n), column]
+            o = ids[column]
+            rise = np.where(has, logit(np.nan_to_num(single_scores[np.arange(n), o], nan=0.5)) - base, 0.0)
+            efficiency = np.where(has & (rise > 0), rise / options.cost[np.arange(n), o], 0.0)
+            better = efficiency > best[1]
+            best = (np.where(better, o, best[0]), np.where(better, efficiency, best[1]),
+                    np.where(better, rise, best[2]))
+        choices.append(best)
+    best_cost, best_set = np.full(n, np.inf), np.full((n, constraints.max_features), -1)
+    for size in range(1, min(constraints.max_features, len(choices)) + 1):
+        for subset in combinations(range(len(choices)), size):
+            ids = np.stack([choices[k][0] for k in subset], axis=1)
+            efficiency = np.stack([choices[k][1] for k in subset], axis=1)
+            capacity = np.stack([choices[k][2] for k in subset], axis=1)
+            order = np.argsort(-efficiency, axis=1)
+            remaining, cost = needed.copy(), np.zeros(n)
+            for column in order.T:
+                eff = efficiency[np.arange(n), column]
+                take = np.where(eff > 0, np.minimum(capacity[np.arange(n), column], remaining), 0.0)
+                cost += np.where(eff > 0, take / np.where(eff > 0, eff, 1.0), 0.0)
+                remaining -= take
+            better = (remaining <= 1e-12) & (ids >= 0).all(axis=1) & (cost < best_cost)
+            best_cost[better] = cost[better]
+            best_set[better, :size] = ids[better]
+            best_set[better, size:] = -1
+    case = np.flatnonzero(np.isfinite(best_cost))
+    return case, best_set[case], best_cost[case], np.full(len(case), np.nan)
+
+
 def _refine(codec, constraints, costs, options, cases, base, p0, single_scores, found, best_cost, best, refine):
     """Pull the cheapest approved variants back towards their cases (see the module docstring)."""
     case = np.concatenate([f[0] for f in found])
     width = max(f[1].shape[1] for f in found)
     opts = np.vstack([np.hstack([f[1], np.full((len(f[1]), width - f[1].shape[1]), -1)]) for f in found])
     cost = np.concatenate([f[2] for f in found])
+    linearised = np.isnan(np.concatenate([f[3] for f in found]))
     order = np.lexsort((cost, case))
-    case, opts, cost = case[order], opts[order], cost[order]
-    # the cheapest approved variant of each set of changed features, then the cheapest sets
+    case, opts, cost, linearised = case[order], opts[order], cost[order], linearised[order]
+    # the cheapest approved variant of each set of changed features (and each linearised candidate),
+    # then the cheapest sets
     feature_sets = np.sort(np.where(opts >= 0, options.feature[np.maximum(opts, 0)], -1), axis=1)
-    _, first = np.unique(np.hstack([case[:, None], feature_sets]), axis=0, return_index=True)
+    key = np.hstack([case[:, None], linearised[:, None], feature_sets])
+    _, first = np.unique(key, axis=0, return_index=True)
     first = np.sort(first)
     case, opts, cost = case[first], opts[first], cost[first]
     rank = np.arange(len(case)) - np.searchsorted(case, case, side="left")
