@@ -15,16 +15,16 @@ For every declined case at once:
    model is added as a candidate (:func:`_linearised`), whatever the beam kept.
 4. **Refinement.** Grid values overshoot: the boundary usually lies between two of them. For the
    ``refine`` cheapest sets of changed features per case, the cheapest approved variant of the set
-   is pulled back towards the case, in two ways, keeping
-   whichever is cheaper and still approved: (a) all numeric changes shrunk by one common factor, by
+   is pulled back towards the case, in two ways, keeping whichever is cheaper and still approved: (a) all numeric changes shrunk by one common factor, by
    bisection; (b) the numeric changes re-planned as a linear model of the log-odds would have them
    (the most efficient feature first, each up to its bound; the slopes come from the single changes)
    and the needed rise found by bisection. For a model linear in the log-odds, (b) on the linearised
-   candidate is the exact minimum over the numeric features (tests check it against the closed form). Whole-numbered
-   features are then rounded away from the case's value.
+   candidate is the exact minimum over the numeric features (the tests check it against the closed
+   form). Whole-numbered features are then rounded away from the case's value.
 
-Every variant kept is one the model scored as approved; the caller re-scores the returned
-suggestions on the model itself (see :mod:`xai_audit.recourse.section`).
+Every variant kept is one the model scored as approved, and the returned suggestions are re-scored
+through the model adapter itself (:func:`approved_by_model`): a refined change it does not approve
+falls back to the case's cheapest approval on the grid, or to none.
 """
 
 from __future__ import annotations
