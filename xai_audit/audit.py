@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from xai_audit.adapters import ModelAdapter, PredictionsAdapter, load_model
+from xai_audit.challenger import audit_challenger
 from xai_audit.checks import evaluate, overall_status
 from xai_audit.data import AuditDataset
 from xai_audit.exceptions import InvalidInputError, ModelError
@@ -62,6 +63,10 @@ class Audit:
         Local worker processes (or the size of the local Dask cluster started for ``backend="dask"``).
     scheduler : dask.distributed.Client or str, optional
         A client, or a scheduler address ``"tcp://HOST:PORT"`` (connected for this run and closed after).
+    train : AuditDataset, optional
+        The model's training data: glass-box challengers are fitted on it and compared with the model on
+        the audit data (:mod:`xai_audit.challenger`); without it they run only when the policy's
+        ``[challenger] enabled`` is true, by cross-fitting on the audit data.
 
     Examples
     --------
@@ -83,6 +88,7 @@ class Audit:
     backend: str | None = None
     workers: int | None = None
     scheduler: object = None
+    train: AuditDataset | None = None
 
     def run(self, model, data: AuditDataset) -> AuditResult:
         """Audit ``model`` (an adapter, a fitted object, a file path, or None for predictions-only)
@@ -142,6 +148,12 @@ class Audit:
                 adapter, data, policy, features=features, random_state=self.random_state, decisions=y_pred,
                 shown=[case["position"] for case in sections["reasons"]], labels=getattr(data, "labels", None))
 
+        if not isinstance(adapter, PredictionsAdapter):
+            self._report("Fitting the glass-box challengers", 0.9)
+            sections["challenger"] = audit_challenger(
+                adapter, data, features, policy, proba=proba, decisions=y_pred, train=self.train,
+                random_state=self.random_state, n_resamples=self.n_resamples)
+
         findings = evaluate(policy, sections)
         config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),
                   "explain_rows": self.explain_rows, "n_resamples": self.n_resamples}
@@ -150,7 +162,8 @@ class Audit:
             status=overall_status(findings), findings=tuple(findings),
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
-            reasons=sections.get("reasons", []), recourse=sections.get("recourse", {}), model_card=model_card,
+            reasons=sections.get("reasons", []), recourse=sections.get("recourse", {}),
+            challenger=sections.get("challenger", {}), model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )

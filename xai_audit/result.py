@@ -17,9 +17,9 @@ from xai_audit._io import write_atomic
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
-SCHEMA_VERSION = "1.1"  # 1.1: the "recourse" section
-SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "recourse", "model_card",
-            "manifest")
+SCHEMA_VERSION = "1.1"  # 1.1: the "recourse" and "challenger" sections
+SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "recourse", "challenger",
+            "model_card", "manifest")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class AuditResult:
     recourse : dict
         The cheapest change that would turn declined cases into approvals, and its burden per group
         (:mod:`xai_audit.recourse`); empty in records older than schema 1.1.
+    challenger : dict
+        Glass-box challengers beside the audited model (:mod:`xai_audit.challenger`); empty when not
+        run and in records older than schema 1.1.
     """
 
     status: str
@@ -48,6 +51,7 @@ class AuditResult:
     fairness: dict = field(default_factory=dict)
     reasons: list = field(default_factory=list)
     recourse: dict = field(default_factory=dict)
+    challenger: dict = field(default_factory=dict)
     model_card: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
