@@ -130,3 +130,21 @@ def test_weighted_auc_is_the_auc_of_the_repeated_rows(n, seed, ties):
     got = ch.weighted_auc(y, p, weights)
     for k in range(3):
         assert got[k] == pytest.approx(roc_auc_score(np.repeat(y, weights[k]), np.repeat(p, weights[k])))
+
+
+def test_report_shows_the_challengers_beside_the_audited_model(split, credit_gbm):
+    from xai_audit.render.html import render_section
+
+    train, audit = split
+    result = xa.audit(credit_gbm, audit, explainers=[], n_resamples=50, random_state=0, train=train,
+                      policy={"extends": "default", "audit": {"reason_cases": 2}})
+    record = xa.AuditResult.from_dict(result.to_dict()).to_dict()
+    html = render_section(record, "challenger", charts=False)
+    assert "Explainable Boosting Machine" in html and "Logistic regression" in html
+    advantage = record["challenger"]["auc_advantage"]
+    assert f"by {abs(advantage):.3f}" in html
+    for feature in record["challenger"]["shapes"]:
+        assert f"{feature}: EBM shape function" in html
+    finding = next(f for f in result.findings if f.check == "challenger")
+    assert finding.observed == pytest.approx(advantage)
+    assert 'id="challenger-findings"' in html or "challenger.auc_advantage" in html

@@ -140,6 +140,7 @@ def challenger_section(adapter, data, features, *, proba_positive, decisions, tr
     return section
 
 
+SHORT_NAMES = {"logistic": "logistic regression", "ebm": "Explainable Boosting Machine"}
 DESCRIPTIONS = {
     "logistic": "logistic regression (numeric: median imputation and standard scaling; categorical: one-hot)",
     "ebm": "Explainable Boosting Machine (interpret-core; main effects only, 4 outer bags)",
@@ -381,7 +382,7 @@ def check_challenger(rule: Rule, sections: dict, settings: dict) -> list[Finding
     verdict = (f"an interpretable model is within {fmt(rule.threshold)} AUC: consider it" if close else
                f"more than the line of {fmt(rule.threshold)}, so the audited model's added complexity buys accuracy")
     message = (f"ROC AUC of the audited model minus that of the best interpretable challenger "
-               f"({DESCRIPTIONS.get(best, best)}, {section.get('training', {}).get('source', '')}): {fmt(value)}{ci}; "
+               f"({SHORT_NAMES.get(best, best)}, {section.get('training', {}).get('source', '')}): {fmt(value)}{ci}; "
                f"{verdict}.")
     return [Finding(id=rule.id, check=rule.check, status=status, observed=value, threshold=rule.threshold,
                     message=message, references=rule.references)]

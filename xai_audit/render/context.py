@@ -26,6 +26,7 @@ SECTION_TITLES = {
     "explanations": "Explanations and their quality",
     "reasons": "Adverse-action reasons",
     "recourse": "Recourse for declined cases",
+    "challenger": "Glass-box challenger",
     "findings": "All findings",
     "appendix": "Reproducibility appendix",
     "signoff": "Review and sign-off",
@@ -33,7 +34,8 @@ SECTION_TITLES = {
     "index": "Index of rules and clauses",
 }
 FINDING_SECTIONS = (("performance", "performance"), ("data", "data"), ("fairness", "fairness"),
-                    ("explanation", "explanations"), ("quality", "explanations"), ("reason", "reasons"), ("recourse", "recourse"))
+                    ("explanation", "explanations"), ("quality", "explanations"), ("reason", "reasons"), ("recourse", "recourse"),
+                    ("challenger", "challenger"))
 
 
 @dataclass
