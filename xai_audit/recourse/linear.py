@@ -64,8 +64,10 @@ def linear_form(adapter, constraints, frame: pd.DataFrame) -> LinearForm | None:
     True
     """
     estimator = getattr(adapter, "estimator", None)
-    if adapter.task != "binary" or estimator is None or not hasattr(estimator, "decision_function"):
-        return None
+    final = getattr(adapter, "final_estimator", estimator)
+    if adapter.task != "binary" or estimator is None or not hasattr(estimator, "decision_function") \
+            or getattr(final, "coef_", None) is None:
+        return None  # only a linear final step can be affine (boosted trees have a decision_function too)
     features = tuple(constraints.features)
     rows = frame.loc[:, list(features)].iloc[:16].reset_index(drop=True)
     try:
