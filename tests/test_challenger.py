@@ -50,6 +50,11 @@ def test_ebm_auc_is_sklearns_on_the_ebms_own_predictions(split, credit_gbm):
             low, high = entry["ci"][metric]
             assert low <= high
     assert set(section["shapes"]) <= set(FEATURES) and section["shapes"]
+    best = max(("logistic", "ebm"), key=lambda n: section["models"][n]["roc_auc"])
+    assert section["best_interpretable"] == best
+    assert section["auc_advantage"] == pytest.approx(gbm_auc - section["models"][best]["roc_auc"])
+    low, high = section["auc_advantage_ci"]
+    assert low <= section["auc_advantage"] <= high
 
 
 def test_an_audited_ebm_is_matched_exactly_by_its_challenger(split):
@@ -100,6 +105,7 @@ def test_fairness_side_by_side_counts_each_models_decisions(split, credit_gbm):
     adapter, section = run(credit_gbm, audit, models=["logistic"])
     decided = adapter.predict(audit.frame[FEATURES]) == "repaid"
     y = audit.y_true_positive()
+    assert set(section["fairness"]["sex"]["groups"]) == set(audit.groups["sex"])
     for group, entry in section["fairness"]["sex"]["groups"].items():
         rows = audit.groups["sex"].to_numpy() == group
         assert entry["n"] == rows.sum()
