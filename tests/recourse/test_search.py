@@ -127,3 +127,22 @@ def test_nothing_to_change_finds_nothing(credit_frame, credit_gbm):
     cases = declined_cases(model, credit_frame, n=5)
     assert search_recourse(codec_for(model, constraints, credit_frame), constraints, costs, cases, credit_frame) == [None] * 5
     assert search_recourse(codec_for(model, constraints, credit_frame), constraints, costs, cases.iloc[:0], credit_frame) == []
+
+
+def test_pandas_categoricals_keep_their_type_for_the_model():
+    """LightGBM refuses a categorical column that comes back as plain objects: the frame codec restores it."""
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({"a": rng.normal(size=n), "c": pd.Categorical(rng.choice(["x", "y", "z"], n))})
+    frame.loc[rng.random(n) < 0.1, "a"] = np.nan
+    frame["y"] = (frame["a"].fillna(0) + (frame["c"] == "x") + rng.normal(0, 0.5, n) > 0.5).astype(int)
+    model = load_model(lightgbm.LGBMClassifier(n_estimators=20, verbose=-1).fit(frame[["a", "c"]], frame["y"]))
+    data = AuditDataset.from_frame(frame, target="y", features=["a", "c"])
+    constraints = build_constraints(data, ["a", "c"])
+    costs = fit_costs(frame, ["a"])
+    cases = frame.loc[model.predict(frame[["a", "c"]]) == 0, ["a", "c"]].iloc[:30].reset_index(drop=True)
+    found = search_recourse(codec_for(model, constraints, frame), constraints, costs, cases, frame)
+    assert check_suggestions(model, constraints, costs, cases, found, frame) >= 20
+    assert all(f != "a" for s, (_, case) in zip(found, cases.iterrows()) if s is not None and pd.isna(case["a"])
+               for f, _, _ in s.changes)  # a missing value is never "changed from"

@@ -36,14 +36,17 @@ class FrameCodec:
     features : sequence of str
     kinds : dict
         ``feature -> "numeric" | "categorical"``; numeric columns are scored as float64.
+    dtypes : dict, optional
+        The data's column types, restored on the other columns before scoring.
     """
 
     name = "original columns through the model"
 
-    def __init__(self, adapter, features, kinds):
+    def __init__(self, adapter, features, kinds, dtypes=None):
         self.adapter = adapter
         self.features = list(features)
         self.kinds = dict(kinds)
+        self.dtypes = dict(dtypes or {})
         self.columns = {f: np.array([j]) for j, f in enumerate(self.features)}
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
@@ -71,6 +74,8 @@ class FrameCodec:
         for feature in self.features:
             if self.kinds.get(feature) == "numeric":
                 frame[feature] = frame[feature].astype(float)
+            elif feature in self.dtypes:  # the data's own type back: a pandas Categorical keeps its categories
+                frame[feature] = frame[feature].astype(self.dtypes[feature])
         return frame
 
 
@@ -147,7 +152,7 @@ def make_codec(adapter, features, kinds, frame: pd.DataFrame, *, random_state=No
     -------
     EncodedCodec or FrameCodec
     """
-    frame_codec = FrameCodec(adapter, features, kinds)
+    frame_codec = FrameCodec(adapter, features, kinds, dtypes=frame.dtypes.to_dict())
     if getattr(adapter, "preprocessor", None) is None or not hasattr(adapter, "final_estimator"):
         return frame_codec
     try:
