@@ -146,7 +146,8 @@ class Audit:
             self._report("Finding what declined cases would have to change (recourse)", 0.85)
             sections["recourse"] = recourse_section(
                 adapter, data, policy, features=features, random_state=self.random_state, decisions=y_pred,
-                shown=[case["position"] for case in sections["reasons"]], labels=getattr(data, "labels", None))
+                shown=[case["position"] for case in sections["reasons"]], labels=getattr(data, "labels", None),
+                n_resamples=self.n_resamples)
 
         if not isinstance(adapter, PredictionsAdapter):
             self._report("Fitting the glass-box challengers", 0.9)

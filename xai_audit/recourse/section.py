@@ -22,7 +22,7 @@ from xai_audit.recourse.search import apply_changes, approved_by_model, search_r
 
 
 def recourse_section(adapter, data, policy, *, features=None, random_state=None, decisions=None,
-                     shown=None, labels=None) -> dict:
+                     shown=None, labels=None, n_resamples=None) -> dict:
     """The recourse section for a binary tabular model with probabilities; ``{}`` for any other model.
 
     Parameters
@@ -43,6 +43,9 @@ def recourse_section(adapter, data, policy, *, features=None, random_state=None,
     labels : dict, optional
         Plain names of columns and category codes for the sentences (``{column: name}`` or
         ``{column: {"name": ..., "values": {code: name}}}``).
+    n_resamples : int, optional
+        Bootstrap resamples of the per-group intervals (default: the policy's ``[recourse] n_resamples``,
+        else its ``[fairness] n_resamples``).
 
     Returns
     -------
@@ -118,7 +121,7 @@ def recourse_section(adapter, data, policy, *, features=None, random_state=None,
         "by_group": burden_by_group(
             sample_costs, data.groups.iloc[sample].reset_index(drop=True), budget=constraints.budget,
             reference_groups=reference, confidence=confidence, random_state=random_state,
-            n_resamples=int(settings.get("n_resamples", policy.setting("fairness", "n_resamples", 1000)))),
+            n_resamples=int(n_resamples or settings.get("n_resamples", policy.setting("fairness", "n_resamples", 1000)))),
         "cases": [],
     }
     for position in shown:
