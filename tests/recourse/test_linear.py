@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from helpers import NUMERIC, apply, codec_for, linear_problem
+from tests.recourse.helpers import NUMERIC, apply, codec_for, linear_problem
 from xai_audit.recourse.linear import MARGIN, closed_form_recourse, linear_form
 from xai_audit.recourse.search import search_recourse
 

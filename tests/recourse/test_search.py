@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import apply, codec_for
+from tests.recourse.helpers import apply, codec_for
 from xai_audit import AuditDataset, load_model
 from xai_audit.recourse.constraints import build_constraints
 from xai_audit.recourse.cost import fit_costs
