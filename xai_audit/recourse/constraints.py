@@ -242,7 +242,13 @@ def allowed_interval(constraints: Constraints, feature: str, value: float) -> tu
 
 def numeric_grid(values: pd.Series) -> np.ndarray:
     """Candidate values of a numeric feature: its observed values at 21 evenly spaced quantile levels
-    (minimum and maximum included), without repeats."""
+    (minimum and maximum included), without repeats.
+
+    Examples
+    --------
+    >>> numeric_grid(pd.Series([1, 1, 2, 3, 50])).tolist()
+    [1.0, 2.0, 3.0, 50.0]
+    """
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     numbers = numbers[np.isfinite(numbers)]
     return np.unique(np.quantile(numbers, GRID_LEVELS, method="inverted_cdf"))

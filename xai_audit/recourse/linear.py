@@ -118,6 +118,20 @@ def closed_form_recourse(form: LinearForm, constraints, costs, cases: pd.DataFra
     -------
     list of Suggestion or None
         None for a case already approved, or one no change of the numeric features can approve.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from xai_audit import AuditDataset, load_model
+    >>> from xai_audit.recourse.constraints import build_constraints
+    >>> from xai_audit.recourse.cost import fit_costs
+    >>> df = pd.DataFrame({"a": [0.0, 1, 2, 3, 4, 5, 6, 7], "y": [0, 0, 0, 1, 0, 1, 1, 1]})
+    >>> adapter = load_model(LogisticRegression().fit(df[["a"]], df["y"]))
+    >>> constraints = build_constraints(AuditDataset.from_frame(df, target="y"), ["a"])
+    >>> form, costs = linear_form(adapter, constraints, df), fit_costs(df, ["a"])
+    >>> [s] = closed_form_recourse(form, constraints, costs, df.loc[[0], ["a"]], whole_numbers=False)
+    >>> bool(abs(form.log_odds(pd.DataFrame({"a": [s.changes[0][2]]}))[0]) < 1e-6)  # on the boundary
+    True
     """
     cases = cases.loc[:, list(constraints.features)].reset_index(drop=True)
     n = len(cases)

@@ -151,6 +151,19 @@ def make_codec(adapter, features, kinds, frame: pd.DataFrame, *, random_state=No
     Returns
     -------
     EncodedCodec or FrameCodec
+
+    Examples
+    --------
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> from xai_audit import load_model
+    >>> df = pd.DataFrame({"x": np.arange(12.0), "c": ["a", "b", "c"] * 4, "y": [0, 1] * 6})
+    >>> encode = make_column_transformer((StandardScaler(), ["x"]), (OneHotEncoder(), ["c"]))
+    >>> model = load_model(make_pipeline(encode, LogisticRegression()).fit(df[["x", "c"]], df["y"]))
+    >>> type(make_codec(model, ["x", "c"], {"x": "numeric", "c": "categorical"}, df)).__name__
+    'EncodedCodec'
     """
     frame_codec = FrameCodec(adapter, features, kinds, dtypes=frame.dtypes.to_dict())
     if getattr(adapter, "preprocessor", None) is None or not hasattr(adapter, "final_estimator"):
@@ -181,6 +194,33 @@ def _perturbed_rows(frame: pd.DataFrame, random_state, n_rows: int = 64) -> pd.D
 
 
 def logit(p) -> np.ndarray:
-    """log(p / (1 - p)), with p clipped away from 0 and 1."""
+    """log(p / (1 - p)), with p clipped away from 0 and 1.
+
+    Examples
+    --------
+    >>> logit([0.5, 0.75]).round(6).tolist()
+    [0.0, 1.098612]
+    """
     p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
     return np.log(p) - np.log1p(-p)
+
+
+def apply_changes(cases: pd.DataFrame, suggestions) -> pd.DataFrame:
+    """The cases (rows in the order of ``suggestions``) with each suggestion's changes applied, keeping
+    the columns' types (a whole-number column receiving a fraction becomes float)."""
+    changed = cases.reset_index(drop=True).copy()
+    for k, suggestion in enumerate(suggestions):
+        for feature, _, new in (suggestion.changes if suggestion is not None else ()):
+            if pd.api.types.is_integer_dtype(changed[feature]) and float(new) != int(new):
+                changed[feature] = changed[feature].astype(float)
+            changed.loc[k, feature] = new
+    return changed
+
+
+def approved_by_model(adapter, cases: pd.DataFrame, suggestions) -> np.ndarray:
+    """Whether the model approves each case with its suggestion applied (False where there is none)."""
+    if len(cases) == 0:
+        return np.zeros(0, dtype=bool)
+    decisions = adapter.predict(apply_changes(cases, suggestions))
+    present = np.array([s is not None for s in suggestions], dtype=bool)
+    return present & np.asarray(decisions == adapter.positive_class)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from xai_audit.recourse.constraints import numeric_grid
-from xai_audit.recourse.scoring import logit
+from xai_audit.recourse.scoring import approved_by_model, logit
 
 APPROVAL = 0.5
 BISECTION_STEPS = 24
@@ -89,6 +89,21 @@ def search_recourse(codec, constraints, costs, cases: pd.DataFrame, frame: pd.Da
     Returns
     -------
     list of Suggestion or None
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from xai_audit import AuditDataset, load_model
+    >>> from xai_audit.recourse import build_constraints, fit_costs
+    >>> from xai_audit.recourse.scoring import make_codec
+    >>> df = pd.DataFrame({"income": np.arange(20.0), "y": [0] * 10 + [1] * 10})
+    >>> model = load_model(LogisticRegression().fit(df[["income"]], df["y"]))
+    >>> data = AuditDataset.from_frame(df, target="y", features=["income"])
+    >>> constraints, costs = build_constraints(data, ["income"]), fit_costs(df, ["income"])
+    >>> codec = make_codec(model, ["income"], constraints.kinds, df)
+    >>> [s] = search_recourse(codec, constraints, costs, df.loc[[3], ["income"]], df)
+    >>> s.changes[0][:2], s.changes[0][2] > 9, int(model.predict(pd.DataFrame({"income": [s.changes[0][2]]}))[0])
+    (('income', 3.0), True, 1)
     """
     features = list(constraints.features)
     cases = cases.loc[:, features].reset_index(drop=True)
@@ -138,27 +153,6 @@ def search_recourse(codec, constraints, costs, cases: pd.DataFrame, frame: pd.Da
         else:
             suggestions[i] = None
     return suggestions
-
-
-def apply_changes(cases: pd.DataFrame, suggestions) -> pd.DataFrame:
-    """The cases (rows in the order of ``suggestions``) with each suggestion's changes applied, keeping
-    the columns' types (a whole-number column receiving a fraction becomes float)."""
-    changed = cases.reset_index(drop=True).copy()
-    for k, suggestion in enumerate(suggestions):
-        for feature, _, new in (suggestion.changes if suggestion is not None else ()):
-            if pd.api.types.is_integer_dtype(changed[feature]) and float(new) != int(new):
-                changed[feature] = changed[feature].astype(float)
-            changed.loc[k, feature] = new
-    return changed
-
-
-def approved_by_model(adapter, cases: pd.DataFrame, suggestions) -> np.ndarray:
-    """Whether the model approves each case with its suggestion applied (False where there is none)."""
-    if len(cases) == 0:
-        return np.zeros(0, dtype=bool)
-    decisions = adapter.predict(apply_changes(cases, suggestions))
-    present = np.array([s is not None for s in suggestions], dtype=bool)
-    return present & np.asarray(decisions == adapter.positive_class)
 
 
 def _suggestion(entry, case: pd.Series, features, options, costs) -> Suggestion:

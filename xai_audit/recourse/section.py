@@ -17,8 +17,8 @@ from xai_audit.recourse.burden import burden_by_group
 from xai_audit.recourse.constraints import POLICY_ONLY_KEYS, build_constraints, read_recourse_toml
 from xai_audit.recourse.cost import fit_costs
 from xai_audit.recourse.linear import closed_form_recourse, linear_form
-from xai_audit.recourse.scoring import make_codec
-from xai_audit.recourse.search import apply_changes, approved_by_model, search_recourse
+from xai_audit.recourse.scoring import apply_changes, approved_by_model, make_codec
+from xai_audit.recourse.search import search_recourse
 
 
 def recourse_section(adapter, data, policy, *, features=None, random_state=None, decisions=None,
