@@ -35,7 +35,7 @@ def run(model, audit, train=None, **settings_):
 def test_ebm_auc_is_sklearns_on_the_ebms_own_predictions(split, credit_gbm):
     train, audit = split
     _, section = run(credit_gbm, audit, train=train)
-    assert section["training"] == {"source": "training data", "n_rows": 250,
+    assert section["training"] == {"source": "training data", "n_rows": 250, "sha256": train.sha256,
                                    "description": "fitted on the 250 rows of the training data given with the audit"}
     ebm = interpret.ExplainableBoostingClassifier(random_state=0, **ch.EBM_SETTINGS)
     ebm.fit(ch._frame(train.frame, FEATURES, train.feature_kinds), train.y_true_positive())

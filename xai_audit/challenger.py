@@ -40,7 +40,26 @@ CHUNK = 16
 def audit_challenger(adapter, data, features, policy, *, proba, decisions, train=None, random_state=None,
                      n_resamples=None) -> dict:
     """The challenger section as the audit runs it: when training data is given, or when the policy's
-    ``[challenger] enabled`` is true, for a binary model with probabilities and a target; else ``{}``."""
+    ``[challenger] enabled`` is true, for a binary model with probabilities and a target; else ``{}``.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from xai_audit import AuditDataset, load_model, load_policy
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame({"x": rng.normal(size=200)})
+    >>> df["y"] = (df["x"] + rng.normal(0, 1, 200) > 0).astype(int)
+    >>> model = load_model(DecisionTreeClassifier(max_depth=3, random_state=0).fit(df[["x"]], df["y"]))
+    >>> data = AuditDataset.from_frame(df, target="y", features=["x"])
+    >>> proba, decisions = model.predict_proba(df[["x"]]), model.predict(df[["x"]])
+    >>> audit_challenger(model, data, ["x"], load_policy("default"), proba=proba, decisions=decisions)
+    {}
+    >>> policy = load_policy({"extends": "default", "challenger": {"enabled": True, "models": ["logistic"]}})
+    >>> section = audit_challenger(model, data, ["x"], policy, proba=proba, decisions=decisions, random_state=0,
+    ...                            n_resamples=50)
+    >>> section["training"]["source"], section["best_interpretable"]
+    ('cross-fitting', 'logistic')
+    """
     settings = dict(policy.settings.get("challenger", {}))
     wanted = train is not None or bool(settings.get("enabled", False))
     if not wanted or proba is None or adapter.task != "binary" or data.target is None:
@@ -110,7 +129,7 @@ def challenger_section(adapter, data, features, *, proba_positive, decisions, tr
         y_train = np.asarray(train.y_true_positive(), dtype=int)
         fitted = {name: make().fit(X_train, y_train) for name, make in factories.items()}
         scores = {name: _positive(model, X) for name, model in fitted.items()}
-        training = {"source": "training data", "n_rows": int(len(X_train)),
+        training = {"source": "training data", "n_rows": int(len(X_train)), "sha256": train.sha256,
                     "description": f"fitted on the {len(X_train)} rows of the training data given with the audit"}
     else:
         scores, fitted = _cross_fit(factories, X, y, folds, random_state)
