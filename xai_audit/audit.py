@@ -14,6 +14,7 @@ import pandas as pd
 
 from xai_audit.adapters import ModelAdapter, PredictionsAdapter, load_model
 from xai_audit.adapters.pairing import align_classes, resolve_features
+from xai_audit.challenger import audit_challenger
 from xai_audit.checks import evaluate, overall_status
 from xai_audit.data import AuditDataset
 from xai_audit.exceptions import InvalidInputError, ModelError
@@ -25,6 +26,7 @@ from xai_audit.parallel import Chunking, chunking, predict_chunked
 from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
 from xai_audit.reasons import adverse_action_reasons, mark_proxy_reasons
+from xai_audit.recourse import recourse_section
 from xai_audit.result import AuditResult
 
 
@@ -62,6 +64,10 @@ class Audit:
         Local worker processes (or the size of the local Dask cluster started for ``backend="dask"``).
     scheduler : dask.distributed.Client or str, optional
         A client, or a scheduler address ``"tcp://HOST:PORT"`` (connected for this run and closed after).
+    train : AuditDataset, optional
+        The model's training data: glass-box challengers are fitted on it and compared with the model on
+        the audit data (:mod:`xai_audit.challenger`); without it they run only when the policy's
+        ``[challenger] enabled`` is true, by cross-fitting on the audit data.
 
     Examples
     --------
@@ -83,6 +89,7 @@ class Audit:
     backend: str | None = None
     workers: int | None = None
     scheduler: object = None
+    train: AuditDataset | None = None
 
     def run(self, model, data: AuditDataset) -> AuditResult:
         """Audit ``model`` (an adapter, a fitted object, a file path, or None for predictions-only)
@@ -140,6 +147,17 @@ class Audit:
                 decisions=y_pred, scores=None if proba is None else proba[:, adapter.positive_index])
             sections["reasons"], sections["reasons_summary"] = found["cases"], found["summary"]
             mark_proxy_reasons(sections["reasons"], sections.get("fairness"))
+            self._report("Finding what declined cases would have to change (recourse)", 0.85)
+            sections["recourse"] = recourse_section(
+                adapter, data, policy, features=features, random_state=self.random_state, decisions=y_pred,
+                shown=[case["position"] for case in sections["reasons"]], labels=getattr(data, "labels", None),
+                n_resamples=self.n_resamples)
+
+        if not isinstance(adapter, PredictionsAdapter):
+            self._report("Fitting the glass-box challengers", 0.9)
+            sections["challenger"] = audit_challenger(
+                adapter, data, features, policy, proba=proba, decisions=y_pred, train=self.train,
+                random_state=self.random_state, n_resamples=self.n_resamples)
 
         findings = evaluate(policy, sections)
         config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),
@@ -150,7 +168,7 @@ class Audit:
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
             reasons=sections.get("reasons", []), reasons_summary=sections.get("reasons_summary", {}),
-            model_card=model_card,
+            recourse=sections.get("recourse", {}), challenger=sections.get("challenger", {}), model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
         )

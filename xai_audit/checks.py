@@ -15,6 +15,7 @@ from xai_audit.checks_coverage import check_coverage
 from xai_audit.checks_explanations import check_explanation_agreement, check_explanation_quality
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.checks_reasons import check_prohibited_reliance
+from xai_audit.checks_recourse import check_challenger, check_recourse_burden
 from xai_audit.fairness.attribution import signed_share
 from xai_audit.policy import Finding, Policy, Rule
 
@@ -287,4 +288,6 @@ CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {
     "explanation_agreement": check_explanation_agreement,
     "coverage": check_coverage,
     "prohibited_reliance": check_prohibited_reliance,
+    "recourse_burden": check_recourse_burden,
+    "challenger": check_challenger,
 }

@@ -17,9 +17,10 @@ from xai_audit._io import write_atomic
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
-SCHEMA_VERSION = "1.1"  # 1.1: data.labels and data.csv_dialect, reasons_summary; intervals state method/level/resamples, spreads carry none; 1.0 records still load
-SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "reasons_summary", "model_card",
-            "manifest")
+SCHEMA_VERSION = "1.1"  # 1.1: data.labels and csv_dialect, reasons_summary, recourse, challenger; intervals
+# state method/level/resamples and spreads carry none. 1.0 records still load.
+SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "reasons_summary", "recourse",
+            "challenger", "model_card", "manifest")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,12 @@ class AuditResult:
     reasons_summary : dict
         What the reasons rest on: declined count, cut-off, comparison, how cases were chosen, the
         prohibited bases and the declines' reliance on them (empty in records before schema 1.1).
+    recourse : dict
+        The cheapest change that would turn declined cases into approvals, and its burden per group
+        (:mod:`xai_audit.recourse`); empty in records older than schema 1.1.
+    challenger : dict
+        Glass-box challengers beside the audited model (:mod:`xai_audit.challenger`); empty when not
+        run and in records older than schema 1.1.
     """
 
     status: str
@@ -48,6 +55,8 @@ class AuditResult:
     fairness: dict = field(default_factory=dict)
     reasons: list = field(default_factory=list)
     reasons_summary: dict = field(default_factory=dict)
+    recourse: dict = field(default_factory=dict)
+    challenger: dict = field(default_factory=dict)
     model_card: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION

@@ -127,6 +127,8 @@ SECTION_CLAUSES: dict[str, tuple[str, ...]] = {
     "explanations": ("eu-art13", "eu-art86", "eu-annex4", "gdpr-15", "sr117-val", "hkma-explain", "feat-t",
                      "nist-measure2.9"),
     "reasons": ("regb-9", "eu-art86", "gdpr-22", "gdpr-15", "hkma-explain", "feat-t", "feat-a"),
+    "recourse": ("gdpr-22", "eu-art14", "regb-9"),
+    "challenger": ("eu-art13", "sr117-val"),
     "findings": ("eu-annex4", "sr117-val", "nist-measure2.1"),
     "appendix": ("eu-annex4", "sr117-gov", "hkma-validation", "nist-measure2.1"),
     "signoff": ("sr117-gov", "hkma-gov", "feat-a", "nist-govern"),

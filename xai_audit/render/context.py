@@ -25,6 +25,8 @@ SECTION_TITLES = {
     "fairness": "Fairness across groups",
     "explanations": "Explanations and their quality",
     "reasons": "Adverse-action reasons",
+    "recourse": "Recourse for declined cases",
+    "challenger": "Glass-box challenger",
     "findings": "All findings",
     "appendix": "Reproducibility appendix",
     "signoff": "Review and sign-off",
@@ -32,7 +34,8 @@ SECTION_TITLES = {
     "index": "Index of rules and clauses",
 }
 FINDING_SECTIONS = (("performance", "performance"), ("data", "data"), ("fairness", "fairness"),
-                    ("explanation", "explanations"), ("quality", "explanations"), ("reason", "reasons"))
+                    ("explanation", "explanations"), ("quality", "explanations"), ("reason", "reasons"), ("recourse", "recourse"),
+                    ("challenger", "challenger"))
 
 
 @dataclass

@@ -21,6 +21,8 @@ from xai_audit.render.charts import ChartBook
 from xai_audit.render.context import SECTION_TITLES, Context, finding_views
 from xai_audit.render.sections_explain import explanations
 from xai_audit.render.sections_reasons import reasons
+from xai_audit.render.sections_challenger import challenger
+from xai_audit.render.sections_recourse import recourse
 from xai_audit.render.sections_fairness import fairness
 from xai_audit.render.sections_metrics import performance
 from xai_audit.render.sections_overview import (appendix, clause_index, data_section, findings_section, glossary,
@@ -30,10 +32,11 @@ from xai_audit.render.text import short
 
 TEMPLATES = "xai_audit.templates"
 REPORT_ORDER = ("summary", "identification", "model-card", "data", "performance", "fairness", "explanations",
-                "reasons", "findings", "appendix", "signoff", "glossary", "index")
+                "reasons", "recourse", "challenger", "findings", "appendix", "signoff", "glossary", "index")
 BUILDERS = {
     "identification": identification, "model-card": model_card, "data": data_section,
-    "performance": performance, "fairness": fairness, "explanations": explanations, "reasons": reasons,
+    "performance": performance, "fairness": fairness, "explanations": explanations, "reasons": reasons, "recourse": recourse,
+    "challenger": challenger,
     "findings": findings_section, "appendix": appendix, "signoff": signoff, "glossary": glossary,
 }
 
