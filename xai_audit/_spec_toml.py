@@ -6,6 +6,7 @@ Paths in the table are relative to the batch file's folder. TOML has no null: ``
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from xai_audit.model_card import MODEL_CARD_KEYS
@@ -14,6 +15,8 @@ ENTRY_KEYS = frozenset({
     "name", "model", "data", "target", "positive_label", "sensitive", "bins", "predictions", "scores",
     "features", "policy", "out", "seed", "trusted_types", "trust_pickle", "formats", "model_card", "labels",
 })
+# A report name: letters, digits, dots, dashes and underscores, so it cannot leave the output folder.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 BATCH_FORMATS = ("html", "json", "md")
 KIND_NAMES = {str: "string", int: "whole number", bool: "boolean (true or false)", dict: "table"}
 TYPE_CHECKS = {"name": str, "model": str, "data": str, "target": str, "predictions": str, "scores": str,
@@ -22,18 +25,16 @@ TYPE_CHECKS = {"name": str, "model": str, "data": str, "target": str, "predictio
 
 
 def parse_toml_table(table, base_dir: Path, *, defaults=None, out: Path | None = None, where: str = "[[audit]]"):
-    """``(AuditSpec or None, [problems])`` for one batch entry, ``defaults`` applied first.
+    """``(AuditSpec keyword arguments or None, [problems])`` for one batch entry, ``defaults`` applied first.
 
     Examples
     --------
-    >>> spec, problems = parse_toml_table({"data": "d.csv", "predictions": "p", "seed": 3}, Path("/b"))
-    >>> spec.data, spec.random_state, spec.name, spec.formats, problems
+    >>> fields, problems = parse_toml_table({"data": "d.csv", "predictions": "p", "seed": 3}, Path("/b"))
+    >>> fields["data"], fields["random_state"], fields["name"], fields["formats"], problems
     (PosixPath('/b/d.csv'), 3, 'd', ('html', 'json', 'md'), [])
     >>> parse_toml_table({"data": "d.csv", "seed": "x"}, Path("/b"))[1][0]
     '[[audit]] needs model = "FILE", or predictions = "COLUMN" for a predictions-only audit'
     """
-    from xai_audit.spec import NAME_PATTERN, AuditSpec
-
     defaults = dict(defaults or {})
     if not isinstance(table, dict):
         return None, [f"{where} must be a table"]
@@ -79,7 +80,7 @@ def parse_toml_table(table, base_dir: Path, *, defaults=None, out: Path | None =
         policy = str(under(base_dir, policy))
     formats = tuple(dict.fromkeys([*(lists["formats"] or BATCH_FORMATS), "json"]))
     folder = under(base_dir, merged["out"]) if "out" in merged else (out or under(base_dir, "reports"))
-    return AuditSpec(
+    return dict(
         name=name, data=under(base_dir, merged["data"]), out=folder,
         model=under(base_dir, merged["model"]) if "model" in merged else None, target=merged.get("target"),
         positive_label=merged.get("positive_label"), sensitive=tuple(lists["sensitive"] or ()),

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -36,11 +35,11 @@ from xai_audit._spec_inputs import (
     policy_hash,
     read_dataset,
 )
+from xai_audit._spec_toml import NAME_PATTERN
 from xai_audit.exceptions import InvalidInputError
 
 FORMATS = ("html", "json", "md", "pdf")
 DEFAULT_FORMATS = ("html", "json")
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 EXIT_BY_STATUS = {"pass": 0, "warn": 0, "fail": 1}
 
 
@@ -152,10 +151,10 @@ class AuditSpec:
         """
         from xai_audit._spec_toml import parse_toml_table
 
-        spec, problems = parse_toml_table(table, Path(base_dir), defaults=defaults, out=out, where=where)
+        fields, problems = parse_toml_table(table, Path(base_dir), defaults=defaults, out=out, where=where)
         if problems:
             raise InvalidInputError(f"The batch entry has {len(problems)} problem(s): {'; '.join(problems)}.")
-        return spec
+        return cls(**fields)
 
     # -- derived values ---------------------------------------------------------------------------
 

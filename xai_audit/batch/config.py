@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xai_audit._spec_toml import parse_toml_table, under
+from xai_audit.spec import AuditSpec
 from xai_audit._toml import read_toml
 from xai_audit.exceptions import InvalidInputError
 
@@ -66,11 +67,11 @@ def load_batch(path, *, out=None) -> BatchPlan:
     folder = Path(out).resolve() if out is not None else under(base, defaults.get("out", "reports"))
     entries = []
     for position, table in enumerate(audits, start=1):
-        spec, entry_problems = parse_toml_table(table, base, defaults=defaults, out=folder,
-                                                where=f"[[audit]] #{position}")
+        fields, entry_problems = parse_toml_table(table, base, defaults=defaults, out=folder,
+                                                  where=f"[[audit]] #{position}")
         problems += entry_problems
-        if spec is not None:
-            entries.append(spec)
+        if fields is not None:
+            entries.append(AuditSpec(**fields))
     seen = set()
     for spec in entries:
         if spec.name in seen:
