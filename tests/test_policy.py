@@ -97,6 +97,9 @@ DEFAULT_RULES = [
     ("coverage.sanity_check", "coverage", "sanity_check", "below", 0, None, "fail"),
     ("coverage.small_groups", "coverage", "small_groups", "above", 0.8, None, "warn"),
     ("reasons.prohibited_reliance", "prohibited_reliance", "share", "below", 0.01, None, None),
+    ("recourse.share_within_budget", "recourse_burden", "share_ratio", "above", 0.8, 0.9, None),
+    ("recourse.median_cost", "recourse_burden", "cost_ratio", "below", 1.5, 1.25, None),
+    ("challenger.auc_advantage", "challenger", "auc_advantage", "above", 0.01, None, None),
 ]
 LENIENT_CHANGES = {
     "performance.roc_auc": {"line": 0.55, "warn": 0.6},
@@ -151,12 +154,19 @@ def _sections(check: str, metric: str, value: float) -> dict:
     if check == "prohibited_reliance":
         return {"reasons_summary": {"prohibited": ["x"], "prohibited_reliance": {
             "inputs": ["x"], "impact_share": value, "by_feature": {"x": value}, "n_cases": 10}}}
+    if check == "recourse_burden":
+        groups = {"m": {"n_declined": 100}, "f": {"n_declined": 100, metric: value}}
+        return {"recourse": {"budget": 2.0, "by_group": {"sex": {"reference_group": "m", "groups": groups}}}}
+    if check == "challenger":
+        return {"challenger": {"auc_advantage": value, "best_interpretable": "ebm", "training": {"source": "x"}}}
     raise AssertionError(check)
 
 
 CREDIT_RULES = [("reasons.prohibited_reliance", "prohibited_reliance", "share", "below", 0.01, None, None)]
 # The verdict a value beyond the line gets, where a rule's options cap it below "fail".
-BEYOND_LINE = {("default", "reasons.prohibited_reliance"): "warn", ("lenient", "reasons.prohibited_reliance"): "warn"}
+BEYOND_LINE = {("default", "reasons.prohibited_reliance"): "warn", ("lenient", "reasons.prohibited_reliance"): "warn",
+               # the challenger rule never fails: whether a black box's advantage is worth it is a person's call
+               ("default", "challenger.auc_advantage"): "warn", ("lenient", "challenger.auc_advantage"): "warn"}
 
 
 def _boundary_cases():

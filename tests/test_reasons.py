@@ -16,7 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import xai_audit as xa
 from xai_audit.adapters.pairing import align_classes, resolve_features
-from xai_audit.checks_reasons import check_prohibited_reliance
+from xai_audit.checks.reasons import check_prohibited_reliance
 from xai_audit.reasons import (MAX_REASONS, MIN_IMPACT, adverse_action_reasons, normalize_labels, reason_text,
                                select_reasons, typical_value)
 

@@ -25,7 +25,6 @@ import pandas as pd
 
 from xai_audit._optional import require
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.policy import Finding, Rule
 
 METRICS = ("roc_auc", "accuracy", "log_loss", "brier")
 EBM_SETTINGS = {"interactions": 0, "outer_bags": 4, "n_jobs": 1}

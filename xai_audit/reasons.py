@@ -14,7 +14,7 @@ factor that actually lowered this applicant's approval score against a stated co
 - a prohibited basis (every sensitive attribute, and every feature the policy's ``[reasons]``
   table declares ``prohibited``) is never given as a reason. How much the declines lean on such a
   feature is measured all the same (:func:`prohibited_reliance`) and judged by the check
-  ``prohibited_reliance`` (:mod:`xai_audit.checks_reasons`).
+  ``prohibited_reliance`` (:mod:`xai_audit.checks.reasons`).
 
 Plain names come from the dataset's labels, normalised as ``{column: {"name": str, "values":
 {code: str}}}``; without labels the column name and the raw value are shown.

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xai_audit.checks import evaluate
-from xai_audit.checks_common import make_finding
+from xai_audit.checks.common import make_finding
 from xai_audit.policy import Rule, load_policy
 
 HOPEFUL = ("is similar", "are similar", "are mostly known", "agree on", "do not change", "add up to",

@@ -1,7 +1,7 @@
 """Is an explanation trustworthy? Additivity, completeness, agreement, faithfulness, stability.
 
 Each function measures one property and returns plain numbers (None where it does not apply);
-:mod:`xai_audit.checks_explanations` judges them against the policy.
+:mod:`xai_audit.checks.explanations` judges them against the policy.
 
 - additivity: SHAP's local accuracy, ``sum(values) + base == output`` (Lundberg & Lee 2017);
 - completeness: Integrated Gradients' convergence delta (Sundararajan et al. 2017), read from ``meta``;

@@ -2,7 +2,7 @@
 whether that burden is the same for every group.
 
 ``recourse_section`` builds the record's ``recourse`` section; the ``recourse_burden`` policy check
-that judges it lives with the other checks (:mod:`xai_audit.checks_recourse`).
+that judges it lives with the other checks (:mod:`xai_audit.checks.recourse`).
 """
 
 from xai_audit.recourse.constraints import Constraints, build_constraints, read_recourse_toml

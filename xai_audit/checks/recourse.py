@@ -12,7 +12,7 @@ policy's ``min_group_size`` are not judged.
 from __future__ import annotations
 
 from xai_audit.challenger import SHORT_NAMES
-from xai_audit.checks_common import fmt, make_finding
+from xai_audit.checks.common import fmt, make_finding
 from xai_audit.policy import Finding, Rule
 
 METRICS = {"share_ratio": "share_within_budget", "cost_ratio": "median_cost"}

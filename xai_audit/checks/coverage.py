@@ -20,7 +20,7 @@ The rule's ``metric`` says what is covered:
 
 from __future__ import annotations
 
-from xai_audit.checks_common import crossing_word, fmt, line_text
+from xai_audit.checks.common import crossing_word, fmt, line_text
 from xai_audit.policy import Finding, Rule
 
 METRICS = ("performance", "fairness", "explainers", "sanity_check", "small_groups")

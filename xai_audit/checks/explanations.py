@@ -11,7 +11,7 @@ Two checks, listed by name in :data:`xai_audit.checks.CHECKS`:
 
 from __future__ import annotations
 
-from xai_audit.checks_common import make_finding
+from xai_audit.checks.common import make_finding
 from xai_audit.policy import Finding, Rule
 
 SUBJECTS = {
