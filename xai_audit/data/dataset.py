@@ -26,6 +26,7 @@ from xai_audit.data.readers import (
     read_table_with_dialect,
     table_columns,
 )
+from xai_audit.data.targets import check_scores, positive_label_of, task_of
 from xai_audit.exceptions import InvalidInputError
 
 FEATURE_KINDS = ("numeric", "categorical")
@@ -155,13 +156,13 @@ class AuditDataset:
             clash = sorted({target, predictions, scores} & set(features) - {None})
             if clash:
                 raise InvalidInputError(f"The columns {clash} are the target or predictions and cannot also be model features.")
-        task, classes = _task_of(frame, target, task)
-        positive_label = _positive_label(frame, target, task, classes, positive_label)
+        task, classes = task_of(frame, target, task)
+        positive_label = positive_label_of(frame, target, task, classes, positive_label)
         if predictions is not None and target is None and task is None:
-            task, classes = _task_of(frame, predictions, None)
-            positive_label = _positive_label(frame, predictions, task, classes, positive_label)
+            task, classes = task_of(frame, predictions, None)
+            positive_label = positive_label_of(frame, predictions, task, classes, positive_label)
         if scores is not None:
-            _check_scores(frame, scores)
+            check_scores(frame, scores)
         groups = pd.DataFrame(
             {name: group_labels(frame[name], name, bins.get(name), max_groups) for name in sensitive},
             index=frame.index,
@@ -433,62 +434,6 @@ def _require_columns(frame, names, role):
             f"{label}{missing if len(missing) > 1 else repr(missing[0])} "
             f"{'are' if len(missing) > 1 else 'is'} not in the data; columns are {shown}."
         )
-
-
-def _task_of(frame, column, task):
-    if column is None:
-        return task, None
-    values = frame[column]
-    n_missing = int(values.isna().sum())
-    if n_missing:
-        raise InvalidInputError(
-            f"The column '{column}' has {n_missing} missing value(s); every row needs a value there. "
-            "Drop those rows or fill them before the audit."
-        )
-    is_numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    n_unique = values.nunique()
-    if task is None:
-        is_whole = is_numeric and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0)
-        task = "regression" if is_numeric and (n_unique > 20 or not is_whole) else (
-            "binary" if n_unique == 2 else "multiclass")
-    if task == "regression":
-        if not is_numeric:
-            raise InvalidInputError(f"A regression target must be numeric; '{column}' holds {values.dtype} values.")
-        if not np.isfinite(values.to_numpy(dtype=float)).all():
-            raise InvalidInputError(f"The target '{column}' contains infinite values; remove those rows.")
-        return task, None
-    if n_unique < 2:
-        raise InvalidInputError(
-            f"The column '{column}' has a single class {values.unique().tolist()}; performance and "
-            "fairness need both outcomes. Audit a sample that contains every class."
-        )
-    if task == "binary" and n_unique != 2:
-        raise InvalidInputError(f"task='binary' needs exactly two classes in '{column}'; found {n_unique}.")
-    return task, tuple(sorted(values.unique().tolist(), key=str))
-
-
-def _positive_label(frame, column, task, classes, positive_label):
-    if task != "binary":
-        return positive_label
-    if positive_label is None:
-        if set(classes) <= {0, 1} or set(classes) <= {False, True}:
-            return classes[-1]
-        raise InvalidInputError(
-            f"The target '{column}' has the labels {list(classes)}; say which one is the favourable "
-            "outcome with positive_label=... (--positive-label on the command line)."
-        )
-    matches = [c for c in classes if c == positive_label or str(c) == str(positive_label)]
-    if not matches:
-        raise InvalidInputError(f"positive_label {positive_label!r} is not a value of '{column}'; its values are {list(classes)}.")
-    return matches[0]
-
-
-def _check_scores(frame, column):
-    values = frame[column]
-    if not pd.api.types.is_numeric_dtype(values):
-        raise InvalidInputError(f"The scores column '{column}' must be numeric; it holds {values.dtype} values.")
-    if not np.isfinite(values.to_numpy(dtype=float)).all():
-        raise InvalidInputError(f"The scores column '{column}' has missing or infinite values; fill or drop those rows.")
 
 
 def _kind_of(values: pd.Series) -> str:
