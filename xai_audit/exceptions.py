@@ -8,7 +8,19 @@ Messages name what was given, what was expected, and how to fix it.
 
 
 class XaiAuditError(Exception):
-    """Root of every error raised on purpose by xai-audit."""
+    """Root of every error raised on purpose by xai-audit: catch it to handle any of them, each
+    message naming the problem and the fix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import xai_audit as xa
+    >>> try:
+    ...     xa.AuditDataset.from_frame(pd.DataFrame({"x": [1, 2]}), target="default")
+    ... except xa.XaiAuditError as error:
+    ...     print(type(error).__name__, "-", str(error)[:46])
+    InvalidInputError - The target column 'default' is not in the data
+    """
 
 
 class InvalidInputError(XaiAuditError, ValueError):

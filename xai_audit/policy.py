@@ -25,7 +25,15 @@ GAP_STATUSES = ("warn", "fail", "info")
 
 @dataclass(frozen=True)
 class Finding:
-    """One check's outcome: what was observed, against what threshold, and what it means."""
+    """One check's outcome: what was observed, against what threshold, and what it means.
+
+    Examples
+    --------
+    >>> finding = Finding(id="performance.roc_auc", check="performance", status="fail", observed=0.61,
+    ...                   threshold=0.65, message="ROC AUC 0.61: below the line of 0.65.")
+    >>> finding.to_dict()["status"], finding.observed < finding.threshold
+    ('fail', True)
+    """
 
     id: str
     check: str
@@ -53,6 +61,15 @@ class Rule:
     ``warn`` is an optional stricter line: a value between ``warn`` and ``threshold`` warns. Where the
     observation has a confidence interval, the whole interval beyond ``threshold`` fails and an
     interval that straddles it warns.
+
+    Examples
+    --------
+    >>> rule = Rule(id="performance.roc_auc", check="performance", metric="roc_auc", direction="above",
+    ...             threshold=0.65, warn=0.75)
+    >>> rule.verdict(0.80), rule.verdict(0.70), rule.verdict(0.60)
+    ('pass', 'warn', 'fail')
+    >>> rule.verdict(0.70, interval=(0.60, 0.62)), rule.verdict(0.70, interval=(0.60, 0.80))
+    ('fail', 'warn')
     """
 
     id: str
@@ -87,7 +104,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class Policy:
-    """A named set of settings and rules. Build it with :func:`load_policy`."""
+    """A named set of settings and rules. Build it with :func:`load_policy`.
+
+    Examples
+    --------
+    >>> policy = load_policy("default")
+    >>> policy.setting("fairness", "min_group_size"), policy.setting("audit", "missing", "fallback")
+    (30, 'fallback')
+    >>> [rule.id for rule in policy.rules_for("four_fifths")]
+    ['fairness.four_fifths']
+    """
 
     name: str
     description: str

@@ -44,6 +44,20 @@ class AuditResult:
     challenger : dict
         Glass-box challengers beside the audited model (:mod:`xai_audit.challenger`); empty when not
         run and in records older than schema 1.1.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> import xai_audit as xa
+    >>> df = pd.DataFrame({"x": range(40), "g": ["a", "b"] * 20, "y": [0] * 20 + [1] * 20})
+    >>> model = LogisticRegression().fit(df[["x"]], df["y"])
+    >>> data = xa.AuditDataset.from_frame(df, target="y", sensitive=["g"], features=["x"])
+    >>> result = xa.audit(model, data, explainers=[], n_resamples=50, random_state=0)
+    >>> path = result.save_json(os.path.join(tempfile.mkdtemp(), "audit.json"))
+    >>> again = xa.AuditResult.load_json(path)
+    >>> again.status == result.status, again.performance == result.performance
+    (True, True)
     """
 
     status: str

@@ -50,6 +50,18 @@ class ModelAdapter(abc.ABC):
         SHA-256 of the artifact the model was loaded from; None for in-memory objects.
     has_proba, has_gradients : bool
         Capability flags: the model gives class probabilities; gradients flow to its input.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> import xai_audit as xa
+    >>> X = pd.DataFrame({"income": [1.0, 2, 3, 4, 5, 6]})
+    >>> adapter = xa.load_model(LogisticRegression().fit(X, [0, 0, 0, 1, 1, 1]))
+    >>> adapter.task, adapter.classes, adapter.has_proba, adapter.sha256 is None
+    ('binary', (0, 1), True, True)
+    >>> adapter.predict_proba(X).shape
+    (6, 2)
     """
 
     name: str

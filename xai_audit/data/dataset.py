@@ -69,6 +69,17 @@ class AuditDataset:
         Plain names for columns and category codes (empty when none were given).
     csv_dialect : CsvDialect or None
         For data read from a CSV file: the delimiter, decimal mark and encoding used.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"income": [1.0, 2, 3, 4], "sex": ["f", "m", None, "m"],
+    ...                    "approved": ["no", "yes", "yes", "no"]})
+    >>> data = AuditDataset.from_frame(df, target="approved", positive_label="yes", sensitive=["sex"],
+    ...                                labels={"income": "Monthly income"})
+    >>> data.task, data.groups["sex"].tolist()
+    ('binary', ['f', 'm', 'unknown', 'm'])
+    >>> data.labels.name("income"), data.labels.name("sex")
+    ('Monthly income', 'sex')
     """
 
     frame: pd.DataFrame

@@ -39,6 +39,21 @@ class Explanation:
     meta : dict
         What was done: the underlying algorithm, output space, background size, samples, steps,
         convergence delta, whether encoded columns were summed to original features, timings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> import xai_audit as xa
+    >>> df = pd.DataFrame({"a": [0.0, 1, 2, 3, 4, 5], "b": [1.0, 0, 1, 0, 1, 0]})
+    >>> df["y"] = 2 * df["a"] - 3 * df["b"] + 0.5
+    >>> model = LinearRegression().fit(df[["a", "b"]], df["y"])
+    >>> e = xa.explain(model, xa.AuditDataset.from_frame(df, target="y", task="regression"), method="shap",
+    ...                random_state=0)
+    >>> e.values.shape, e.feature_names
+    ((6, 2), ('a', 'b'))
+    >>> bool(np.allclose(e.values.sum(axis=1) + e.base_values, e.output))
+    True
     """
 
     values: np.ndarray
