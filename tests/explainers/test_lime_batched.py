@@ -11,7 +11,9 @@ from sklearn.linear_model import Ridge
 
 from xai_audit import AuditDataset, load_model
 from xai_audit.explainers import explain
-from xai_audit.explainers.lime import LimeSampler, lime_package_weights, truncated_normal, weighted_ridge
+from xai_audit.explainers import lime as lime_module
+from xai_audit.explainers.lime import (LimeSampler, default_kernel_width, lime_kernel, lime_package_weights,
+                                     truncated_normal, weighted_ridge)
 from tests.explainers.tabular_models import one_thread  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -139,3 +141,30 @@ def test_per_row_samples_as_lime_draws_them_agree_too(mixed_model):
     assert separate.meta["perturbations"].startswith("drawn for each row")
     assert _median_rank_agreement(separate.values, reference) > 0.8
     assert _median_rank_agreement(shared.values, separate.values) > 0.8
+
+
+@pytest.mark.parametrize("n_features", [1, 4, 20])
+def test_the_kernel_and_its_default_width_are_limes(n_features):
+    """The kernel, with the default width for n features, weighs every distance exactly as the ``lime``
+    package's own explainer does (a width off by a factor flattens or sharpens the locality)."""
+    from lime.lime_tabular import LimeTabularExplainer
+
+    training = np.random.default_rng(0).normal(size=(50, n_features))
+    reference = LimeTabularExplainer(training, mode="regression", discretize_continuous=False, random_state=0)
+    distances = np.linspace(0.0, 3.0 * np.sqrt(n_features), 25)
+    np.testing.assert_allclose(lime_kernel(distances, default_kernel_width(n_features)),
+                               reference.base.kernel_fn(distances), rtol=1e-12, atol=0)
+
+
+def test_the_explainer_weighs_its_samples_with_the_recorded_width(mixed_model, monkeypatch):
+    model, data = mixed_model
+    widths = []
+
+    def spy(distances, kernel_width):
+        widths.append(kernel_width)
+        return lime_kernel(distances, kernel_width)
+
+    monkeypatch.setattr(lime_module, "lime_kernel", spy)
+    explanation = explain(model, data, method="lime", rows=3, random_state=0)
+    assert widths and set(widths) == {explanation.meta["kernel_width"]}
+    assert explanation.meta["kernel_width"] == default_kernel_width(len(explanation.feature_names))

@@ -106,7 +106,7 @@ class LimeExplainer(Explainer):
         X = data.frame.iloc[rows].loc[:, features]
         sampler = LimeSampler(training, features, data.feature_kinds)
         columns = explained_class(adapter, X)
-        width = self.kernel_width or 0.75 * np.sqrt(len(features))
+        width = self.kernel_width or default_kernel_width(len(features))
         result = batched_lime(adapter, sampler, X, columns, num_samples=self.num_samples, kernel_width=width, rng=rng,
                               share_samples=self.share_samples)
         meta = {
@@ -278,10 +278,33 @@ def batched_lime(adapter, sampler: LimeSampler, X: pd.DataFrame, columns: np.nda
         y[:, 1:] = shared[:, columns[rows]].T if share_samples else np.take_along_axis(
             shared[rows], columns[rows, None, None], axis=2)[:, :, 0]
         distances = np.sqrt(np.maximum(n_features - binary.sum(axis=2), 0.0))
-        weights = np.sqrt(np.exp(-(distances ** 2) / kernel_width ** 2))
+        weights = lime_kernel(distances, kernel_width)
         coef[rows], intercept[rows], score[rows] = weighted_ridge(binary, y, weights, alpha=1.0)
     return {"weights": coef, "intercept": intercept, "local_prediction": intercept + coef.sum(axis=1),
             "score": score, "output": own, "model_calls": calls}
+
+
+def default_kernel_width(n_features: int) -> float:
+    """LIME's default kernel width for tabular data: 0.75 times the square root of the number of features.
+
+    Examples
+    --------
+    >>> default_kernel_width(16)
+    3.0
+    """
+    return 0.75 * float(np.sqrt(n_features))
+
+
+def lime_kernel(distances, kernel_width: float) -> np.ndarray:
+    """The weight of a perturbed sample at ``distances`` from the explained row, as ``lime`` weighs
+    it: ``sqrt(exp(-d**2 / width**2))``.
+
+    Examples
+    --------
+    >>> lime_kernel(np.array([0.0, 3.0]), 3.0).round(4).tolist()
+    [1.0, 0.6065]
+    """
+    return np.sqrt(np.exp(-(np.asarray(distances, dtype=float) ** 2) / kernel_width ** 2))
 
 
 def _score(adapter, sampler, matrix):
