@@ -9,6 +9,9 @@ from xai_audit.exceptions import InvalidInputError
 
 DEMO_MODEL = "credit_gbm.skops"
 DEMO_DATA = "data/german_credit_test.csv"
+DEMO_LABELS = "german_credit_labels.toml"
+# Consumer credit: sex and marital status are prohibited bases under ECOA, never adverse-action reasons.
+DEMO_POLICY = "credit"
 DEMO_MODEL_CARD = {
     "name": "German credit gradient boosting (sample)", "owner": "xai-audit sample models",
     "intended_use": "Demonstration of xai-audit on public data; not for real credit decisions.",
@@ -41,7 +44,8 @@ def demo_spec(*, out="reports", seed=0):
     samples = find_sample_models()
     return AuditSpec(model=samples / DEMO_MODEL, data=samples / DEMO_DATA, target="credit_risk",
                      positive_label="good", sensitive=("sex", "age_group"), out=Path(out), name="demo",
-                     formats=("html", "json"), random_state=seed, model_card=dict(DEMO_MODEL_CARD))
+                     formats=("html", "json"), random_state=seed, model_card=dict(DEMO_MODEL_CARD),
+                     policy=DEMO_POLICY, labels=samples / DEMO_LABELS)
 
 
 def run_command(args) -> int:
