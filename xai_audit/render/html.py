@@ -19,9 +19,9 @@ from markupsafe import Markup, escape
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.render.charts import ChartBook
 from xai_audit.render.context import SECTION_TITLES, Context, finding_views
-from xai_audit.render.sections_explain import explanations
+from xai_audit.render.sections.explain import explanations
 from xai_audit.render.sections_reasons import reasons
-from xai_audit.render.sections_fairness import fairness
+from xai_audit.render.sections.fairness import fairness
 from xai_audit.render.sections_metrics import performance
 from xai_audit.render.sections_overview import (appendix, clause_index, data_section, findings_section, glossary,
                                                 identification, model_card, signoff)
