@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from xai_audit.render import clauses as clause_registry
 from xai_audit.render.charts import ChartBook
 from xai_audit.render.tables import TableBook
-from xai_audit.render.text import STATUS_SYMBOLS, num, quoted, short, status_label
+from xai_audit.render.text import STATUS_SYMBOLS, num, quoted, plain, status_label
 
 SECTION_TITLES = {
     "summary": "Executive summary",
@@ -109,7 +109,7 @@ def finding_view(finding: dict) -> dict:
         "status": status if status in STATUS_SYMBOLS else "info",
         "status_label": status_label(status),
         "symbol": STATUS_SYMBOLS.get(status, "i"),
-        "message": short(finding.get("message", ""), 600),
+        "message": plain(finding.get("message", "")),
         "observed": _shown(finding.get("observed")),
         "threshold": _shown(finding.get("threshold")),
         "references": references,

@@ -26,7 +26,7 @@ from xai_audit.render.sections_metrics import performance
 from xai_audit.render.sections_overview import (appendix, clause_index, data_section, findings_section, glossary,
                                                 identification, model_card, signoff)
 from xai_audit.render.sections_summary import counts_line, summary
-from xai_audit.render.text import short
+from xai_audit.render.text import plain
 
 TEMPLATES = "xai_audit.templates"
 REPORT_ORDER = ("summary", "identification", "model-card", "data", "performance", "fairness", "explanations",
@@ -144,7 +144,7 @@ def build_context(result, *, charts: bool = True) -> dict:
         view["number"] = number
     model = record.get("model") or {}
     manifest = record.get("manifest") or {}
-    name = short(model.get("name") or "unnamed model", 160)
+    name = plain(model.get("name") or "unnamed model")
     return {
         "title": f"Model audit report: {name}",
         "model_name": name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column
-from xai_audit.render.text import interval, is_number, num, plural, range_sentence, short
+from xai_audit.render.text import interval, is_number, num, plural, range_sentence, plain
 
 CLASSIFICATION = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece")
 REGRESSION = ("mae", "rmse", "r2")
@@ -113,7 +113,7 @@ def _calibration(ctx, calibration, overall):
     desc = "; ".join(f"scores {num(b['bin'][0], 1)}\u2013{num(b['bin'][1], 1)}: predicted "
                      f"{num(b['mean_predicted'], 2)}, observed {num(b['observed_rate'], 2)}, {b.get('n', 0)} rows"
                      for b in bins if isinstance(b.get("bin"), list))
-    return ctx.charts.reliability(bins, title=f"Reliability diagram for the {short(what, 80)}",
+    return ctx.charts.reliability(bins, title=f"Reliability diagram for the {plain(what)}",
                                   desc=f"Observed rate against mean predicted probability per bin: {desc}.",
                                   reading=reading, what=what)
 
@@ -132,11 +132,11 @@ def _group_table(ctx, attribute, by_group, order):
     primary = next((m for m in ("accuracy", "roc_auc", "r2", "mae") if m in metrics), metrics[0] if metrics else None)
     eligible = {g: v.get(primary) for g, v in by_group.items()
                 if isinstance(v, dict) and not (is_number(v.get("n")) and v["n"] < small) and g != "unknown"}
-    reading = (range_sentence(f"{display_name(primary)} by {short(attribute, 80)}", eligible)
+    reading = (range_sentence(f"{display_name(primary)} by {plain(attribute)}", eligible)
                if primary else "No metric is defined for these groups.")
     notes = [f"\u2020 Fewer than {small} rows: shown, but too few to judge."] if any(
         is_number(v.get("n")) and v["n"] < small for v in by_group.values() if isinstance(v, dict)) else []
-    return ctx.tables.make(f"Performance by {short(attribute, 80)}", reading,
+    return ctx.tables.make(f"Performance by {plain(attribute)}", reading,
                            [Column("Group"), Column("Rows", numeric=True)]
                            + [Column(display_name(m), key=m, numeric=True) for m in metrics], rows, notes=notes)
 

@@ -7,7 +7,7 @@ from xai_audit.render import clauses as clause_registry
 from xai_audit.render.context import SECTION_TITLES, Context, not_computed, section
 from xai_audit.render.glossary import TERMS
 from xai_audit.render.tables import Cell, Column, compact_json, show
-from xai_audit.render.text import join_and, num, pct, plural, quoted, short
+from xai_audit.render.text import join_and, num, pct, plural, quoted, plain
 
 NOT_PROVIDED = "Not provided"
 CARD_FIELDS = (
@@ -79,10 +79,10 @@ def _card_values(value) -> list[str]:
     if value is None or value == "" or value == [] or value == {}:
         return []
     if isinstance(value, (list, tuple)):
-        return [short(show(v) if not isinstance(v, str) else v, 2000) for v in value]
+        return [plain(show(v) if not isinstance(v, str) else v) for v in value]
     if isinstance(value, dict):
-        return [f"{k}: {short(show(v), 2000)}" for k, v in value.items()]
-    return [short(value if isinstance(value, str) else show(value), 4000)]
+        return [f"{k}: {plain(show(v))}" for k, v in value.items()]
+    return [plain(value if isinstance(value, str) else show(value))]
 
 
 def data_section(ctx: Context) -> dict:
@@ -96,7 +96,7 @@ def data_section(ctx: Context) -> dict:
     period = (ctx.part("model_card") or {}).get("data_period")
     facts = [
         ("Source", data.get("source") or "A data frame in memory"),
-        ("Period covered", short(str(period), 400) if period else f"{NOT_PROVIDED} (data_period in the model card)"),
+        ("Period covered", plain(str(period)) if period else f"{NOT_PROVIDED} (data_period in the model card)"),
         ("Rows", num(n_rows)),
         ("Target", data.get("target") or "None (no ground truth: performance is not measured)"),
         ("Task", data.get("task") or "unknown"),
@@ -154,10 +154,10 @@ def _group_table(ctx, attribute, sizes, n_rows, bins):
     parts = [f"{num(c)} ({pct(c / n_rows if n_rows else None)}) in {quoted(g)}" for g, c in known.items()]
     unknown = sizes["unknown"]
     reading = (f"Of {plural(n_rows, 'row')}, {join_and(parts)}; "
-               + (f"{num(unknown)} ({pct(unknown / n_rows)}) have no recorded {short(attribute, 80)}."
-                  if unknown else f"every row has a recorded {short(attribute, 80)}."))
+               + (f"{num(unknown)} ({pct(unknown / n_rows)}) have no recorded {plain(attribute)}."
+                  if unknown else f"every row has a recorded {plain(attribute)}."))
     notes = [f"Grouped by the edges {', '.join(num(e) for e in bins)}."] if bins else []
-    return ctx.tables.make(f"Group sizes by {short(attribute, 80)}", reading,
+    return ctx.tables.make(f"Group sizes by {plain(attribute)}", reading,
                            [Column("Group"), Column("Rows", numeric=True), Column("Share", key="share", numeric=True),
                             Column("Small group", key="small_group")], rows, notes=notes)
 

@@ -14,7 +14,7 @@ from xai_audit.render.sections.explain_local import images_part, local_blocks
 from xai_audit.render.sections.explain_quality import (agreement_reading, agreement_table, quality_findings,
                                                        quality_table, quality_verdict)
 from xai_audit.render.tables import generic_table, show
-from xai_audit.render.text import join_and, num, plural, quoted, short
+from xai_audit.render.text import join_and, num, plural, quoted, plain
 
 METHOD_ORDER = ("shap", "lime", "integrated_gradients", "deeplift", "gradient_shap", "saliency", "occlusion",
                 "permutation")
@@ -131,7 +131,7 @@ def _method_part(ctx, name, entry, judged) -> dict:
     known = {"global_importance", "global_importance_ci", "quality", "meta", "local", "dependence", "pdp"}
     for key, value in entry.items():
         if key not in known and value not in (None, {}, []):
-            blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{title}: {short(key, 60)}", value)})
+            blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{title}: {plain(key)}", value)})
     return {"id": "ex-" + _slug(name), "title": title, "glossary": f"g-{name}" if lookup(name) else "",
             "glossary_label": f"What {title} is", "verdict": verdict, "blocks": blocks}
 
@@ -151,7 +151,7 @@ def _meta_sentence(title, meta) -> str:
     parts, seen = [], set()
     for key, phrase in META_PHRASES:
         if key in meta and phrase not in seen and meta[key] is not None and not isinstance(meta[key], (dict, list)):
-            parts.append(f"{phrase}: {short(show(meta[key]), 160)}")
+            parts.append(f"{phrase}: {plain(show(meta[key]))}")
             seen.add(phrase)
     if meta.get("rows_total") and meta.get("rows_explained"):
         parts = [p for p in parts if not p.startswith("rows explained")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, short
+from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, plain
 
 TOP_FEATURES = 15
 DEPENDENCE_FEATURES = 3
@@ -52,7 +52,7 @@ def importance_blocks(ctx, name, title, importance, spans, caution, *, untrusted
         colors=["#9a9a9a"] * len(top) if untrusted else None, hatches=["xx"] * len(top) if untrusted else None,
         title=f"Global importance by {title}" + (f" (top {TOP_FEATURES} of {len(ranked)})" if len(ranked) > TOP_FEATURES else "")
         + (": not trustworthy" if untrusted else ""),
-        desc="Features by importance, largest first: " + "; ".join(f"{short(f, 60)}: {num(importance[f], 4)}" for f in top) + ".",
+        desc="Features by importance, largest first: " + "; ".join(f"{plain(f)}: {num(importance[f], 4)}" for f in top) + ".",
         reading=reading, xlabel="mean |attribution|" if name != "permutation" else "drop in score when shuffled")
     rows = [[str(i + 1), Cell(f), num(importance[f], 4), interval(spans.get(f), 4) or "n/a"]
             for i, f in enumerate(ranked)]
@@ -86,22 +86,22 @@ def curve_blocks(ctx, title, record, ranked, kind, caution, *, limit=None) -> li
             continue
         if not x or not y or len(x) != len(y):
             blocks.append({"kind": "table", "table": generic_table(
-                ctx.tables, f"{'Dependence' if kind == 'dependence' else 'Partial dependence'} of {short(feature, 60)}",
+                ctx.tables, f"{'Dependence' if kind == 'dependence' else 'Partial dependence'} of {plain(feature)}",
                 record[feature])})
             continue
         if kind == "dependence":
             reading = _dependence_reading(feature, x, y) + caution
-            chart = ctx.charts.scatter(x, y, title=f"How {short(feature, 60)} drives the output ({title})",
-                                       desc=f"{len(x)} rows: value of {short(feature, 60)} against its attribution.",
+            chart = ctx.charts.scatter(x, y, title=f"How {plain(feature)} drives the output ({title})",
+                                       desc=f"{len(x)} rows: value of {plain(feature)} against its attribution.",
                                        reading=reading, xlabel=str(feature), ylabel="attribution")
         else:
             numbers = [v for v in y if is_number(v)]
             reading = (f"As {quoted(feature)} moves across its range, the average model output goes from "
                        f"{num(y[0], 3)} to {num(y[-1], 3)} (lowest {num(min(numbers), 3)}, highest "
                        f"{num(max(numbers), 3)})." if numbers else "No partial dependence value is defined.") + caution
-            chart = ctx.charts.scatter(x, y, line=True, title=f"Partial dependence on {short(feature, 60)}",
+            chart = ctx.charts.scatter(x, y, line=True, title=f"Partial dependence on {plain(feature)}",
                                        desc="Grid value and average output: " + "; ".join(
-                                           f"{short(show(a), 30)}: {num(b, 3)}" for a, b in list(zip(x, y))[:30]) + ".",
+                                           f"{plain(show(a))}: {num(b, 3)}" for a, b in list(zip(x, y))[:30]) + ".",
                                        reading=reading, xlabel=str(feature), ylabel="average output")
         blocks.append({"kind": "figure", "chart": chart})
     return blocks

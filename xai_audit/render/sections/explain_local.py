@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import is_number, join_and, num, short, value_text
+from xai_audit.render.text import is_number, join_and, num, plain, value_text
 
 LOCAL_EXAMPLES = 3
 LOCAL_TOP = 8
@@ -29,18 +29,18 @@ def local_blocks(ctx, title, local, caution, *, space=None) -> list:
                        key=lambda j: -abs(contributions[j]))[:LOCAL_TOP]
         base_k = base[k] if isinstance(base, list) and k < len(base) else base
         out_k = output[k] if k < len(output) else None
-        shown = [f"{names[j]} = {short(value_text(data_rows[k][j]), 30)}" if data_rows and j < len(data_rows[k])
+        shown = [f"{names[j]} = {plain(value_text(data_rows[k][j]))}" if data_rows and j < len(data_rows[k])
                  else names[j] for j in order]
         lead = order[0] if order else None
-        shown_space = f" ({short(str(space).replace('_', '-'), 40)})" if space else ""
-        reading = (f"For row {short(show(row_ids[k]), 40)} the model output{shown_space} is {num(out_k, 3)} against a base value "
+        shown_space = f" ({plain(str(space).replace('_', '-'))})" if space else ""
+        reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)} against a base value "
                    f"of {num(base_k, 3)}" + (f"; {shown[0]} moves it {'up' if contributions[lead] > 0 else 'down'} "
                                              f"most ({num(contributions[lead], 3)})" if lead is not None else "")
                    + "." + caution)
         blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
             shown, [contributions[j] for j in order],
-            title=f"Why row {short(show(row_ids[k]), 40)} got its output ({title})",
-            desc="Largest contributions: " + "; ".join(f"{short(s, 60)}: {num(contributions[j], 3)}"
+            title=f"Why row {plain(show(row_ids[k]))} got its output ({title})",
+            desc="Largest contributions: " + "; ".join(f"{plain(s)}: {num(contributions[j], 3)}"
                                                         for s, j in zip(shown, order)) + ".",
             reading=reading, xlabel="contribution to the output (right: up, left: down)")})
     return [{"kind": "grid", "wide": True, "blocks": blocks}] if blocks else []
@@ -86,7 +86,7 @@ def images_part(ctx, images) -> dict:
                      Cell(finding["status_label"] if finding else "Not judged", status=finding["status"] if finding else "",
                           link=finding["anchor"] if finding else ""),
                      num(check.get("mean_rank_correlation")), num(check.get("mean_ssim")), num(check.get("threshold")),
-                     short(result + str(check.get("verdict", "")), 300)])
+                     plain(result + str(check.get("verdict", "")))])
     if failed:
         blocks.append({"kind": "note", "status": "fail", "text": (
             f"Not trustworthy: the maps of {join_and(failed)} barely change when the model's weights are randomised, "
@@ -124,9 +124,9 @@ def images_part(ctx, images) -> dict:
 def _sample_caption(sample, index) -> str:
     parts = [f"row {show(sample.get('row', index))}"]
     if sample.get("true_label") is not None:
-        parts.append(f"true {short(show(sample['true_label']), 20)}")
+        parts.append(f"true {plain(show(sample['true_label']))}")
     if sample.get("predicted_label") is not None:
-        parts.append(f"predicted {short(show(sample['predicted_label']), 20)}")
+        parts.append(f"predicted {plain(show(sample['predicted_label']))}")
     return ", ".join(parts)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from xai_audit.render.context import Context
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column, show
-from xai_audit.render.text import is_number, join_and, num, plural, quoted, short
+from xai_audit.render.text import is_number, join_and, num, plural, quoted, plain
 
 
 def quality_findings(ctx: Context, methods) -> dict:
@@ -87,19 +87,19 @@ def quality_table(ctx, title, quality, judged=None):
                              if k in value), None)
             message = str(value.get("message") or "")
             threshold = threshold or value.get("threshold")
-            shown = num(observed) if observed is None or is_number(observed) else short(show(observed), 80)
+            shown = num(observed) if observed is None or is_number(observed) else plain(show(observed))
             if observed is None and not message:
-                shown = short(show(value), 120)
+                shown = plain(show(value))
         else:
             shown = (num(value) if is_number(value) else "not measured" if value is None
-                     else short(show(value), 80))
+                     else plain(show(value)))
             message = ""
         meaning = " ".join(p for p in (QUALITY_MEANINGS.get(name, ""), message,
                                        str(quality.get(f"{name}_method") or "")) if p)
         label = str(name).replace("_", " ")
         verdict_text = {"pass": "Pass", "warn": "Warning", "fail": "Fail"}.get(status, "Not judged")
         line = f"line {show(threshold)}" if threshold not in (None, "") else ""
-        rows.append([Cell(label, link=f"g-{name}" if lookup(name) else "", note=short(meaning, 300)),
+        rows.append([Cell(label, link=f"g-{name}" if lookup(name) else "", note=plain(meaning)),
                      Cell(shown, note=line),
                      Cell(verdict_text, status=status, link=finding["anchor"] if finding else "")])
     verdict, failed = quality_verdict(quality, judged)

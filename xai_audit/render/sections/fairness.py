@@ -13,7 +13,7 @@ from xai_audit.render.sections.fairness_tables import (comparison_blocks, four_f
                                                       group_blocks, ll144_blocks, selection_chart, summary_table,
                                                       table_level, test_blocks)
 from xai_audit.render.tables import generic_table
-from xai_audit.render.text import is_number, num, plural, quoted, ratio_sentence, short
+from xai_audit.render.text import is_number, num, plural, quoted, ratio_sentence, plain
 
 HANDLED = {"attributes", "task", "reference_group", "groups", "differences", "ratios", "between_groups",
            "four_fifths", "ll144", "tests", "summary", "bootstrap", "interval_method"}
@@ -38,7 +38,7 @@ def fairness(ctx: Context) -> dict:
         else:
             leftover[key] = value
     parts = [_attribute_part(ctx, name, {**attached[name], **tables[name]}) for name in ordered]
-    extra = [generic_table(ctx.tables, f"Fairness result: {short(k, 80)}", v) for k, v in leftover.items()]
+    extra = [generic_table(ctx.tables, f"Fairness result: {plain(k)}", v) for k, v in leftover.items()]
     return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome))
 
 
@@ -73,7 +73,7 @@ def headline(record: dict, outcome: str) -> str:
 
 def attribute_name(name) -> str:
     """``sex*age_group`` as ``sex × age_group``."""
-    return short(str(name).replace("*", " \u00d7 "), 120)
+    return plain(str(name).replace("*", " \u00d7 "))
 
 
 def group_labels(table) -> dict:
@@ -126,7 +126,7 @@ def _attribute_part(ctx, name, table) -> dict:
             blocks += attribution_blocks(ctx, shown_name, key, table[key])
     for key, value in table.items():
         if key not in HANDLED and key not in ATTRIBUTION_KEYS and value not in (None, {}, []):
-            blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{short(key, 60)} by {shown_name}",
+            blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{plain(key)} by {shown_name}",
                                                                     value)})
     boot = table.get("bootstrap") or {}
     if boot:

@@ -4,7 +4,7 @@ model output) and proxies for the sensitive attribute."""
 from __future__ import annotations
 
 from xai_audit.render.tables import Cell, Column, generic_table
-from xai_audit.render.text import is_number, num, plural, quoted, short
+from xai_audit.render.text import is_number, num, plural, quoted, plain
 
 ATTRIBUTION_KEYS = ("disparity_attribution", "attribution", "proxies", "proxy", "proxy_scan")
 
@@ -21,7 +21,7 @@ def attribution_blocks(ctx, name, key, value) -> list:
     if isinstance(value, dict) and value and all(is_number(v) for v in value.values()):
         ranked = sorted(value, key=lambda f: -abs(value[f]))
         chart = ctx.charts.signed_bars(ranked, [value[f] for f in ranked], title=f"{title} for {name}",
-                                       desc="; ".join(f"{short(f, 60)}: {num(value[f], 3)}" for f in ranked[:20]),
+                                       desc="; ".join(f"{plain(f)}: {num(value[f], 3)}" for f in ranked[:20]),
                                        reading=f"{quoted(ranked[0])} has the largest value, {num(value[ranked[0]], 3)}.",
                                        xlabel="value")
         return [{"kind": "figure", "chart": chart}]
@@ -46,9 +46,9 @@ def _disparity_blocks(ctx, name, table) -> list:
         reading = attribution_reading(group, reference, entry, ranked, table)
         blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
             ranked, [contributions[f] for f in ranked],
-            title=f"Where the gap between {short(group, 40)} and {short(reference, 40)} comes from ({name})",
+            title=f"Where the gap between {plain(group)} and {plain(reference)} comes from ({name})",
             desc="Contribution of each feature to the gap in mean output: " + "; ".join(
-                f"{short(f, 60)}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
+                f"{plain(f)}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
             reading=reading, xlabel="contribution to the gap in mean output")})
     rows = [[f] + [num((e.get("contributions") or {}).get(f)) for e in groups.values()] for f in features]
     keys = [("output_difference", "Gap in mean output on the attributed rows"),
@@ -65,7 +65,7 @@ def _disparity_blocks(ctx, name, table) -> list:
                                  "feature accounts for; the last rows give the whole gap and what the features leave "
                                  "unexplained.",
                                  [Column("Feature", key="disparity_attribution")]
-                                 + [Column(short(g, 60), numeric=True) for g in groups], rows, notes=notes)
+                                 + [Column(plain(g), numeric=True) for g in groups], rows, notes=notes)
     return ([{"kind": "grid", "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
 
 

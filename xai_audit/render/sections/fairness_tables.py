@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, range_sentence, ratio_sentence, short
+from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, range_sentence, ratio_sentence, plain
 
 MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
                 "mean_prediction", "mae", "rmse", "r2", "mean_residual")
@@ -114,7 +114,7 @@ def selection_chart(ctx, name, groups, reference, labels, level="95%"):
                f"{num(known[low], 2)}{_paren(interval((groups[low].get('ci') or {}).get(rate), 2))}, and "
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
                f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
-    desc = "; ".join(f"{short(labels[g], 60)}: {num(v, 3)}" for g, v in values.items())
+    desc = "; ".join(f"{plain(labels[g])}: {num(v, 3)}" for g, v in values.items())
     hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
     return ctx.charts.bars(
         [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
@@ -205,7 +205,7 @@ def four_fifths_chart(ctx, name, four, labels, level="95%"):
         line=0.8, line_label="four-fifths",
         title=f"Impact ratios by {name}",
         desc=f"Impact ratio per group with {level} intervals: " + "; ".join(
-            f"{short(labels.get(g, g), 60)}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
+            f"{plain(labels.get(g, g))}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
             for g, e in groups.items()) + ". Bars below the dashed four-fifths line are hatched and orange-red.",
         reading=reading, xlabel="impact ratio (1 = same rate as the highest group)")
 
