@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
+from xai_audit.render.names import feature_name, is_unsigned, scale_words
 from xai_audit.render.sections.explain_global import curve_blocks, importance_blocks, pdp_part, ranked_features
 from xai_audit.render.sections.explain_local import images_part, local_blocks
 from xai_audit.render.sections.explain_quality import (agreement_reading, agreement_table, quality_findings,
@@ -58,8 +59,32 @@ def explanations(ctx: Context) -> dict:
         rows = len((record["attributions_for_fairness"] or {}).get("rows") or [])
         notes.append(f"Per-row attributions of {plural(rows, 'row')}, used for the disparity attribution in the "
                      "fairness section, are kept in the JSON record.")
-    return section("explanations", parts=parts, findings=findings, notes=notes,
-                   headline=drivers_sentence(methods, verdicts))
+    return section("explanations", parts=parts, findings=findings, notes=notes, scales=scales_sentence(methods),
+                   headline=drivers_sentence(methods, verdicts, ctx))
+
+
+def scales_sentence(methods: dict) -> str:
+    """Which scale each method's numbers are on, and a warning when they differ: attributions in
+    log-odds and in probability (or an unsigned magnitude) cannot be compared number for number.
+
+    Examples
+    --------
+    >>> shap, lime = {"meta": {"output_space": "log_odds"}, "global_importance": {"a": 0.6}}, {"global_importance": {"a": 0.1}}
+    >>> scales_sentence({"shap": shap, "lime": {**lime, "meta": {"output_space": "probability"}}})
+    'Scales: SHAP in log-odds; LIME in probability. These scales differ, so compare the methods by their rankings, never number for number.'
+    >>> scales_sentence({"lime": {**lime, "meta": {"output_space": "probability"}}})
+    'Scale: LIME in probability.'
+    """
+    scales = {name: scale_words(entry.get("meta"), name) for name, entry in methods.items()
+              if isinstance(entry, dict) and (entry.get("global_importance") or entry.get("local"))}
+    if not scales:
+        return ""
+    listed = "; ".join(f"{display_name(name)} {'as the' if words.startswith('drop') else 'in'} {words}"
+                       for name, words in scales.items())
+    if len(set(scales.values())) > 1:
+        return (f"Scales: {listed}. These scales differ, so compare the methods by their rankings, never number "
+                "for number.")
+    return f"Scale{'s' if len(scales) > 1 else ''}: {listed}."
 
 
 def _note_part(key, title, text) -> dict:
@@ -79,14 +104,15 @@ def _why_no_explanations(ctx) -> str:
     return "The audit record holds no explanations (the audit that wrote it did not compute them)."
 
 
-def drivers_sentence(methods: dict, verdicts: dict | None = None) -> str:
-    """Which features drive the model most, by the first method with a global importance."""
+def drivers_sentence(methods: dict, verdicts: dict | None = None, ctx=None) -> str:
+    """Which features drive the model most, by the first method with a global importance (by their plain
+    names when ``ctx`` carries the record's labels)."""
     for name, entry in methods.items():
         importance = entry.get("global_importance")
         if isinstance(importance, dict) and importance:
             ranked = ranked_features(importance)[:3]
             text = (f"By {display_name(name)}, the model's outputs depend most on "
-                    f"{join_and(quoted(f) for f in ranked)}.")
+                    f"{join_and(quoted(feature_name(ctx or {}, f)) for f in ranked)}.")
             verdict, failed = quality_verdict(entry.get("quality"), (verdicts or {}).get(name))
             if verdict == "fail":
                 text += f" But {display_name(name)} failed {join_and(failed)}, so this ranking is not trustworthy."
@@ -101,6 +127,7 @@ def _method_part(ctx, name, entry, judged) -> dict:
                if verdict == "fail" else "")
     blocks = []
     meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    scale, unsigned = scale_words(meta, name), is_unsigned(meta, name)
     if meta:
         blocks.append({"kind": "text", "text": _meta_sentence(title, meta)})
     if verdict == "fail":
@@ -115,19 +142,20 @@ def _method_part(ctx, name, entry, judged) -> dict:
     quality = quality_table(ctx, title, entry.get("quality"), judged)
     if isinstance(importance, dict) and importance:
         figure, table = importance_blocks(ctx, name, title, importance, entry.get("global_importance_ci") or {}, caution,
-                                    untrusted=verdict == "fail")
+                                          untrusted=verdict == "fail", scale=scale)
         blocks.append({"kind": "pair", "figures": [figure], "side": quality})
         blocks.append({"kind": "table", "table": table})
     elif quality is not None:
         blocks.append({"kind": "table", "table": quality})
     ranked = ranked_features(importance) if isinstance(importance, dict) else []
-    curves = curve_blocks(ctx, title, entry.get("dependence"), ranked, "dependence", caution)
+    curves = curve_blocks(ctx, title, entry.get("dependence"), ranked, "dependence", caution, scale=scale,
+                          unsigned=unsigned)
     blocks += [b for b in curves if b["kind"] != "figure"]
     figures = [b for b in curves if b["kind"] == "figure"]
     if figures:
         blocks.append({"kind": "grid", "blocks": figures})
-    space = (meta.get("output_space") or meta.get("output")) if isinstance(meta, dict) else None
-    blocks += local_blocks(ctx, title, entry.get("local"), caution, space=space)
+    blocks += local_blocks(ctx, title, entry.get("local"), caution, scale=scale, unsigned=unsigned,
+                           space=meta.get("output_space") or meta.get("output"))
     known = {"global_importance", "global_importance_ci", "quality", "meta", "local", "dependence", "pdp"}
     for key, value in entry.items():
         if key not in known and value not in (None, {}, []):

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from xai_audit.render.glossary import display_name, lookup
+from xai_audit.render.names import SPACE_WORDS, feature_name, value_name
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import is_number, join_and, num, plain, value_text
+from xai_audit.render.text import is_number, join_and, num, plain
 
 LOCAL_EXAMPLES = 3
 LOCAL_TOP = 8
 GALLERY_SAMPLES = 8
 
 
-def local_blocks(ctx, title, local, caution, *, space=None) -> list:
+def local_blocks(ctx, title, local, caution, *, scale="", space=None, unsigned=False) -> list:
+    """Why single rows got their output: each row's largest attributions, on ``scale``. Unsigned
+    attributions (saliency) are magnitudes: their text speaks of size, never of up or down."""
     if not isinstance(local, dict):
         return []
     values = local.get("values")
     if not isinstance(values, list) or not values or not isinstance(values[0], list):
         return [{"kind": "table", "table": generic_table(ctx.tables, f"Local explanations by {title}", local)}]
-    names = _local_names(ctx, local, len(values[0]))
+    raw = _local_names(ctx, local, len(values[0]))
+    names = [feature_name(ctx, c) for c in raw]
     data_rows = _local_data(local.get("data"), len(values))
     row_ids = local.get("rows") or local.get("row_index") or list(range(len(values)))
     base = local.get("base_values")
@@ -29,20 +33,28 @@ def local_blocks(ctx, title, local, caution, *, space=None) -> list:
                        key=lambda j: -abs(contributions[j]))[:LOCAL_TOP]
         base_k = base[k] if isinstance(base, list) and k < len(base) else base
         out_k = output[k] if k < len(output) else None
-        shown = [f"{names[j]} = {plain(value_text(data_rows[k][j]))}" if data_rows and j < len(data_rows[k])
+        shown = [f"{names[j]} = {plain(value_name(ctx, raw[j], data_rows[k][j]))}" if data_rows and j < len(data_rows[k])
                  else names[j] for j in order]
         lead = order[0] if order else None
-        shown_space = f" ({plain(str(space).replace('_', '-'))})" if space else ""
-        reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)} against a base value "
-                   f"of {num(base_k, 3)}" + (f"; {shown[0]} moves it {'up' if contributions[lead] > 0 else 'down'} "
-                                             f"most ({num(contributions[lead], 3)})" if lead is not None else "")
-                   + "." + caution)
+        shown_space = f" ({SPACE_WORDS.get(str(space), plain(space))})" if space else ""
+        if unsigned:
+            reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)}"
+                       + (f"; the output is most sensitive to {shown[0]} (attribution magnitude "
+                          f"{num(contributions[lead], 3)}, {scale}: it says how much, not which way)"
+                          if lead is not None else "") + "." + caution)
+        else:
+            reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)} against a "
+                       f"base value of {num(base_k, 3)}" + (
+                           f"; {shown[0]} moves it {'up' if contributions[lead] > 0 else 'down'} most "
+                           f"({num(contributions[lead], 3)}, in {scale})" if lead is not None else "")
+                       + "." + caution)
         blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
             shown, [contributions[j] for j in order],
-            title=f"Why row {plain(show(row_ids[k]))} got its output ({title})",
-            desc="Largest contributions: " + "; ".join(f"{plain(s)}: {num(contributions[j], 3)}"
+            title=f"Why row {plain(show(row_ids[k]))} got its output ({title}, {scale or 'scale not recorded'})",
+            desc=f"Largest {'attribution magnitudes' if unsigned else 'contributions'} ({scale}): " + "; ".join(f"{plain(s)}: {num(contributions[j], 3)}"
                                                         for s, j in zip(shown, order)) + ".",
-            reading=reading, xlabel="contribution to the output (right: up, left: down)")})
+            reading=reading, xlabel=(f"attribution magnitude ({scale}; no direction)" if unsigned else
+                                     f"contribution to the output ({scale}; right: up, left: down)"))})
     return [{"kind": "grid", "wide": True, "blocks": blocks}] if blocks else []
 
 
