@@ -43,6 +43,22 @@ def num(value, digits: int = 3, *, sci: bool = True) -> str:
     return f"{value:,.{digits}f}"
 
 
+def short_of_one(value, digits: int = 3) -> str:
+    """A score bounded by 1 (an AUC, an accuracy) printed with enough decimals that a value below 1
+    never reads as 1: 0.99979 is ``0.9998``, not ``1.000``.
+
+    Examples
+    --------
+    >>> short_of_one(0.99979), short_of_one(0.99979, 2), short_of_one(1.0), short_of_one(0.8612)
+    ('0.9998', '0.9998', '1.000', '0.861')
+    """
+    if not is_number(value):
+        return num(value, digits)
+    while value < 1 and round(value, digits) >= 1 and digits < 8:
+        digits += 1
+    return num(float(value), digits, sci=False)
+
+
 def value_text(value) -> str:
     """A data value as a person writes it: ``22.5``, ``3``, ``car``, ``missing``.
 

@@ -7,6 +7,7 @@ added later) is still shown, as a generic table, so no computed number goes miss
 
 from __future__ import annotations
 
+from xai_audit.render import names
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.sections.fairness_attribution import ATTRIBUTION_KEYS, attribution_blocks
 from xai_audit.render.sections.fairness_tables import (comparison_blocks, four_fifths_chart, four_fifths_table,
@@ -39,7 +40,7 @@ def fairness(ctx: Context) -> dict:
             leftover[key] = value
     parts = [_attribute_part(ctx, name, {**attached[name], **tables[name]}) for name in ordered]
     extra = [generic_table(ctx.tables, f"Fairness result: {plain(k)}", v) for k, v in leftover.items()]
-    return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome))
+    return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome, ctx))
 
 
 def _why_missing(ctx) -> str:
@@ -51,8 +52,9 @@ def _why_missing(ctx) -> str:
     return "The audit record holds no fairness results (the audit that wrote it did not compute them)."
 
 
-def headline(record: dict, outcome: str) -> str:
-    """The sentence about the lowest impact ratio across every attribute, for the executive summary."""
+def headline(record: dict, outcome: str, ctx=None) -> str:
+    """The sentence about the lowest impact ratio across every attribute, for the executive summary
+    (attributes and groups by their plain names when ``ctx`` carries the record's labels)."""
     worst = None
     for name, table in record.items():
         four = table.get("four_fifths") if isinstance(table, dict) else None
@@ -66,34 +68,42 @@ def headline(record: dict, outcome: str) -> str:
     if worst is None:
         return ""
     name, table, group, highest, ratio, ci = worst
-    labels = group_labels(table)
-    return ratio_sentence(attribute_name(name), labels.get(group, group), labels.get(highest, highest), ratio, ci,
+    labels = group_labels(table, ctx, name)
+    return ratio_sentence(attribute_name(name, ctx), labels.get(group, group), labels.get(highest, highest), ratio, ci,
                           outcome=outcome)
 
 
-def attribute_name(name) -> str:
-    """``sex*age_group`` as ``sex × age_group``."""
-    return plain(str(name).replace("*", " \u00d7 "))
+def attribute_name(name, ctx=None) -> str:
+    """``sex*age_group`` as ``sex × age_group``, each attribute by its plain name when labelled.
+
+    Examples
+    --------
+    >>> attribute_name("sex*age_group"), attribute_name("sex", {"data": {"labels": {"sex": {"name": "Sex", "values": {}}}}})
+    ('sex × age_group', 'Sex')
+    """
+    return plain(names.attribute_name(ctx or {}, name))
 
 
-def group_labels(table) -> dict:
-    """How each group is named: an intersection's ``female*< 25`` becomes ``female & < 25``.
+def group_labels(table, ctx=None, name="") -> dict:
+    """How each group is named: by its plain name when labelled; an intersection's ``female*< 25``
+    becomes ``female & < 25``.
 
     Examples
     --------
     >>> group_labels({"attributes": ["sex", "age"], "groups": {"f*< 25": {}, "m*>= 25": {}}})
     {'f*< 25': 'f & < 25', 'm*>= 25': 'm & >= 25'}
+    >>> group_labels({"groups": {"f": {}}}, {"data": {"labels": {"sex": {"name": "Sex", "values": {"f": "female"}}}}}, "sex")
+    {'f': 'female'}
     """
-    parts = len(table.get("attributes") or []) or 1
-    return {g: (" & ".join(str(g).split("*")) if parts > 1 and len(str(g).split("*")) == parts else str(g))
-            for g in table.get("groups") or {}}
+    attribute = "*".join(str(a) for a in table.get("attributes") or []) or str(name)
+    return {g: plain(names.group_name(ctx or {}, attribute, g)) for g in table.get("groups") or {}}
 
 
 def _attribute_part(ctx, name, table) -> dict:
     intersection = "*" in name
-    shown_name = attribute_name(name)
+    shown_name = attribute_name(name, ctx)
     groups = table.get("groups") or {}
-    labels = group_labels(table)
+    labels = group_labels(table, ctx, name)
     reference = table.get("reference_group")
     summary = table.get("summary") if isinstance(table.get("summary"), dict) else {}
     excluded = summary.get("groups_excluded") or {}
@@ -123,7 +133,7 @@ def _attribute_part(ctx, name, table) -> dict:
     blocks += test_blocks(ctx, shown_name, table.get("tests"), reference, labels)
     for key in ATTRIBUTION_KEYS:
         if table.get(key):
-            blocks += attribution_blocks(ctx, shown_name, key, table[key])
+            blocks += attribution_blocks(ctx, shown_name, key, table[key], labels)
     for key, value in table.items():
         if key not in HANDLED and key not in ATTRIBUTION_KEYS and value not in (None, {}, []):
             blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{plain(key)} by {shown_name}",

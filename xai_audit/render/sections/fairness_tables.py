@@ -39,6 +39,66 @@ def _glossary_anchor(key) -> str:
     return ""
 
 
+def summary_name(key) -> str:
+    """How a summary measure is named: its own name, else its metric's glossary term with the case kept.
+
+    Examples
+    --------
+    >>> summary_name("mae_difference"), summary_name("mean_prediction_ratio"), summary_name("calibration_gap")
+    ('Mean absolute error (MAE) difference', 'Mean prediction ratio', 'Calibration gap (spread of mean score − observed rate)')
+    """
+    if key in SUMMARY_NAMES:
+        return SUMMARY_NAMES[key]
+    for suffix in ("_difference", "_ratio"):
+        if key.endswith(suffix) and lookup(key[: -len(suffix)]):
+            return f"{display_name(key[: -len(suffix)])} {suffix[1:]}"
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def comparable_groups(table, summary) -> list:
+    """The groups the summary measures compare: as the record lists them, else those that are neither
+    small nor unknown nor excluded.
+
+    Examples
+    --------
+    >>> comparable_groups({"groups": {"a": {"n": 74}, "b": {"n": 59}, "c": {"small_group": True}}}, {})
+    ['a', 'b']
+    """
+    if isinstance(summary.get("groups_compared"), list):
+        return list(summary["groups_compared"])
+    excluded = summary.get("groups_excluded") or {}
+    return [g for g, e in (table.get("groups") or {}).items() if isinstance(e, dict) and not e.get("small_group")
+            and g != "unknown" and g not in excluded]
+
+
+def summary_reading(name, summary, compared, labels) -> str:
+    """The sentence under the summary measures: the selection-rate spread of a classifier, the error
+    spread of a regression model, or why there is nothing to compare (only when fewer than two groups
+    are comparable).
+
+    Examples
+    --------
+    >>> summary_reading("sex", {"mae_difference": 2.5}, ["f", "m"], {})
+    "The mean absolute error (MAE) of the groups of sex compared ('f' and 'm') differs by 2.500 between the largest and the smallest, in the target's units."
+    >>> summary_reading("sex", {}, ["f"], {})
+    "Fewer than two comparable groups (only 'f'): the summary measures are undefined."
+    """
+    dpd = summary.get("demographic_parity_difference")
+    if is_number(dpd):
+        return (f"The most and least often selected groups by {name} differ by {num(dpd * 100, 1)} percentage "
+                f"points in selection rate.")
+    shown = join_and(quoted(labels.get(g, g)) for g in compared)
+    if len(compared) < 2:
+        return ("Fewer than two comparable groups" + (f" (only {shown})" if compared else "")
+                + ": the summary measures are undefined.")
+    mae = summary.get("mae_difference")
+    if is_number(mae):
+        return (f"The mean absolute error (MAE) of the groups of {name} compared ({shown}) differs by {num(mae, 3)} "
+                "between the largest and the smallest, in the target's units.")
+    return f"The summary measures compare {shown}; they are not defined for this model's task."
+
+
 def summary_table(ctx, name, summary, labels, table=None, level="95%"):
     spans = summary.get("ci") if isinstance(summary.get("ci"), dict) else {}
     present = [k for k in SUMMARY_NAMES if k in summary]
@@ -46,14 +106,9 @@ def summary_table(ctx, name, summary, labels, table=None, level="95%"):
                 and (v is None or is_number(v))]
     if not present:
         return None
-    rows = [[Cell(SUMMARY_NAMES.get(k, k.replace("_", " ").capitalize()), link=_glossary_anchor(k)),
+    rows = [[Cell(summary_name(k), link=_glossary_anchor(k)),
              Cell(num(summary.get(k)), note=interval(spans.get(k)))] for k in present]
-    dpd = summary.get("demographic_parity_difference")
-    if is_number(dpd):
-        reading = (f"The most and least often selected groups by {name} differ by {num(dpd * 100, 1)} percentage "
-                   f"points in selection rate.")
-    else:
-        reading = "Fewer than two comparable groups: the summary measures are undefined."
+    reading = summary_reading(name, summary, comparable_groups(table or {}, summary), labels)
     calibration = _calibration_reading(table or {}, labels, level)
     if calibration:
         reading += " " + calibration
