@@ -58,7 +58,7 @@ def performance(ctx: Context) -> dict:
     else:
         notes = ["No intervals: the audit did not resample the overall metrics."]
     overall_table = ctx.tables.make(f"Overall performance on {plural(overall.get('n', 0), 'row')}",
-                                    _overall_reading(overall, intervals, ctx.task),
+                                    overall_reading(overall, intervals, ctx.task),
                                     [Column("Metric"), Column("Value", numeric=True)]
                                     + ([Column(f"{level} interval", key="ci", numeric=True)] if has_intervals else [])
                                     + [Column("Better when")], rows, notes=notes)
@@ -103,13 +103,13 @@ def _percent_short_of_all(share) -> str:
     return f"{share * 100:.{digits}f}%"
 
 
-def _overall_reading(overall, intervals, task="") -> str:
+def overall_reading(overall, intervals, task="") -> str:
     """The sentence under the overall metrics, in the words of the task: favourable and unfavourable
     cases for a binary model, classes (one-vs-rest) for a multiclass one.
 
     Examples
     --------
-    >>> _overall_reading({"roc_auc": 0.99979, "accuracy": 0.97}, {}, "multiclass")
+    >>> overall_reading({"roc_auc": 0.99979, "accuracy": 0.97}, {}, "multiclass")
     'The one-vs-rest ROC AUC (macro average over the classes) is 0.9998: for each class, a randomly chosen row of that class scores above a randomly chosen row of another class 99.98% of the time, averaged over the classes; 97% of predictions are correct.'
     """
     if is_number(overall.get("roc_auc")):
