@@ -133,7 +133,7 @@ def scale_words(meta, method=None) -> str:
     >>> scale_words({"output_space": "log_odds"}), scale_words({"output_space": "probability"})
     ('log-odds', 'probability')
     >>> scale_words({"output_space": "value"}), scale_words({"output_space": "probability", "absolute": True})
-    ("the target's units", 'unsigned magnitude (gradient of the probability)')
+    ("the target's units", 'unsigned magnitude, gradient of the probability')
     >>> scale_words({"output_space": "probability", "scoring": "roc_auc"}, "permutation"), scale_words(None)
     ('drop in roc_auc when shuffled', 'output scale not recorded')
     """
@@ -143,7 +143,7 @@ def scale_words(meta, method=None) -> str:
     if method == "permutation":
         return f"drop in {meta.get('scoring') or 'score'} when shuffled"
     if is_unsigned(meta, method):
-        return f"{UNSIGNED} (gradient of the {words})" if words else UNSIGNED
+        return f"{UNSIGNED}, gradient of the {words}" if words else UNSIGNED
     return words or "output scale not recorded"
 
 

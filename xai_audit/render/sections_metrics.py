@@ -5,8 +5,9 @@ from __future__ import annotations
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column
-from xai_audit.render.names import attribute_name, group_name
-from xai_audit.render.text import interval, is_number, num, plain, plural, range_sentence, short_of_one
+from xai_audit.render.names import attribute_name, feature_name, group_name
+from xai_audit.render.text import (interval, is_number, join_and, num, plain, plural, quoted, range_sentence,
+                                   short_of_one)
 
 CLASSIFICATION = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece")
 REGRESSION = ("mae", "rmse", "r2")
@@ -65,8 +66,9 @@ def performance(ctx: Context) -> dict:
     calibration = _calibration(ctx, perf.get("calibration") or {}, overall)
     groups = [_group_table(ctx, attribute, by_group, order)
               for attribute, by_group in (perf.get("by_group") or {}).items() if by_group]
+    sensitive = join_and(quoted(feature_name(ctx, a)) for a in ctx.part("data").get("sensitive") or [])
     return section("performance", overall=overall_table, calibration=calibration, groups=groups,
-                   findings=ctx.findings_for("performance"))
+                   findings=ctx.findings_for("performance"), sensitive=sensitive)
 
 
 def level_text(confidence) -> str:

@@ -142,7 +142,7 @@ def _method_part(ctx, name, entry, judged) -> dict:
     quality = quality_table(ctx, title, entry.get("quality"), judged)
     if isinstance(importance, dict) and importance:
         figure, table = importance_blocks(ctx, name, title, importance, entry.get("global_importance_ci") or {}, caution,
-                                          untrusted=verdict == "fail", scale=scale)
+                                          untrusted=verdict == "fail", scale=scale, unsigned=unsigned)
         blocks.append({"kind": "pair", "figures": [figure], "side": quality})
         blocks.append({"kind": "table", "table": table})
     elif quality is not None:

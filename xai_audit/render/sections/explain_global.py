@@ -38,7 +38,7 @@ def ranked_features(importance: dict) -> list:
     return sorted((f for f in importance if is_number(importance[f])), key=lambda f: -abs(importance[f]))
 
 
-def importance_blocks(ctx, name, title, importance, spans, caution, *, untrusted=False, scale=""):
+def importance_blocks(ctx, name, title, importance, spans, caution, *, untrusted=False, scale="", unsigned=False):
     """The global-importance chart and table of one method, its scale named in caption, header and text."""
     ranked = ranked_features(importance)
     top = ranked[:TOP_FEATURES]
@@ -47,9 +47,12 @@ def importance_blocks(ctx, name, title, importance, spans, caution, *, untrusted
     median = sorted(abs(importance[f]) for f in ranked)[len(ranked) // 2] if ranked else 0
     lead = ranked[0] if ranked else None
     permutation = name == "permutation"
-    measure = "drop in score when shuffled" if permutation else "mean absolute attribution"
-    unit = f" in {scale}" if scale and not permutation else ""
-    reading = (f"{join_and(quoted(names[f]) for f in ranked[:3])} move the output most; the {measure} of "
+    measure = ("drop in score when shuffled" if permutation else "mean attribution magnitude" if unsigned
+               else "mean absolute attribution")
+    unit = f" ({scale})" if unsigned else f" in {scale}" if scale and not permutation else ""
+    leaders = join_and(quoted(names[f]) for f in ranked[:3])
+    lead_text = f"The output is most sensitive to {leaders}" if unsigned else f"{leaders} move the output most"
+    reading = (f"{lead_text}; the {measure} of "
                f"{quoted(names[lead])} is {num(importance[lead], 3)}{unit}"
                + (f", {num(abs(importance[lead]) / median, 1)} times the median feature's" if median else "")
                + "." + caution) if lead else "No feature has an importance." + caution

@@ -39,8 +39,8 @@ def local_blocks(ctx, title, local, caution, *, scale="", space=None, unsigned=F
         shown_space = f" ({SPACE_WORDS.get(str(space), plain(space))})" if space else ""
         if unsigned:
             reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)}"
-                       + (f"; the output is most sensitive to {shown[0]} (attribution magnitude "
-                          f"{num(contributions[lead], 3)}, {scale}: it says how much, not which way)"
+                       + (f"; the output is most sensitive to {shown[0]} (magnitude {num(contributions[lead], 3)}; "
+                          "an unsigned attribution says how much, not which way)"
                           if lead is not None else "") + "." + caution)
         else:
             reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)} against a "

@@ -40,7 +40,8 @@ def fairness(ctx: Context) -> dict:
             leftover[key] = value
     parts = [_attribute_part(ctx, name, {**attached[name], **tables[name]}) for name in ordered]
     extra = [generic_table(ctx.tables, f"Fairness result: {plain(k)}", v) for k, v in leftover.items()]
-    return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome, ctx))
+    return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome, ctx),
+                   regression=ctx.task == "regression")
 
 
 def _why_missing(ctx) -> str:

@@ -85,6 +85,9 @@ def _disparity_blocks(ctx, name, table, labels) -> list:
         group_name = labels.get(group, plain(group))
         reading = attribution_reading(group_name, ref_name, entry, ranked, table,
                                       names={f: feature_name(ctx, f) for f in ranked})
+        if table.get("output_space") not in ("probability", "value"):
+            reading += (f" The gap is in {space}, not comparable number for number with the probability differences "
+                        "of the tables above.")
         blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
             [feature_name(ctx, f) for f in ranked], [contributions[f] for f in ranked],
             title=f"Where the gap in mean {space} between {group_name} and {ref_name} comes from ({name})",
