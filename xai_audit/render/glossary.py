@@ -199,6 +199,43 @@ TERMS: tuple[Term, ...] = PERFORMANCE_TERMS + FAIRNESS_TERMS + METHOD_TERMS
 BY_KEY = {term.key: term for term in TERMS}
 
 
+MULTICLASS_AUC = Term("roc_auc", "ROC AUC (one-vs-rest)", "For each class, the probability that a randomly "
+                      "chosen row of that class scores higher for it than a randomly chosen row of another class; the "
+                      "report gives the average over the classes (macro average). 0.5 is chance, 1.0 perfect "
+                      "ranking.", "mean over classes of AUC(class vs rest)")
+
+
+def terms_for(record: dict) -> tuple[Term, ...]:
+    """The glossary a report shows: every term, in the words of its task. A multiclass report defines
+    ROC AUC one-vs-rest, and leaves out the terms of a favourable outcome (group rates, reliability
+    diagram) when it has no fairness section or calibration to use them.
+
+    Examples
+    --------
+    >>> [t.term for t in terms_for({"model": {"task": "multiclass"}}) if t.key == "roc_auc"]
+    ['ROC AUC (one-vs-rest)']
+    >>> any(t.key == "selection_rate" for t in terms_for({"model": {"task": "multiclass"}}))
+    False
+    >>> len(terms_for({"model": {"task": "binary"}})) == len(TERMS)
+    True
+    """
+    task = (record.get("model") or {}).get("task") or (record.get("data") or {}).get("task")
+    if task != "multiclass":
+        return TERMS
+    fairness = bool(record.get("fairness"))
+    calibration = bool(((record.get("performance") or {}).get("calibration") or {}).get("bins"))
+    fairness_keys = {t.key for t in FAIRNESS_TERMS}
+    shown = []
+    for term in TERMS:
+        if term.key == "roc_auc":
+            shown.append(MULTICLASS_AUC)
+        elif (term.key in fairness_keys and not fairness) or (term.key == "reliability" and not calibration):
+            continue
+        else:
+            shown.append(term)
+    return tuple(shown)
+
+
 def lookup(key) -> Term | None:
     """The glossary entry for a metric or method key, or None.
 

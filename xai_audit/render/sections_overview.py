@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xai_audit.render import clauses as clause_registry
 from xai_audit.render.context import SECTION_TITLES, Context, not_computed, section
-from xai_audit.render.glossary import TERMS
+from xai_audit.render.glossary import terms_for
 from xai_audit.render.names import feature_name, group_name, value_name
 from xai_audit.render.tables import Cell, Column, compact_json, show
 from xai_audit.render.text import join_and, num, pct, plain, plural, quoted
@@ -29,7 +29,8 @@ def identification(ctx: Context) -> dict:
         ("Framework and task", (f"none: no model was given, only its predictions; {model.get('task', 'unknown')}"
                                 if model.get("framework") == "predictions" else
                                 f"{model.get('framework', 'unknown')}, {model.get('task', 'unknown')}")),
-        ("Favourable outcome", _favourable(model, data)),
+        (("Classes", _classes(ctx, model, data)) if ctx.task == "multiclass" else
+         ("Favourable outcome", _favourable(ctx, model, data))),
         ("Model version", card.get("version") or NOT_PROVIDED),
         ("Model owner", card.get("owner") or NOT_PROVIDED),
         ("Audit date (UTC)", manifest.get("created_at") or NOT_PROVIDED),
@@ -67,15 +68,24 @@ def _why_no_model_hash(model, data) -> str:
     return "Not recorded: the model was given as an object in memory, not a file"
 
 
-def _favourable(model, data) -> str:
+def _classes(ctx, model, data) -> str:
+    """The classes of a multiclass model, by their plain names: none of them is 'favourable'."""
+    classes = model.get("classes") or data.get("classes") or []
+    if not classes:
+        return NOT_PROVIDED
+    shown = [value_name(ctx, data.get("target"), c) for c in classes[:20]]
+    return (f"{len(classes)} classes: " + ", ".join(shown) + (", ..." if len(classes) > 20 else "")
+            + "; each is reported one-vs-rest")
+
+
+def _favourable(ctx, model, data) -> str:
     label = data.get("positive_label", model.get("positive_class"))
     if model.get("task") == "regression" or data.get("task") == "regression":
         return "Not applicable (regression)"
-    if model.get("task") == "multiclass" or data.get("task") == "multiclass":
-        return "Not applicable (multiclass: each class is reported in turn, none is favourable)"
     if label is None:
         return NOT_PROVIDED
-    return f"{quoted(label)} (in target {quoted(data.get('target'))})"
+    return (f"{quoted(value_name(ctx, data.get('target'), label))} "
+            f"(in target {quoted(feature_name(ctx, data.get('target')))})")
 
 
 def model_card(ctx: Context) -> dict:
@@ -261,7 +271,7 @@ def appendix(ctx: Context) -> dict:
                                            [Column("Setting"), Column("Value")],
                                            [(str(k), compact_json(v) if isinstance(v, (dict, list)) else show(v))
                                             for k, v in meta.items()]))
-    formulas = [t for t in TERMS if t.formula]
+    formulas = [t for t in terms_for(ctx.record) if t.formula]
     return section("appendix", run=run, settings=settings, rules=rules_table, environment=environment,
                    methods=methods, formulas=formulas)
 
@@ -283,7 +293,7 @@ def signoff(ctx: Context) -> dict:
 
 
 def glossary(ctx: Context) -> dict:
-    return section("glossary", terms=TERMS)
+    return section("glossary", terms=terms_for(ctx.record))
 
 
 def clause_index(ctx: Context, sections: list[dict]) -> dict:

@@ -188,5 +188,7 @@ def _proxy_blocks(ctx, name, table) -> list:
     return [{"kind": "table", "table": ctx.tables.make(
         f"Proxies for {name}", reading,
         [Column("Feature"), Column("Kind"), Column("AUC for the attribute", numeric=True),
-         Column("Proxy", key="proxy"), Column("Mean |attribution|", key="global_importance", numeric=True)],
+         Column("Proxy", key="proxy"),
+         Column(f"Mean |attribution| ({space_name(ctx.part('explanations').get('attributions_for_fairness') or {})})",
+                key="global_importance", numeric=True)],
         rows, notes=notes)}]
