@@ -84,6 +84,8 @@ def _favourable(ctx, model, data) -> str:
         return "Not applicable (regression)"
     if label is None:
         return NOT_PROVIDED
+    if not data.get("target"):
+        return f"{quoted(value_name(ctx, data.get('predictions'), label))} (the favourable value of the predictions)"
     return (f"{quoted(value_name(ctx, data.get('target'), label))} "
             f"(in target {quoted(feature_name(ctx, data.get('target')))})")
 
