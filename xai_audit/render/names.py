@@ -153,3 +153,19 @@ def space_of(entry) -> str:
         return ""
     meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
     return str(entry.get("output_space") or meta.get("output_space") or meta.get("output") or "")
+
+
+def with_group_names(text, names: dict) -> str:
+    """A sentence the record carries (a table's convention) with each quoted group code replaced by the
+    group's plain name: ``reference group ('M')`` becomes ``reference group ('man')``.
+
+    Examples
+    --------
+    >>> with_group_names("group minus reference group ('M')", {"M": "man", "F": "woman"})
+    "group minus reference group ('man')"
+    """
+    text = str(text)
+    for code in sorted(names, key=lambda c: -len(str(c))):
+        if str(names[code]) != str(code):
+            text = text.replace(f"'{code}'", f"'{names[code]}'")
+    return text

@@ -3,7 +3,7 @@ model output) and proxies for the sensitive attribute."""
 
 from __future__ import annotations
 
-from xai_audit.render.names import feature_name
+from xai_audit.render.names import feature_name, with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table
 from xai_audit.render.text import is_number, num, plural, quoted, plain
 
@@ -102,7 +102,7 @@ def _disparity_blocks(ctx, name, table, labels) -> list:
     for key, label_ in keys:
         rows.append([Cell(label_)] + [num(e.get(key)) for e in groups.values()])
     notes = [space_note(table)]
-    notes += [f"{table['convention']}."] if table.get("convention") else []
+    notes += [f"{with_group_names(table['convention'], labels)}."] if table.get("convention") else []
     if table.get("share_convention"):
         notes.append(f"Shares: {table['share_convention']}.")
     table_view = ctx.tables.make(f"Disparity attribution by {name} (against {quoted(ref_name)}), in mean {space}",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from xai_audit.render.glossary import display_name, lookup
+from xai_audit.render.names import with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table, show
 from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, range_sentence, ratio_sentence, plain
 
@@ -113,7 +114,7 @@ def summary_table(ctx, name, summary, labels, table=None, level="95%"):
     if calibration:
         reading += " " + calibration
     flagged = summary.get("four_fifths_flagged_groups") or []
-    notes = [f"{summary['convention']}."] if summary.get("convention") else []
+    notes = [f"{with_group_names(summary['convention'], labels)}."] if summary.get("convention") else []
     if flagged:
         notes.append(f"Below four-fifths: {join_and(quoted(labels.get(g, g)) for g in flagged)}.")
     if summary.get("interval_note"):
@@ -283,7 +284,7 @@ def four_fifths_table(ctx, name, four, labels):
     reading = (f"{join_and(quoted(g) for g in flagged)} {'falls' if len(flagged) == 1 else 'fall'} below "
                "four-fifths of the highest group's selection rate." if flagged else
                "No group falls below four-fifths of the highest group's selection rate.")
-    notes = [f"{four['convention']}."] if four.get("convention") else []
+    notes = [f"{with_group_names(four['convention'], labels)}."] if four.get("convention") else []
     return ctx.tables.make(f"Four-fifths rule by {name}", reading,
                            [Column("Group"), Column("Selection rate", key="selection_rate", numeric=True),
                             Column("Impact ratio", key="impact_ratio", numeric=True),
@@ -330,7 +331,7 @@ def ll144_blocks(ctx, name, ll144, labels) -> list:
     if is_number(scoring.get("median_score")):
         notes.append(f"Median score of the whole sample: {num(scoring['median_score'])}.")
     if ll144.get("convention"):
-        notes.append(f"{ll144['convention']}.")
+        notes.append(f"{with_group_names(ll144['convention'], labels)}.")
     if any("\u2020" in r[0] for r in rows):
         notes.append("\u2020 Under 2% of the data: reported, left out of the highest rate.")
     return [{"kind": "table", "table": ctx.tables.make(f"Local Law 144 impact ratios by {name}", reading,
@@ -374,7 +375,7 @@ def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
             row += [Cell(num(entry.get("difference")), note=interval(spans.get("difference"))),
                     Cell(num(entry.get("ratio")), note=interval(spans.get("ratio")))]
         rows.append(row)
-    notes = [f"{what}: {table[key]['convention']}." for key, what in
+    notes = [f"{what}: {with_group_names(table[key]['convention'], labels)}." for key, what in
              (("differences", "Difference"), ("ratios", "Ratio"), ("between_groups", "Spread"))
              if isinstance(table.get(key), dict) and table[key].get("convention")]
     notes.append(f"Second line: {level} interval (Newcombe for differences and Katz for ratios of rates; "
