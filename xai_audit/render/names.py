@@ -125,7 +125,8 @@ def scale_words(meta, method=None) -> str:
     """The scale an explanation's values are on, in words, for a caption, a table header or an axis label.
 
     ``meta`` is the explanation's record ``meta`` (its ``output_space``); ``method`` the explainer's
-    registry name when known. Unsigned values (saliency) say so; permutation importance is a drop in
+    registry name when known. Unsigned values (saliency: absolute gradients, whatever the output's space)
+    say so and no more, since they carry no direction; permutation importance is a drop in
     the score it names; an unknown space says that it is not recorded rather than guess.
 
     Examples
@@ -133,7 +134,7 @@ def scale_words(meta, method=None) -> str:
     >>> scale_words({"output_space": "log_odds"}), scale_words({"output_space": "probability"})
     ('log-odds', 'probability')
     >>> scale_words({"output_space": "value"}), scale_words({"output_space": "probability", "absolute": True})
-    ("the target's units", 'unsigned magnitude, gradient of the probability')
+    ("the target's units", 'unsigned magnitude')
     >>> scale_words({"output_space": "probability", "scoring": "roc_auc"}, "permutation"), scale_words(None)
     ('drop in roc_auc when shuffled', 'output scale not recorded')
     """
@@ -143,7 +144,7 @@ def scale_words(meta, method=None) -> str:
     if method == "permutation":
         return f"drop in {meta.get('scoring') or 'score'} when shuffled"
     if is_unsigned(meta, method):
-        return f"{UNSIGNED}, gradient of the {words}" if words else UNSIGNED
+        return UNSIGNED
     return words or "output scale not recorded"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
-from xai_audit.render.names import feature_name, is_unsigned, scale_words
+from xai_audit.render.names import SPACE_WORDS, feature_name, is_unsigned, scale_words
 from xai_audit.render.sections.explain_global import curve_blocks, importance_blocks, pdp_part, ranked_features
 from xai_audit.render.sections.explain_local import images_part, local_blocks
 from xai_audit.render.sections.explain_quality import (agreement_reading, agreement_table, quality_findings,
@@ -179,7 +179,8 @@ def _meta_sentence(title, meta) -> str:
     parts, seen = [], set()
     for key, phrase in META_PHRASES:
         if key in meta and phrase not in seen and meta[key] is not None and not isinstance(meta[key], (dict, list)):
-            parts.append(f"{phrase}: {plain(show(meta[key]))}")
+            shown = SPACE_WORDS.get(str(meta[key]), show(meta[key])) if key in ("output_space", "output") else show(meta[key])
+            parts.append(f"{phrase}: {plain(shown)}")
             seen.add(phrase)
     if meta.get("rows_total") and meta.get("rows_explained"):
         parts = [p for p in parts if not p.startswith("rows explained")]

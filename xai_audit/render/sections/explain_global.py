@@ -112,7 +112,8 @@ def curve_blocks(ctx, title, record, ranked, kind, caution, *, limit=None, scale
                                           unsigned=unsigned) + caution
             chart = ctx.charts.scatter(categories, y, title=f"How {plain(shown)} drives the output ({title}, {scale or 'scale not recorded'})",
                                        desc=f"{len(x)} rows: value of {plain(shown)} against its attribution{unit}.",
-                                       reading=reading, xlabel=shown, ylabel=f"attribution{unit}")
+                                       reading=reading, xlabel=shown,
+                                       ylabel=f"attribution{unit}")
         else:
             entry = record[feature] if isinstance(record[feature], dict) else {}
             space = SPACE_WORDS.get(str(entry.get("output_space")), "output scale not recorded")

@@ -53,7 +53,7 @@ def local_blocks(ctx, title, local, caution, *, scale="", space=None, unsigned=F
             title=f"Why row {plain(show(row_ids[k]))} got its output ({title}, {scale or 'scale not recorded'})",
             desc=f"Largest {'attribution magnitudes' if unsigned else 'contributions'} ({scale}): " + "; ".join(f"{plain(s)}: {num(contributions[j], 3)}"
                                                         for s, j in zip(shown, order)) + ".",
-            reading=reading, xlabel=(f"attribution magnitude ({scale}; no direction)" if unsigned else
+            reading=reading, xlabel=("attribution magnitude (unsigned; no direction)" if unsigned else
                                      f"contribution to the output ({scale}; right: up, left: down)"))})
     return [{"kind": "grid", "wide": True, "blocks": blocks}] if blocks else []
 
