@@ -233,8 +233,10 @@ def _group_label(label, is_reference, small) -> str:
 
 
 def _group_notes(groups, min_size, level="95%") -> list:
+    rates = any(isinstance(g, dict) and "selection_rate" in g for g in groups.values())
     notes = [f"Second line in a cell: {level} interval (Wilson score for rates; bias-corrected bootstrap for "
-             "AUC, calibration and regression metrics)."]
+             "AUC, calibration and regression metrics)." if rates else
+             f"Second line in a cell: {level} interval (bias-corrected bootstrap)."]
     if any(g.get("small_group") for g in groups.values()):
         notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
     return notes
