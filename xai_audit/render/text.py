@@ -142,6 +142,21 @@ def label(text, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def lower_first(text) -> str:
+    """``text`` to go inside a sentence: its first letter lower-cased unless it begins an acronym, so
+    metric names keep their case (MAE, ROC AUC, TPR).
+
+    Examples
+    --------
+    >>> lower_first("Selection rate"), lower_first("True positive rate (TPR)"), lower_first("ROC AUC")
+    ('selection rate', 'true positive rate (TPR)', 'ROC AUC')
+    """
+    text = str(text)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
 def join_and(items) -> str:
     """``a``, ``a and b``, ``a, b and c``.
 

@@ -15,7 +15,7 @@ from xai_audit.render.sections.explain_local import images_part, local_blocks
 from xai_audit.render.sections.explain_quality import (agreement_reading, agreement_table, quality_findings,
                                                        quality_table, quality_verdict)
 from xai_audit.render.tables import generic_table, show
-from xai_audit.render.text import join_and, num, plural, quoted, plain
+from xai_audit.render.text import join_and, lower_first, num, plain, plural, quoted
 
 METHOD_ORDER = ("shap", "lime", "integrated_gradients", "deeplift", "gradient_shap", "saliency", "occlusion",
                 "permutation")
@@ -199,7 +199,7 @@ def _generic_part(ctx, key, value) -> dict:
     else:
         table = generic_table(ctx.tables, title, value, reading=reading)
     return {"id": "ex-" + _slug(key), "title": title, "glossary": f"g-{key}" if lookup(key) else "",
-            "glossary_label": f"What {title.lower()} means", "verdict": "",
+            "glossary_label": f"What {lower_first(title)} means", "verdict": "",
             "blocks": [{"kind": "table", "table": table}]}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xai_audit.render.names import SPACE_WORDS, feature_name, value_name
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import interval, is_number, join_and, num, plain, plural, quoted, value_text
+from xai_audit.render.text import interval, is_number, join_and, lower_first, num, plain, plural, quoted, value_text
 
 TOP_FEATURES = 15
 DEPENDENCE_FEATURES = 3
@@ -65,7 +65,7 @@ def importance_blocks(ctx, name, title, importance, spans, caution, *, untrusted
         + (f" (top {TOP_FEATURES} of {len(ranked)})" if len(ranked) > TOP_FEATURES else "")
         + (": not trustworthy" if untrusted else ""),
         desc="Features by importance, largest first: " + "; ".join(f"{plain(names[f])}: {num(importance[f], 4)}" for f in top) + ".",
-        reading=reading, xlabel=header[0].lower() + header[1:])
+        reading=reading, xlabel=lower_first(header))
     rows = [[str(i + 1), Cell(names[f]), num(importance[f], 4), interval(spans.get(f), 4) or "n/a"]
             for i, f in enumerate(ranked)]
     title = f"{title} ({scale or 'scale not recorded'})"

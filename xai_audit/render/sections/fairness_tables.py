@@ -6,7 +6,8 @@ from __future__ import annotations
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.names import with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, range_sentence, ratio_sentence, plain
+from xai_audit.render.text import (interval, is_number, join_and, lower_first, num, plain, plural, quoted, range_sentence,
+                                   ratio_sentence)
 
 MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
                 "mean_prediction", "mae", "rmse", "r2", "mean_residual")
@@ -166,7 +167,7 @@ def selection_chart(ctx, name, groups, reference, labels, level="95%"):
     if not known:
         return None
     low, high = min(known, key=known.get), max(known, key=known.get)
-    reading = (f"{quoted(labels[low])} has the lowest {display_name(rate).lower()}, "
+    reading = (f"{quoted(labels[low])} has the lowest {lower_first(display_name(rate))}, "
                f"{num(known[low], 2)}{_paren(interval((groups[low].get('ci') or {}).get(rate), 2))}, and "
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
                f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
@@ -177,7 +178,7 @@ def selection_chart(ctx, name, groups, reference, labels, level="95%"):
         hatches=hatches, title=f"{display_name(rate)} by {name}",
         desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
-        reading=reading, xlabel=display_name(rate).lower())
+        reading=reading, xlabel=lower_first(display_name(rate)))
 
 
 def group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
