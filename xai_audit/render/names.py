@@ -118,7 +118,7 @@ def is_unsigned(meta, method=None) -> bool:
     """
     meta = meta if isinstance(meta, dict) else {}
     explainer = str(meta.get("explainer") or meta.get("algorithm") or "")
-    return bool(meta.get("absolute")) or method == "saliency" or explainer.endswith("Saliency")
+    return bool(meta.get("absolute") or meta.get("abs")) or method == "saliency" or explainer.endswith("Saliency")
 
 
 def scale_words(meta, method=None) -> str:

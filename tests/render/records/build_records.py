@@ -163,8 +163,8 @@ def image_record() -> dict:
     record["explanations"] = {"images": {
         "samples": [{"row": 0, "image": image, "true_label": 3, "predicted_label": 3, "probability": 0.94},
                     {"row": 5, "image": image, "true_label": 8, "predicted_label": 3, "probability": 0.51}],
-        "methods": {"saliency": {"maps": [saliency, saliency], "meta": {"abs": True}},
-                    "integrated_gradients": {"maps": [gradients, gradients], "meta": {"n_steps": 50}}},
+        "methods": {"saliency": {"maps": [saliency, saliency], "meta": {"abs": True, "output_space": "probability"}},
+                    "integrated_gradients": {"maps": [gradients, gradients], "meta": {"n_steps": 50, "output_space": "probability"}}},
         "sanity_check": {
             "saliency": {"mean_rank_correlation": 0.82, "mean_ssim": 0.77, "passed": False, "threshold": 0.5,
                          "verdict": "not trustworthy for this model: the maps barely change when the weights are randomised"},

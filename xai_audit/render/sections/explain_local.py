@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xai_audit.render.glossary import display_name, lookup
-from xai_audit.render.names import SPACE_WORDS, feature_name, value_name
+from xai_audit.render.names import SPACE_WORDS, feature_name, is_unsigned, scale_words, value_name
 from xai_audit.render.tables import Cell, Column, generic_table, show
 from xai_audit.render.text import is_number, join_and, num, plain
 
@@ -114,6 +114,7 @@ def images_part(ctx, images) -> dict:
                    "mean the map did not change."])})
     for method, entry in methods.items():
         maps = (entry.get("maps") or [])[:GALLERY_SAMPLES] if isinstance(entry, dict) else []
+        meta = entry.get("meta") if isinstance(entry, dict) and isinstance(entry.get("meta"), dict) else {}
         if not maps:
             continue
         captions = [_sample_caption(samples[i] if i < len(samples) else {}, i) for i in range(len(maps))]
@@ -124,10 +125,12 @@ def images_part(ctx, images) -> dict:
         inputs = [s.get("image") for s in samples[: len(maps)]]
         blocks.append({"kind": "figure", "chart": ctx.charts.gallery(
             inputs if all(isinstance(i, list) for i in inputs) and len(inputs) == len(maps) else None, maps, captions,
-            title=f"{display_name(method)} attribution maps"
+            title=f"{display_name(method)} attribution maps ({scale_words(meta, method)})"
             + (": not trustworthy (failed the sanity check)" if check.get("passed") is False else ""),
-            desc=f"{len(maps)} images (top row) and their {display_name(method)} maps (bottom row); orange: raises the "
-                 "explained class's score, purple: lowers it. " + "; ".join(captions) + ".",
+            desc=f"{len(maps)} images (top row) and their {display_name(method)} maps (bottom row); "
+                 + ("colour intensity: size of the attribution, which is unsigned: it says how much, not which way. "
+                    if is_unsigned(meta, method) else
+                    "orange: raises the explained class's score, purple: lowers it. ") + "; ".join(captions) + ".",
             reading=f"Where {display_name(method)} finds the evidence for each prediction.{verdict}")})
     return {"id": "ex-images", "title": "Saliency maps for the image model", "glossary": "g-sanity_check",
             "glossary_label": "What the sanity check is", "verdict": "fail" if failed else ("pass" if rows else ""), "blocks": blocks}
