@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from xai_audit.render import clauses as clause_registry
 from xai_audit.render.charts import ChartBook
+from xai_audit.render.names import value_name
 from xai_audit.render.tables import TableBook
 from xai_audit.render.text import STATUS_SYMBOLS, num, quoted, plain, status_label
 
@@ -56,7 +57,9 @@ class Context:
     def outcome(self) -> str:
         """How sentences name the favourable outcome."""
         label = self.part("data").get("positive_label", self.part("model").get("positive_class"))
-        return f"the favourable outcome {quoted(label)}" if label is not None else "the favourable outcome"
+        if label is None:
+            return "the favourable outcome"
+        return f"the favourable outcome {quoted(value_name(self.record, self.part('data').get('target'), label))}"
 
     @property
     def min_group_size(self) -> int:

@@ -143,7 +143,7 @@ def data_section(ctx: Context) -> dict:
         ("Scores column", feature_name(ctx, data["scores"]) if data.get("scores") else "none"),
         ("Sensitive attributes", join_and(quoted(feature_name(ctx, s)) for s in data.get("sensitive") or []) or "none"),
     ]
-    facts_table = ctx.tables.make("The data the audit ran on", _data_reading(data, n_rows, counts),
+    facts_table = ctx.tables.make("The data the audit ran on", _data_reading(ctx, data, n_rows, counts),
                                   [Column("Item"), Column("Value")], facts)
     group_tables = [_group_table(ctx, attribute, sizes, n_rows, (data.get("bins") or {}).get(attribute))
                     for attribute, sizes in (data.get("group_sizes") or {}).items()]
@@ -184,12 +184,13 @@ def _kind_counts(kinds, features) -> str:
     return f"{numeric} numeric, {len(features) - numeric} categorical"
 
 
-def _data_reading(data, n_rows, counts) -> str:
+def _data_reading(ctx, data, n_rows, counts) -> str:
     text = f"The audit used {plural(n_rows, 'row')}"
     if counts and data.get("positive_label") is not None:
         positive = counts.get(str(data["positive_label"]))
         if positive is not None and n_rows:
-            text += f", of which {pct(positive / n_rows)} have the favourable outcome {quoted(data['positive_label'])}"
+            named = value_name(ctx, data.get("target"), data["positive_label"])
+            text += f", of which {pct(positive / n_rows)} have the favourable outcome {quoted(named)}"
     return text + "."
 
 
