@@ -212,6 +212,8 @@ def test_regression_fairness_speaks_of_errors_and_residuals():
     assert "Fewer than two comparable groups" not in text
     assert "favourable outcome" not in text
     assert "Mean absolute error (MAE) difference" in text and "Mae difference" not in text
+    summary = _text(render_section(load_record("regression"), "summary"))
+    assert "over-predicts 'South bank'" in summary and "(mean residual, prediction minus truth)" in summary
 
 
 def test_fewer_than_two_comparable_groups_only_when_true():

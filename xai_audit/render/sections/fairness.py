@@ -11,8 +11,8 @@ from xai_audit.render import names
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.sections.fairness_attribution import ATTRIBUTION_KEYS, attribution_blocks
 from xai_audit.render.sections.fairness_tables import (comparison_blocks, four_fifths_chart, four_fifths_table,
-                                                      group_blocks, ll144_blocks, selection_chart, summary_table,
-                                                      table_level, test_blocks)
+                                                      group_blocks, ll144_blocks, residual_sentence, selection_chart,
+                                                      summary_table, table_level, test_blocks)
 from xai_audit.render.tables import generic_table
 from xai_audit.render.text import is_number, num, plural, quoted, ratio_sentence, plain
 
@@ -67,11 +67,30 @@ def headline(record: dict, outcome: str, ctx=None) -> str:
                     and "unknown" not in str(group).split("*") and (worst is None or ratio < worst[4]):
                 worst = (name, table, group, four.get("highest_group"), ratio, entry.get("ci"))
     if worst is None:
-        return ""
+        return _residual_headline(record, ctx)
     name, table, group, highest, ratio, ci = worst
     labels = group_labels(table, ctx, name)
     return ratio_sentence(attribute_name(name, ctx), labels.get(group, group), labels.get(highest, highest), ratio, ci,
                           outcome=outcome)
+
+
+def _residual_headline(record: dict, ctx=None) -> str:
+    """For a regression model: the attribute whose groups' mean absolute errors differ most, and which
+    groups the model over- and under-predicts there (residual = prediction minus truth)."""
+    widest = None
+    for name, table in record.items():
+        summary = table.get("summary") if isinstance(table, dict) and isinstance(table.get("summary"), dict) else {}
+        gap = summary.get("mae_difference")
+        if is_number(gap) and (widest is None or gap > widest[1]):
+            widest = (name, gap, table)
+    if widest is None:
+        return ""
+    name, gap, table = widest
+    labels = group_labels(table, ctx, name)
+    residuals = {labels.get(g, g): e.get("mean_residual") for g, e in (table.get("groups") or {}).items()
+                 if isinstance(e, dict) and not e.get("small_group") and g != "unknown"}
+    return (f"By {attribute_name(name, ctx)}, the groups' mean absolute errors differ by {num(gap, 3)} (in the target's "
+            f"units). " + residual_sentence(residuals)).strip()
 
 
 def attribute_name(name, ctx=None) -> str:
