@@ -58,6 +58,7 @@ def reports(tmp_path_factory):
     folder = tmp_path_factory.mktemp("reports")
     paths = {}
     for name, record in (("full", _record("full")), ("minimal", _record("minimal")), ("image", _record("image")),
+                         ("multiclass", _record("multiclass")), ("regression", _record("regression")),
                          ("hostile", _hostile_record())):
         paths[name] = folder / f"report-{name}.html"
         paths[name].write_text(render_html(record), encoding="utf-8")
@@ -82,7 +83,7 @@ def open_report(browser, path: Path, *, width: int = 1200):
     return page
 
 
-@pytest.mark.parametrize("name", ["full", "minimal", "image", "hostile"])
+@pytest.mark.parametrize("name", ["full", "minimal", "image", "multiclass", "regression", "hostile"])
 def test_report_makes_no_outside_request(browser, reports, name):
     page = open_report(browser, reports[name])
     try:
@@ -133,3 +134,19 @@ def test_screenshot_for_review(browser, reports, name):
     finally:
         page.close()
     assert (ARTIFACTS / f"report-{name}.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", ["full", "multiclass", "regression", "minimal"])
+def test_section_screenshots_for_review(browser, reports, name):
+    """One screenshot per section (``section-<record>-<id>.png``), for a person to read every caption."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = open_report(browser, reports[name])
+    try:
+        ids = page.evaluate("[...document.querySelectorAll('section.report-section')].map(s => s.id)")
+        assert len(ids) == 13
+        for section_id in ids:
+            path = ARTIFACTS / f"section-{name}-{section_id}.png"
+            page.locator(f"section#{section_id}").screenshot(path=str(path))
+            assert path.stat().st_size > 2_000
+    finally:
+        page.close()

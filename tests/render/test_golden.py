@@ -14,6 +14,8 @@ CASES = [("full", section) for section in REPORT_ORDER]
 CASES += [("minimal", section) for section in ("summary", "identification", "model-card", "data", "performance",
                                               "fairness", "explanations", "reasons", "findings")]
 CASES += [("image", "explanations")]
+CASES += [(record, section) for record in ("multiclass", "regression")
+          for section in ("summary", "identification", "data", "performance", "fairness", "explanations")]
 
 
 @pytest.mark.parametrize(("record", "section"), CASES, ids=[f"{r}-{s}" for r, s in CASES])

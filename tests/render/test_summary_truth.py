@@ -101,4 +101,5 @@ def test_the_disparity_attribution_names_its_rows_and_keeps_the_full_data_gap_ap
     assert f"(on all {table['rows_total']} rows the gap is {female['full_data_output_difference']:.3f}, not attributed)" in text
     lead = max(female["contributions"], key=lambda f: abs(female["contributions"][f]))
     share = round(female["contributions"][lead] / female["output_difference"] * 100)
-    assert f"'{lead}' accounts for {share}% of the {female['output_difference']:.3f} gap in mean probability" in text
+    space = {"log_odds": "log-odds", "probability": "probability"}[table["output_space"]]
+    assert f"'{lead}' accounts for {share}% of the {female['output_difference']:.3f} gap in mean {space}" in text

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from xai_audit.render import clauses as clause_registry
 from xai_audit.render.charts import ChartBook
+from xai_audit.render.names import value_name
 from xai_audit.render.tables import TableBook
-from xai_audit.render.text import STATUS_SYMBOLS, num, quoted, short, status_label
+from xai_audit.render.text import STATUS_SYMBOLS, num, quoted, plain, status_label
 
 SECTION_TITLES = {
     "summary": "Executive summary",
@@ -59,7 +60,9 @@ class Context:
     def outcome(self) -> str:
         """How sentences name the favourable outcome."""
         label = self.part("data").get("positive_label", self.part("model").get("positive_class"))
-        return f"the favourable outcome {quoted(label)}" if label is not None else "the favourable outcome"
+        if label is None:
+            return "the favourable outcome"
+        return f"the favourable outcome {quoted(value_name(self.record, self.part('data').get('target'), label))}"
 
     @property
     def min_group_size(self) -> int:
@@ -112,7 +115,7 @@ def finding_view(finding: dict) -> dict:
         "status": status if status in STATUS_SYMBOLS else "info",
         "status_label": status_label(status),
         "symbol": STATUS_SYMBOLS.get(status, "i"),
-        "message": short(finding.get("message", ""), 600),
+        "message": plain(finding.get("message", "")),
         "observed": _shown(finding.get("observed")),
         "threshold": _shown(finding.get("threshold")),
         "references": references,

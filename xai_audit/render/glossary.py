@@ -27,16 +27,19 @@ PERFORMANCE_TERMS = (
        "(correct predictions) / (rows)"),
     _t("balanced_accuracy", "Balanced accuracy", "Average, over the true classes, of the share of that class "
        "predicted correctly; unlike accuracy it is not inflated by a majority class.", "mean over classes of TPR"),
-    _t("roc_auc", "ROC AUC", "Probability that a randomly chosen favourable case scores higher than a randomly "
-       "chosen unfavourable one; 0.5 is chance, 1.0 perfect ranking.", "area under the ROC curve"),
+    _t("roc_auc", "ROC AUC", "For a binary model, the probability that a randomly chosen favourable case scores "
+       "higher than a randomly chosen unfavourable one; 0.5 is chance, 1.0 perfect ranking. For a multiclass model, "
+       "one-vs-rest: each class's AUC against all the other classes, averaged over the classes (macro average).",
+       "area under the ROC curve"),
     _t("log_loss", "Log loss", "Average negative log-probability the model gave to the true class; lower is "
        "better, and confident mistakes cost most.", "\u2212mean log p(true class)"),
     _t("brier", "Brier score", "Mean squared difference between the predicted probability and the outcome "
        "(1 or 0); lower is better.", "mean (p \u2212 y)\u00b2"),
-    _t("ece", "Expected calibration error (ECE)", "How far predicted probabilities are from observed rates, "
-       "averaged over ten equal-width probability bins weighted by their rows, with the excess that noise in "
-       "small bins adds removed (debiased, Kumar et al. 2019), so it can be slightly below 0 for a well "
-       "calibrated model. 0.05 means scores are off by five percentage points on average.",
+    _t("ece", "Expected calibration error (ECE)", "Debiased binned ECE: how far predicted probabilities are from "
+       "observed rates, averaged over ten equal-width probability bins weighted by their rows, with the excess "
+       "that noise in small bins adds removed (Kumar et al. 2019), so it can be slightly below 0 for a well "
+       "calibrated model. Its size, not its direction: 0.05 means scores are off by about five percentage points "
+       "on average, too high or too low. Per group it is computed the same way, with no interval.",
        "\u03a3 (n_bin / n) \u00b7 (2|d_bin| \u2212 E|N(d_bin, \u03c3\u00b2_bin)|), d_bin = observed rate \u2212 mean predicted"),
     _t("reliability", "Reliability diagram", "Observed rate of the favourable outcome against the mean "
        "predicted probability, per probability bin. Points on the diagonal are perfectly calibrated."),
@@ -89,8 +92,12 @@ FAIRNESS_TERMS = (
        "scores, its scoring rate above the median) over that of the most selected category."),
     _t("intersection", "Intersection", "Groups formed by two sensitive attributes together (keyed \"a*b\"), so "
        "that a disadvantage hidden in each attribute alone can show."),
-    _t("ci", "95% interval", "Bootstrap percentile interval: the audit recomputes the metric on resampled data "
-       "many times; 95% of the recomputed values fall inside. Wide intervals mean few rows."),
+    _t("ci", "95% interval", "A range built so that, over repeated samples, 95% of such ranges would contain the "
+       "true value of the metric in the population the data comes from; it is not a 95% chance for this one "
+       "range. The note under each table says how its intervals are computed (in the fairness tables: Wilson score "
+       "for group rates, Newcombe for differences, Katz for ratios; elsewhere a bootstrap, the metric recomputed "
+       "on resampled data). Wide intervals "
+       "mean few rows; an interval that reaches over a policy line means the data cannot settle the verdict."),
     _t("small_group", "Small group (\u2020)", "A group with fewer rows than the policy's minimum group size; its "
        "numbers are shown but too uncertain to judge, and findings do not rest on them."),
     _t("unknown", "Unknown group", "Rows whose sensitive attribute is missing. They form their own group, are "
@@ -105,19 +112,25 @@ FAIRNESS_TERMS = (
        "whether people who deserve the favourable outcome get it equally often in every group."),
     _t("predictive_parity_difference", "Predictive parity difference", "Between-group gap in positive predictive "
        "value: whether a favourable prediction is equally reliable for every group."),
-    _t("calibration_gap", "Calibration gap", "Between-group spread of calibration in the large (mean score "
-       "minus observed rate; positive over-predicts, negative under-predicts): whether a score means the same "
-       "probability in every group. Each group's signed difference from the reference group is reported with "
-       "its interval, and verdicts use those."),
-    _t("calibration_in_the_large", "Calibration in the large", "Mean predicted probability minus the observed "
-       "rate in the group: positive means the model over-predicts the favourable outcome for it, negative that "
-       "it under-predicts.", "mean (p\u0302) \u2212 mean (y)"),
+    _t("calibration_gap", "Calibration gap", "Between-group spread of calibration-in-the-large: the largest "
+       "minus the smallest group value of (mean score \u2212 observed rate), over the compared groups; whether "
+       "a score means the same probability in every group. It is not a gap in ECE. Each group's signed "
+       "difference from the reference group is reported with its interval, and verdicts use those.",
+       "max over groups (mean p\u0302 \u2212 mean y) \u2212 min over groups (mean p\u0302 \u2212 mean y)"),
+    _t("calibration_in_the_large", "Calibration-in-the-large", "Signed: the group's mean score (mean predicted "
+       "probability of the favourable outcome) minus its observed rate of that outcome. Positive means the model "
+       "over-predicts the favourable outcome for the group, negative that it under-predicts; 0 is calibrated on "
+       "average (errors within the group may still cancel).", "mean (p\u0302) \u2212 mean (y)"),
     _t("scoring_rate", "Scoring rate (LL144)", "Share of a category scoring above the median score of the whole "
        "sample; Local Law 144's rate for tools that score rather than select."),
     _t("p_value", "p-value", "Probability of a gap at least this large if the groups truly had the same rate; "
        "small values (below 0.05) say the gap is unlikely to be chance, not that it is large."),
-    _t("disparity_attribution", "Disparity attribution", "How much of the gap in selection rates between groups "
-       "each feature accounts for, found by attributing the difference in model output."),
+    _t("disparity_attribution", "Disparity attribution", "Splits the gap in mean model output between a group "
+       "and the reference group into one part per feature: each feature's mean attribution in the group minus "
+       "its mean in the reference group, on the attributed rows. The output is in the space the attributions add "
+       "up in, which each table names (log-odds, probability or the predicted value); it is not the gap in "
+       "selection rates, which depends on the decision threshold as well.",
+       "gap = mean f(group) \u2212 mean f(reference) = \u03a3\u1d62 [mean \u03c6\u1d62(group) \u2212 mean \u03c6\u1d62(reference)]"),
     _t("proxy", "Proxy", "A feature that predicts a sensitive attribute well (ROC AUC at or above the policy's "
        "line), so the model can treat groups differently through it even without seeing the attribute."),
 )
@@ -133,15 +146,18 @@ METHOD_TERMS = (
     _t("integrated_gradients", "Integrated gradients", "Gradients of the output averaged along a straight path "
        "from a baseline input to the row, times the distance travelled; they add up to the output difference "
        "up to a convergence delta.", "(x \u2212 x\u2032) \u00b7 \u222b \u2202f(x\u2032 + \u03b1(x \u2212 x\u2032)) d\u03b1"),
-    _t("saliency", "Saliency", "Absolute gradient of the output with respect to each input; which pixels or "
-       "values the output is most sensitive to."),
+    _t("saliency", "Saliency", "Absolute gradient of the output with respect to each input: an unsigned "
+       "magnitude, which pixels or values the output is most sensitive to, with no direction (it never says "
+       "whether a feature raises or lowers the output)."),
     _t("deeplift", "DeepLIFT", "Back-propagates differences from a reference input through the network's "
        "layers; attributions add up to the output difference."),
     _t("gradient_shap", "GradientSHAP", "Expected gradients: integrated gradients averaged over random "
        "baselines and noisy inputs; an approximation of SHAP values for differentiable models."),
     _t("occlusion", "Occlusion", "Change in output when a patch of the input is replaced by a baseline value."),
     _t("global_importance", "Global importance", "Mean absolute attribution of a feature over the explained "
-       "rows: how much it moves outputs, whatever the direction."),
+       "rows: how much it moves outputs, whatever the direction, on the scale of the method's output (log-odds, "
+       "probability or the target's units, as each caption says). Methods on different scales compare by rank "
+       "only."),
     _t("dependence", "Dependence plot", "Each explained row's attribution for one feature against that "
        "feature's value; the shape shows how the feature drives the output."),
     _t("pdp", "Partial dependence", "Average model output when one feature is set to each value of a grid for "
@@ -181,6 +197,43 @@ METHOD_TERMS = (
 
 TERMS: tuple[Term, ...] = PERFORMANCE_TERMS + FAIRNESS_TERMS + METHOD_TERMS
 BY_KEY = {term.key: term for term in TERMS}
+
+
+MULTICLASS_AUC = Term("roc_auc", "ROC AUC (one-vs-rest)", "For each class, the probability that a randomly "
+                      "chosen row of that class scores higher for it than a randomly chosen row of another class; the "
+                      "report gives the average over the classes (macro average). 0.5 is chance, 1.0 perfect "
+                      "ranking.", "mean over classes of AUC(class vs rest)")
+
+
+def terms_for(record: dict) -> tuple[Term, ...]:
+    """The glossary a report shows: every term, in the words of its task. A multiclass report defines
+    ROC AUC one-vs-rest, and leaves out the terms of a favourable outcome (group rates, reliability
+    diagram) when it has no fairness section or calibration to use them.
+
+    Examples
+    --------
+    >>> [t.term for t in terms_for({"model": {"task": "multiclass"}}) if t.key == "roc_auc"]
+    ['ROC AUC (one-vs-rest)']
+    >>> any(t.key == "selection_rate" for t in terms_for({"model": {"task": "multiclass"}}))
+    False
+    >>> len(terms_for({"model": {"task": "binary"}})) == len(TERMS)
+    True
+    """
+    task = (record.get("model") or {}).get("task") or (record.get("data") or {}).get("task")
+    if task != "multiclass":
+        return TERMS
+    fairness = bool(record.get("fairness"))
+    calibration = bool(((record.get("performance") or {}).get("calibration") or {}).get("bins"))
+    fairness_keys = {t.key for t in FAIRNESS_TERMS}
+    shown = []
+    for term in TERMS:
+        if term.key == "roc_auc":
+            shown.append(MULTICLASS_AUC)
+        elif (term.key in fairness_keys and not fairness) or (term.key == "reliability" and not calibration):
+            continue
+        else:
+            shown.append(term)
+    return tuple(shown)
 
 
 def lookup(key) -> Term | None:

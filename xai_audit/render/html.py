@@ -19,16 +19,16 @@ from markupsafe import Markup, escape
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.render.charts import ChartBook
 from xai_audit.render.context import SECTION_TITLES, Context, finding_views
-from xai_audit.render.sections_explain import explanations
+from xai_audit.render.sections.explain import explanations
 from xai_audit.render.sections_reasons import reasons
+from xai_audit.render.sections.fairness import fairness
 from xai_audit.render.sections_challenger import challenger
 from xai_audit.render.sections_recourse import recourse
-from xai_audit.render.sections_fairness import fairness
 from xai_audit.render.sections_metrics import performance
 from xai_audit.render.sections_overview import (appendix, clause_index, data_section, findings_section, glossary,
                                                 identification, model_card, signoff)
 from xai_audit.render.sections_summary import counts_line, summary
-from xai_audit.render.text import short
+from xai_audit.render.text import plain
 
 TEMPLATES = "xai_audit.templates"
 REPORT_ORDER = ("summary", "identification", "model-card", "data", "performance", "fairness", "explanations",
@@ -147,7 +147,7 @@ def build_context(result, *, charts: bool = True) -> dict:
         view["number"] = number
     model = record.get("model") or {}
     manifest = record.get("manifest") or {}
-    name = short(model.get("name") or "unnamed model", 160)
+    name = plain(model.get("name") or "unnamed model")
     return {
         "title": f"Model audit report: {name}",
         "model_name": name,

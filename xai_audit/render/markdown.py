@@ -1,4 +1,4 @@
-"""A short Markdown summary of an audit for a pull-request comment: the verdict and the findings.
+"""A plain Markdown summary of an audit for a pull-request comment: the verdict and the findings.
 
 Every string that comes from the user (model name, finding ids and messages, references) is
 escaped for Markdown and for the HTML that Markdown renderers let through, and made safe for a
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
-from xai_audit.render.text import STATUS_LABELS, plural, rule_directions, serious_order, short
+from xai_audit.render.text import STATUS_LABELS, plain, plural, rule_directions, serious_order
 
 STATUS_MARKS = {"fail": "\u274c", "warn": "\u26a0\ufe0f", "pass": "\u2705", "info": "\u2139\ufe0f"}
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 MAX_ROWS = 50
 
 
-def md_escape(text, limit: int = 300) -> str:
+def md_escape(text) -> str:
     """``text`` as literal Markdown inline text, safe inside a table cell.
 
     HTML is neutralised by entities (GitHub renders inline HTML), Markdown punctuation by
@@ -27,7 +27,7 @@ def md_escape(text, limit: int = 300) -> str:
     >>> md_escape("a|b\\n<script>*x*</script>")
     'a\\\\|b &lt;script&gt;\\\\*x\\\\*&lt;/script&gt;'
     """
-    text = " ".join(short(text, limit).split())
+    text = " ".join(plain(text).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", text)
 
@@ -66,21 +66,21 @@ def render_markdown(result) -> str:
     policy = ((manifest.get("config") or {}).get("policy") or {}).get("name")
     lines = [
         f"### {STATUS_MARKS.get(status, '')} xai-audit: {STATUS_LABELS.get(status, status)} for "
-        f"{md_escape(model.get('name') or 'the model', 120)}",
+        f"{md_escape(model.get('name') or 'the model')}",
         "",
         f"**{counts['fail']} failed, {counts['warn']} warned, {counts['pass']} passed** "
         f"({plural(len(findings), 'finding')}"
-        + (f", policy `{md_escape(policy, 60)}`" if policy else "")
-        + (f", xai-audit {md_escape(manifest.get('tool_version'), 40)}" if manifest.get("tool_version") else "")
-        + (f", {md_escape(manifest.get('created_at'), 40)}" if manifest.get("created_at") else "") + ")",
+        + (f", policy `{md_escape(policy)}`" if policy else "")
+        + (f", xai-audit {md_escape(manifest.get('tool_version'))}" if manifest.get("tool_version") else "")
+        + (f", {md_escape(manifest.get('created_at'))}" if manifest.get("created_at") else "") + ")",
         "",
     ]
     if findings:
         lines += ["| | Finding | Observed | Line | Message |", "|---|---|---:|---:|---|"]
         for f in findings[:MAX_ROWS]:
-            lines.append(f"| {STATUS_MARKS.get(f.get('status'), '')} | {md_escape(f.get('id'), 120)} | "
+            lines.append(f"| {STATUS_MARKS.get(f.get('status'), '')} | {md_escape(f.get('id'))} | "
                          f"{_number(f.get('observed'))} | {_number(f.get('threshold'))} | "
-                         f"{md_escape(f.get('message'), 400)} |")
+                         f"{md_escape(f.get('message'))} |")
         if len(findings) > MAX_ROWS:
             lines.append(f"\n{len(findings) - MAX_ROWS} more findings are in the full report.")
     else:
@@ -95,4 +95,4 @@ def _number(value) -> str:
         return "n/a" if value is None else str(value)
     if isinstance(value, (int, float)):
         return f"{value:.3g}"
-    return md_escape(value, 60)
+    return md_escape(value)

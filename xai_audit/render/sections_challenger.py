@@ -7,7 +7,7 @@ from __future__ import annotations
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name
 from xai_audit.render.tables import Column
-from xai_audit.render.text import interval, is_number, join_and, num, quoted, short
+from xai_audit.render.text import interval, is_number, join_and, num, quoted, plain
 
 METRICS = ("roc_auc", "accuracy", "log_loss", "brier")
 NAMES = {"audited": "Audited model", "logistic": "Logistic regression", "ebm": "Explainable Boosting Machine"}
@@ -27,11 +27,11 @@ def challenger(ctx: Context) -> dict:
         "The audited model and its interpretable challengers on the audit data", _reading(record),
         [Column("Model")] + [Column(display_name(m), key=m, numeric=True) for m in METRICS],
         [[NAMES.get(name, name)] + [_with_difference(models[name], m, name) for m in METRICS] for name in order],
-        notes=[f"Challengers: {short(record.get('training', {}).get('description', ''), 400)}.",
+        notes=[f"Challengers: {plain(record.get('training', {}).get('description', ''))}.",
                f"Under each challenger's value: its difference from the audited model with the {level} interval of a "
                f"paired bootstrap ({num(record.get('n_resamples'))} resamples of the audit rows, the same rows for both).",
-               *[f"{NAMES.get(n, n)}: {short(models[n].get('description', ''), 300)}." for n in order]]
-        + [f"Not run: {short(n, 40)} ({short(why, 300)})." for n, why in (record.get("unavailable") or {}).items()])
+               *[f"{NAMES.get(n, n)}: {plain(models[n].get('description', ''))}." for n in order]]
+        + [f"Not run: {plain(n)} ({plain(why)})." for n, why in (record.get("unavailable") or {}).items()])
     return section("challenger", performance=performance, fairness=_fairness(ctx, record, order),
                    shapes=_shapes(ctx, record), findings=findings)
 
@@ -51,7 +51,7 @@ def _reading(record) -> str:
     if best is None or not is_number(advantage):
         return "No interpretable challenger could be fitted."
     span = interval(record.get("auc_advantage_ci"), 3)
-    side = "exceeds" if advantage >= 0 else "falls short of"
+    side = "exceeds" if advantage >= 0 else "falls plain of"
     return (f"The audited model's ROC AUC {side} the best interpretable challenger's ({NAMES.get(best, best)}) by "
             f"{num(abs(advantage), 3)}" + (f" (interval of the advantage {span})" if span else "") + ".")
 
@@ -60,7 +60,7 @@ def _fairness(ctx, record, order):
     rows = []
     for attribute, table in (record.get("fairness") or {}).items():
         for group, entry in (table.get("groups") or {}).items():
-            cells = [f"{short(attribute, 60)}: {short(group, 60)}", num(entry.get("n"))]
+            cells = [f"{plain(attribute)}: {plain(group)}", num(entry.get("n"))]
             for name in order:
                 rates = entry.get(name) or {}
                 cells.append(" / ".join(num(rates.get(k), 2) for k in ("selection_rate", "tpr", "fpr")))
@@ -80,14 +80,14 @@ def _shapes(ctx, record) -> list:
     tables = []
     for feature, shape in (record.get("shapes") or {}).items():
         values, ebm, audited = shape.get("values") or [], shape.get("ebm") or [], shape.get("audited") or []
-        rows = [[short(str(v), 80), num(e, 3), num(a, 3)] for v, e, a in zip(values, ebm, audited)]
-        far = [short(str(v), 40) for v, e, a in zip(values, ebm, audited)
+        rows = [[plain(str(v)), num(e, 3), num(a, 3)] for v, e, a in zip(values, ebm, audited)]
+        far = [plain(str(v)) for v, e, a in zip(values, ebm, audited)
                if is_number(e) and is_number(a) and abs(e - a) > 0.5]
         reading = (f"The two disagree by more than 0.5 in log-odds at {join_and(quoted(v) for v in far)}."
                    if far else "The EBM's shape and the audited model's partial dependence agree within 0.5 in log-odds.")
         tables.append(ctx.tables.make(
-            f"{short(feature, 80)}: EBM shape function and the audited model's partial dependence", reading,
+            f"{plain(feature)}: EBM shape function and the audited model's partial dependence", reading,
             [Column("Value"), Column("EBM term (log-odds)", numeric=True),
              Column("Audited partial dependence (log-odds)", numeric=True)], rows,
-            notes=[short(record.get("shapes_note", ""), 400)] if record.get("shapes_note") else []))
+            notes=[plain(record.get("shapes_note", ""))] if record.get("shapes_note") else []))
     return tables

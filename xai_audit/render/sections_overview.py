@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from xai_audit.render import clauses as clause_registry
 from xai_audit.render.context import SECTION_TITLES, Context, not_computed, section
-from xai_audit.render.glossary import TERMS
+from xai_audit.render.glossary import terms_for
+from xai_audit.render.names import feature_name, group_name, value_name
 from xai_audit.render.tables import Cell, Column, compact_json, show
-from xai_audit.render.text import join_and, num, pct, plural, quoted, short
+from xai_audit.render.text import join_and, num, pct, plain, plural, quoted
 
 NOT_PROVIDED = "Not provided"
 CARD_FIELDS = (
@@ -25,8 +26,11 @@ def identification(ctx: Context) -> dict:
     model_hash = model.get("sha256") or manifest.get("model_sha256")
     rows = [
         ("Model", model.get("name") or NOT_PROVIDED),
-        ("Framework and task", f"{model.get('framework', 'unknown')}, {model.get('task', 'unknown')}"),
-        ("Favourable outcome", _favourable(model, data)),
+        ("Framework and task", (f"none: no model was given, only its predictions; {model.get('task', 'unknown')}"
+                                if model.get("framework") == "predictions" else
+                                f"{model.get('framework', 'unknown')}, {model.get('task', 'unknown')}")),
+        (("Classes", _classes(ctx, model, data)) if ctx.task == "multiclass" else
+         ("Favourable outcome", _favourable(ctx, model, data))),
         ("Model version", card.get("version") or NOT_PROVIDED),
         ("Model owner", card.get("owner") or NOT_PROVIDED),
         ("Audit date (UTC)", manifest.get("created_at") or NOT_PROVIDED),
@@ -34,7 +38,7 @@ def identification(ctx: Context) -> dict:
         ("Policy", policy.get("name") or NOT_PROVIDED),
         ("Seed", show(manifest.get("random_state")) if manifest.get("random_state") is not None
          else "None (sampled steps are not reproducible)"),
-        ("Model SHA-256", model_hash or "Not recorded: the model was given as an object in memory, not a file"),
+        ("Model SHA-256", model_hash or _why_no_model_hash(model, data)),
         ("Data SHA-256", data.get("sha256") or manifest.get("data_sha256") or NOT_PROVIDED),
         ("Data source", data.get("source") or "A data frame in memory (no file name recorded)"),
     ]
@@ -49,13 +53,41 @@ def identification(ctx: Context) -> dict:
     return section("identification", table=table)
 
 
-def _favourable(model, data) -> str:
+def _why_no_model_hash(model, data) -> str:
+    """Why the record holds no model hash: no model at all, or a model given as an object in memory.
+
+    Examples
+    --------
+    >>> _why_no_model_hash({"framework": "predictions"}, {"predictions": "high_risk"})
+    "None: no model was given; the audit had only its predictions (column 'high_risk')"
+    """
+    if model.get("framework") == "predictions":
+        column = data.get("predictions")
+        return ("None: no model was given; the audit had only its predictions"
+                + (f" (column {quoted(column)})" if column else ""))
+    return "Not recorded: the model was given as an object in memory, not a file"
+
+
+def _classes(ctx, model, data) -> str:
+    """The classes of a multiclass model, by their plain names: none of them is 'favourable'."""
+    classes = model.get("classes") or data.get("classes") or []
+    if not classes:
+        return NOT_PROVIDED
+    shown = [value_name(ctx, data.get("target"), c) for c in classes[:20]]
+    return (f"{len(classes)} classes: " + ", ".join(shown) + (", ..." if len(classes) > 20 else "")
+            + "; each is reported one-vs-rest")
+
+
+def _favourable(ctx, model, data) -> str:
     label = data.get("positive_label", model.get("positive_class"))
     if model.get("task") == "regression" or data.get("task") == "regression":
         return "Not applicable (regression)"
     if label is None:
         return NOT_PROVIDED
-    return f"{quoted(label)} (in target {quoted(data.get('target'))})"
+    if not data.get("target"):
+        return f"{quoted(value_name(ctx, data.get('predictions'), label))} (the favourable value of the predictions)"
+    return (f"{quoted(value_name(ctx, data.get('target'), label))} "
+            f"(in target {quoted(feature_name(ctx, data.get('target')))})")
 
 
 def model_card(ctx: Context) -> dict:
@@ -79,10 +111,10 @@ def _card_values(value) -> list[str]:
     if value is None or value == "" or value == [] or value == {}:
         return []
     if isinstance(value, (list, tuple)):
-        return [short(show(v) if not isinstance(v, str) else v, 2000) for v in value]
+        return [plain(show(v) if not isinstance(v, str) else v) for v in value]
     if isinstance(value, dict):
-        return [f"{k}: {short(show(v), 2000)}" for k, v in value.items()]
-    return [short(value if isinstance(value, str) else show(value), 4000)]
+        return [f"{k}: {plain(show(v))}" for k, v in value.items()]
+    return [plain(value if isinstance(value, str) else show(value))]
 
 
 def data_section(ctx: Context) -> dict:
@@ -96,36 +128,55 @@ def data_section(ctx: Context) -> dict:
     period = (ctx.part("model_card") or {}).get("data_period")
     facts = [
         ("Source", data.get("source") or "A data frame in memory"),
-        ("Period covered", short(str(period), 400) if period else f"{NOT_PROVIDED} (data_period in the model card)"),
+        ("Period covered", plain(str(period)) if period else f"{NOT_PROVIDED} (data_period in the model card)"),
         ("Rows", num(n_rows)),
-        ("Target", data.get("target") or "None (no ground truth: performance is not measured)"),
+        ("Target", feature_name(ctx, data["target"]) if data.get("target")
+         else "None (no ground truth: performance is not measured)"),
         ("Task", data.get("task") or "unknown"),
-        ("Outcome counts", "; ".join(f"{quoted(k)}: {num(v)} ({pct(v / n_rows if n_rows else None)})"
+        ("Outcome counts", "; ".join(f"{quoted(value_name(ctx, data.get('target'), k))}: {num(v)} ({pct(v / n_rows if n_rows else None)})"
                                      for k, v in counts.items()) or "n/a"),
         ("Model features", f"{len(features)} ({_kind_counts(kinds, features)})" if features else
          ("Images of shape " + " \u00d7 ".join(str(d) for d in data["image_shape"]) if data.get("image_shape")
           else "none named")),
-        ("Predictions column", data.get("predictions") or "none (the model was run)"),
-        ("Scores column", data.get("scores") or "none"),
-        ("Sensitive attributes", join_and(quoted(s) for s in data.get("sensitive") or []) or "none"),
+        ("Predictions column", feature_name(ctx, data["predictions"]) if data.get("predictions")
+         else "none (the model was run)"),
+        ("Scores column", feature_name(ctx, data["scores"]) if data.get("scores") else "none"),
+        ("Sensitive attributes", join_and(quoted(feature_name(ctx, s)) for s in data.get("sensitive") or []) or "none"),
     ]
-    facts_table = ctx.tables.make("The data the audit ran on", _data_reading(data, n_rows, counts),
+    facts_table = ctx.tables.make("The data the audit ran on", _data_reading(ctx, data, n_rows, counts),
                                   [Column("Item"), Column("Value")], facts)
     group_tables = [_group_table(ctx, attribute, sizes, n_rows, (data.get("bins") or {}).get(attribute))
                     for attribute, sizes in (data.get("group_sizes") or {}).items()]
     missing = data.get("missing_values") or {}
-    feature_rows = [[f, kinds.get(f, "numeric"),
+    feature_rows = [[f, feature_name(ctx, f), _named_values(ctx, f), kinds.get(f, "numeric"),
                      f"{num(missing.get(f, 0))} ({pct(missing.get(f, 0) / n_rows if n_rows else None)})"]
                     for f in features]
+    others = [(c, role) for c, role in ((data.get("target"), "target"), *((a, "sensitive attribute") for a in
+              data.get("sensitive") or []), (data.get("predictions"), "predictions"), (data.get("scores"), "scores"))
+              if c and c not in features]
+    feature_rows += [[c, feature_name(ctx, c), _named_values(ctx, c), role, "n/a"] for c, role in others]
     with_missing = [f for f in features if missing.get(f)]
     feature_reading = ("No feature has missing values." if not with_missing else
                        f"{plural(len(with_missing), 'feature')} {'has' if len(with_missing) == 1 else 'have'} "
-                       f"missing values, most in {quoted(max(with_missing, key=lambda f: missing[f]))}.")
-    feature_table = ctx.tables.make("Model features, their kinds and missing values", feature_reading,
-                                    [Column("Feature"), Column("Kind"), Column("Missing values", numeric=True)],
+                       f"missing values, most in {quoted(feature_name(ctx, max(with_missing, key=lambda f: missing[f])))}.")
+    labelled = (data.get("labels") or {}) if isinstance(data.get("labels"), dict) else {}
+    feature_reading += (f" Plain names from the labels file for {plural(len(labelled), 'column')}; the report uses them "
+                        "everywhere, and this table alone shows the columns as they are in the data." if labelled else
+                        " No labels file was given: the report names the columns as they are in the data.")
+    feature_table = ctx.tables.make("Data dictionary: every column the audit used, its plain name, kind and missing "
+                                    "values", feature_reading,
+                                    [Column("Column in the data"), Column("Plain name"), Column("Named values"),
+                                     Column("Kind or role"), Column("Missing values", numeric=True)],
                                     feature_rows) if features else None
     return section("data", facts=facts_table, features=feature_table, groups=group_tables,
                    findings=ctx.findings_for("data"))
+
+
+def _named_values(ctx, column) -> str:
+    """The category codes the labels file names, as ``code: words``; empty when none."""
+    entry = ((ctx.part("data").get("labels") or {}).get(column) or {})
+    values = entry.get("values") if isinstance(entry, dict) else None
+    return "; ".join(f"{code}: {plain(words)}" for code, words in values.items()) if isinstance(values, dict) else ""
 
 
 def _kind_counts(kinds, features) -> str:
@@ -133,12 +184,13 @@ def _kind_counts(kinds, features) -> str:
     return f"{numeric} numeric, {len(features) - numeric} categorical"
 
 
-def _data_reading(data, n_rows, counts) -> str:
+def _data_reading(ctx, data, n_rows, counts) -> str:
     text = f"The audit used {plural(n_rows, 'row')}"
     if counts and data.get("positive_label") is not None:
         positive = counts.get(str(data["positive_label"]))
         if positive is not None and n_rows:
-            text += f", of which {pct(positive / n_rows)} have the favourable outcome {quoted(data['positive_label'])}"
+            named = value_name(ctx, data.get("target"), data["positive_label"])
+            text += f", of which {pct(positive / n_rows)} have the favourable outcome {quoted(named)}"
     return text + "."
 
 
@@ -146,18 +198,20 @@ def _group_table(ctx, attribute, sizes, n_rows, bins):
     sizes = dict(sizes)
     sizes.setdefault("unknown", 0)
     small = ctx.min_group_size
-    rows = [[Cell(str(group) + (" (no value recorded)" if group == "unknown" else "")),
+    rows = [[Cell(group_name(ctx, attribute, group) + (" (no value recorded)" if group == "unknown" else "")),
              num(count), pct(count / n_rows if n_rows else None),
              Cell("fewer than " + str(small), status="warn") if 0 < count < small else ""]
             for group, count in sizes.items()]
     known = {g: c for g, c in sizes.items() if g != "unknown"}
-    parts = [f"{num(c)} ({pct(c / n_rows if n_rows else None)}) in {quoted(g)}" for g, c in known.items()]
+    parts = [f"{num(c)} ({pct(c / n_rows if n_rows else None)}) in {quoted(group_name(ctx, attribute, g))}"
+             for g, c in known.items()]
+    attribute_shown = feature_name(ctx, attribute)
     unknown = sizes["unknown"]
     reading = (f"Of {plural(n_rows, 'row')}, {join_and(parts)}; "
-               + (f"{num(unknown)} ({pct(unknown / n_rows)}) have no recorded {short(attribute, 80)}."
-                  if unknown else f"every row has a recorded {short(attribute, 80)}."))
+               + (f"{num(unknown)} ({pct(unknown / n_rows)}) have no recorded {plain(attribute_shown)}."
+                  if unknown else f"every row has a recorded {plain(attribute_shown)}."))
     notes = [f"Grouped by the edges {', '.join(num(e) for e in bins)}."] if bins else []
-    return ctx.tables.make(f"Group sizes by {short(attribute, 80)}", reading,
+    return ctx.tables.make(f"Group sizes by {plain(attribute_shown)}", reading,
                            [Column("Group"), Column("Rows", numeric=True), Column("Share", key="share", numeric=True),
                             Column("Small group", key="small_group")], rows, notes=notes)
 
@@ -220,7 +274,7 @@ def appendix(ctx: Context) -> dict:
                                            [Column("Setting"), Column("Value")],
                                            [(str(k), compact_json(v) if isinstance(v, (dict, list)) else show(v))
                                             for k, v in meta.items()]))
-    formulas = [t for t in TERMS if t.formula]
+    formulas = [t for t in terms_for(ctx.record) if t.formula]
     return section("appendix", run=run, settings=settings, rules=rules_table, environment=environment,
                    methods=methods, formulas=formulas)
 
@@ -242,7 +296,7 @@ def signoff(ctx: Context) -> dict:
 
 
 def glossary(ctx: Context) -> dict:
-    return section("glossary", terms=TERMS)
+    return section("glossary", terms=terms_for(ctx.record))
 
 
 def clause_index(ctx: Context, sections: list[dict]) -> dict:

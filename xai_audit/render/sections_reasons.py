@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from xai_audit.render.context import Context, not_computed, section
+from xai_audit.render.names import feature_name, value_name
 from xai_audit.render.tables import show
-from xai_audit.render.text import join_and, num, pct, plural, quoted, short
+from xai_audit.render.text import join_and, num, pct, plain, plural, quoted
 
 MAX_CASES = 50
 
@@ -22,7 +23,8 @@ def reasons(ctx: Context) -> dict:
     if not cases:
         return not_computed("reasons", _why_no_reasons(ctx), findings=findings)
     cases = [c for c in cases if isinstance(c, dict)]
-    names = summary.get("names") or {}
+    labels = ctx.part("data").get("labels") or {}
+    names = {**{str(c): feature_name(ctx, c) for c in labels}, **(summary.get("names") or {})}
     counts = Counter(_name(r, names) for c in cases for r in (c.get("reasons") or [])[:4] if isinstance(r, dict))
     first = Counter(_name((c.get("reasons") or [{}])[0], names) for c in cases if c.get("reasons"))
     ranked = [f for f, _ in counts.most_common(12) if f is not None]
@@ -32,15 +34,15 @@ def reasons(ctx: Context) -> dict:
                + "." if ranked else "No explained case has a principal reason.")
     chart = ctx.charts.bars(ranked, [counts[f] for f in ranked], title="How often each factor is a principal reason",
                             desc="Explained declined cases naming each factor among their principal reasons: " + "; ".join(
-                                f"{short(f, 60)}: {counts[f]}" for f in ranked) + ".",
+                                f"{plain(f)}: {counts[f]}" for f in ranked) + ".",
                             reading=reading, xlabel="declined cases naming it") if ranked else None
     baselines = list(dict.fromkeys(str(c.get("baseline")) for c in cases if c.get("baseline")))
-    shown = [_case_view(c, names) for c in cases[:MAX_CASES]]
+    shown = [_case_view(ctx, c, names) for c in cases[:MAX_CASES]]
     return section("reasons", chart=chart, cases=shown,
                    baseline="" if summary else (baselines[0] if len(baselines) == 1 else ""),
                    n_cases=len(cases), truncated=max(len(cases) - MAX_CASES, 0), findings=findings,
                    reading=reading, intro=_reasons_intro(cases, summary), facts=_facts(summary),
-                   prohibited=_prohibited_text(summary))
+                   prohibited=_prohibited_text(summary, names))
 
 
 def _why_no_reasons(ctx) -> str:
@@ -76,28 +78,29 @@ def _facts(summary) -> list:
     share = f" ({pct(declined / total)})" if isinstance(declined, int) and isinstance(total, int) and total else ""
     return [
         ("Declined cases", f"{num(declined)} of {num(total)}{share}; {num(summary.get('n_approved'))} approved"),
-        ("Decision cut-off", short(cutoff.get("rule") or "not stated", 300)),
-        ("Cases shown", short(selection.get("how") or "not stated", 300)),
-        ("Compared with", short(summary.get("comparison") or "not stated", 300)),
-        ("Score impact", short(f"{summary.get('method', '')}; in {summary.get('space', '')}", 400)),
+        ("Decision cut-off", plain(cutoff.get("rule") or "not stated")),
+        ("Cases shown", plain(selection.get("how") or "not stated")),
+        ("Compared with", plain(summary.get("comparison") or "not stated")),
+        ("Score impact", plain(f"{summary.get('method', '')}; in {summary.get('space', '')}")),
     ]
 
 
-def _prohibited_text(summary) -> str:
+def _prohibited_text(summary, names=None) -> str:
     """Which prohibited bases are never reasons, and how much the explained declines lean on them."""
     prohibited = summary.get("prohibited") or []
     if not prohibited:
         return ""
+    names = names or {}
     sensitive, declared = summary.get("sensitive") or [], summary.get("prohibited_declared") or []
-    parts = [f"{join_and(quoted(short(p, 100)) for p in prohibited)} (the sensitive attributes"
+    parts = [f"{join_and(quoted(plain(names.get(str(p), p))) for p in prohibited)} (the sensitive attributes"
              f"{' and the features the policy declares prohibited' if declared else ''}) are never given as a reason."]
     reliance = summary.get("prohibited_reliance") or {}
     inputs = reliance.get("inputs") or []
     if not inputs:
         parts.append("None of them is an input of the model.")
         return " ".join(parts)
-    carried = join_and(f"{quoted(short(f, 100))} {pct(s)}" for f, s in sorted((reliance.get("by_feature") or {}).items()))
-    parts.append(f"The model takes {join_and(quoted(short(f, 100)) for f in inputs)} as input: prohibited features carry "
+    carried = join_and(f"{quoted(plain(names.get(str(f), f)))} {pct(s)}" for f, s in sorted((reliance.get("by_feature") or {}).items()))
+    parts.append(f"The model takes {join_and(quoted(plain(names.get(str(f), f))) for f in inputs)} as input: prohibited features carry "
                  f"{pct(reliance.get('impact_share'))} of the approval score the "
                  f"{plural(reliance.get('n_cases', 0), 'explained declined case')} lost to factors unlike the comparison "
                  f"({carried}), and one would have been among the principal reasons in "
@@ -111,7 +114,7 @@ def _name(reason, names) -> str | None:
     return reason.get("name") or names.get(str(reason.get("feature"))) or str(reason.get("feature"))
 
 
-def _case_view(case, names) -> dict:
+def _case_view(ctx, case, names) -> dict:
     reasons_list = [r for r in (case.get("reasons") or []) if isinstance(r, dict)][:4]
     if reasons_list:
         reading = (f"The principal reason is {quoted(_name(reasons_list[0], names))}"
@@ -120,14 +123,15 @@ def _case_view(case, names) -> dict:
     else:
         reading = ("No single factor, set to the comparison value, would have raised the approval score noticeably; "
                    "the decline reflects many small factors together.")
-    return {"row": short(show(case.get("row", case.get("position"))), 80), "score": num(case.get("score"), 3),
+    return {"row": plain(show(case.get("row", case.get("position")))), "score": num(case.get("score"), 3),
             "reading": reading,
-            "reasons": [{"feature": short(_name(r, names), 200),
-                         "text": short(r.get("text"), 1000) if r.get("text") else "",
-                         "fallback": f"{short(r.get('feature'), 200)} is {short(show(r.get('value')), 200)}.",
+            "reasons": [{"feature": plain(_name(r, names)),
+                         "text": plain(r.get("text")) if r.get("text") else "",
+                         "fallback": f"{plain(_name(r, names))} is "
+                                     f"{plain(value_name(ctx, r.get('feature'), r.get('value')) if not isinstance(r.get('value'), (dict, list)) else show(r.get('value')))}.",
                          "impact": _impact(r),
-                         "caution": _caution(r)} for r in reasons_list],
-            "baseline": short(case.get("baseline", ""), 600)}
+                         "caution": _caution(r, names)} for r in reasons_list],
+            "baseline": plain(case.get("baseline", ""))}
 
 
 def _impact(reason) -> str:
@@ -138,10 +142,12 @@ def _impact(reason) -> str:
     return f"score impact +{num(value, 3)}"
 
 
-def _caution(reason) -> str:
+def _caution(reason, names=None) -> str:
     """A warning beside a reason whose factor stands in for a sensitive attribute (a flagged proxy)."""
     attributes = [a for a in (reason.get("stands_in_for") or []) if a]
     if not attributes:
         return ""
-    return (f"{quoted(short(reason.get('feature'), 200))} stands in for {join_and(quoted(short(a, 100)) for a in attributes)} "
+    names = names or {}
+    return (f"{quoted(plain(_name(reason, names)))} stands in for "
+            f"{join_and(quoted(plain(names.get(str(a), a))) for a in attributes)} "
             "(a flagged proxy): check that it may be given as a reason.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from xai_audit.recourse.section import case_sentence
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.tables import Column
-from xai_audit.render.text import is_number, join_and, num, pct, plural, quoted, short, with_interval
+from xai_audit.render.text import is_number, join_and, num, pct, plural, quoted, plain, with_interval
 
 MAX_CASES = 50
 
@@ -20,8 +20,8 @@ def recourse(ctx: Context) -> dict:
     max_features = int(constraints.get("max_features") or 3)
     summary = record["summary"]
     cases = [c for c in record.get("cases") or [] if isinstance(c, dict)]
-    shown = [{"row": short(str(c.get("row", c.get("position"))), 80), "score": num(c.get("score"), 3),
-              "text": short(c.get("text") or case_sentence(c, max_features=max_features), 1200),
+    shown = [{"row": plain(str(c.get("row", c.get("position")))), "score": num(c.get("score"), 3),
+              "text": plain(c.get("text") or case_sentence(c, max_features=max_features)),
               "cost": num(c.get("cost"), 3) if c.get("found") else "",
               "new_score": num(c.get("new_score"), 3) if c.get("found") else "",
               "within_budget": bool(c.get("within_budget"))} for c in cases[:MAX_CASES]]
@@ -78,7 +78,7 @@ def _group_table(ctx, record):
         for group, entry in (table.get("groups") or {}).items():
             ci = entry.get("ci") or {}
             is_reference = group == reference
-            rows.append([f"{short(attribute, 60)}: {short(group, 60)}" + (" (reference)" if is_reference else ""),
+            rows.append([f"{plain(attribute)}: {plain(group)}" + (" (reference)" if is_reference else ""),
                          num(entry.get("n_declined")), num(entry.get("n_found")),
                          with_interval(entry.get("share_within_budget"), ci.get("share_within_budget"), 2),
                          with_interval(entry.get("median_cost"), ci.get("median_cost"), 2),
@@ -107,15 +107,15 @@ def _constraints_table(ctx, record):
     scales = (record.get("distance") or {}).get("scales") or {}
     rows = []
     for feature, why in (constraints.get("immutable") or {}).items():
-        rows.append([short(feature, 80), f"never changes ({why})", ""])
+        rows.append([plain(feature), f"never changes ({why})", ""])
     for feature in constraints.get("increase_only") or []:
-        rows.append([short(feature, 80), "may only rise", _scale(scales.get(feature))])
+        rows.append([plain(feature), "may only rise", _scale(scales.get(feature))])
     for feature in constraints.get("decrease_only") or []:
-        rows.append([short(feature, 80), "may only fall", _scale(scales.get(feature))])
+        rows.append([plain(feature), "may only fall", _scale(scales.get(feature))])
     one_way = set(constraints.get("increase_only") or []) | set(constraints.get("decrease_only") or [])
     for feature in constraints.get("mutable") or []:
         if feature not in one_way:
-            rows.append([short(feature, 80), "may change either way" if feature in scales else "may change category",
+            rows.append([plain(feature), "may change either way" if feature in scales else "may change category",
                          _scale(scales.get(feature))])
     return ctx.tables.make(
         "What a suggested change may touch", "The constraints every suggestion respects, and the scale of each "

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from xai_audit.render.context import Context, section
 from xai_audit.render.glossary import display_name
+from xai_audit.render.names import attribute_name, group_name
+from xai_audit.render.sections_metrics import overall_reading
 from xai_audit.render.text import (direction_of, is_number, margin_beyond, num, plural, range_sentence,
                                    rule_directions, serious_order, status_label, verdict_sentence)
 
@@ -68,11 +70,10 @@ def three_things(ctx: Context, views: dict, attention: list | None = None) -> li
     if len(things) < 3:
         overall = ctx.part("performance").get("overall") or {}
         if is_number(overall.get("roc_auc")):
-            things.append({"title": "Performance", "text": (
-                f"The model ranks a favourable case above an unfavourable one {round(overall['roc_auc'] * 100)}% of "
-                f"the time (ROC AUC {num(overall['roc_auc'], 2)})"
-                + (f"; its probabilities are off by {num(overall['ece'], 3)} on average (ECE)."
-                   if is_number(overall.get("ece")) else ".")), "link": "performance"})
+            text = overall_reading({"roc_auc": overall["roc_auc"]}, {}, ctx.task)
+            things.append({"title": "Performance", "text": text[:-1] + (
+                f"; its probabilities are off by {num(overall['ece'], 3)} on average (debiased ECE)."
+                if is_number(overall.get("ece")) else "."), "link": "performance"})
     if len(things) < 3 and not ctx.part("model_card"):
         things.append({"title": "Documentation", "text": "No model card was given: intended use, decision role, "
                        "human oversight and limitations are not recorded.", "link": "model-card"})
@@ -91,7 +92,8 @@ def _performance_gap(ctx) -> str:
                 best = (gap, attribute, values)
     if best is None:
         return ""
-    return range_sentence(f"{display_name('accuracy')} by {best[1]}", best[2])
+    return range_sentence(f"{display_name('accuracy')} by {attribute_name(ctx, best[1])}",
+                          {group_name(ctx, best[1], g): v for g, v in best[2].items()})
 
 
 def counts_line(counts: dict) -> str:

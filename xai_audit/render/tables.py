@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from xai_audit.render.glossary import display_name, lookup
-from xai_audit.render.text import interval, is_number, num, short
+from xai_audit.render.text import interval, is_number, num, plain
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,12 @@ class TableBook:
 
 def _cell(value, numeric) -> Cell:
     if isinstance(value, Cell):
-        return Cell(short(value.text, 300), value.status, short(value.note, 400), value.numeric or numeric, value.link)
-    return Cell(text=short(value, 300) if isinstance(value, str) else show(value), numeric=numeric)
+        return Cell(plain(value.text), value.status, plain(value.note), value.numeric or numeric, value.link)
+    return Cell(text=plain(value) if isinstance(value, str) else show(value), numeric=numeric)
 
 
 def show(value) -> str:
-    """Any JSON value as one short line of text.
+    """Any JSON value as one plain line of text.
 
     Examples
     --------
@@ -100,14 +100,14 @@ def show(value) -> str:
     if value is None or is_number(value):
         return num(value)
     if isinstance(value, (list, tuple)):
-        return interval(value) or short(", ".join(show(v) for v in value), 300)
+        return interval(value) or plain(", ".join(show(v) for v in value))
     if isinstance(value, dict):
         if "value" in value:
             shown = show(value["value"])
             span = interval(value.get("ci"))
             return f"{shown} ({span})" if span else shown
-        return short("; ".join(f"{k}: {show(v)}" for k, v in value.items()), 300)
-    return short(value, 300)
+        return plain("; ".join(f"{k}: {show(v)}" for k, v in value.items()))
+    return plain(value)
 
 
 def generic_table(book: TableBook, caption: str, value, *, reading: str = "") -> Table:
@@ -146,12 +146,12 @@ def _numeric_column(items, key) -> bool:
     return bool(values) and all(is_number(v) for v in values)
 
 
-def compact_json(value, limit: int = 300) -> str:
-    """A value as compact JSON, cut to ``limit`` characters (for settings shown verbatim).
+def compact_json(value) -> str:
+    """A value as compact JSON, whole (for settings shown verbatim; long values wrap in the page).
 
     Examples
     --------
     >>> compact_json({"steps": 50})
     '{"steps": 50}'
     """
-    return short(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str), limit)
+    return plain(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))

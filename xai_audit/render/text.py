@@ -35,12 +35,28 @@ def num(value, digits: int = 3, *, sci: bool = True) -> str:
     ('0.712', '0.71', '1,000', 'n/a', '4.0e-05', '0.00')
     """
     if not is_number(value):
-        return NOT_AVAILABLE if value is None or isinstance(value, float) else short(str(value), 80)
+        return NOT_AVAILABLE if value is None or isinstance(value, float) else plain(value)
     if isinstance(value, int):
         return f"{value:,}"
     if sci and value != 0 and abs(value) < 0.001 and digits >= 3:
         return f"{value:.1e}"
     return f"{value:,.{digits}f}"
+
+
+def short_of_one(value, digits: int = 3) -> str:
+    """A score bounded by 1 (an AUC, an accuracy) printed with enough decimals that a value below 1
+    never reads as 1: 0.99979 is ``0.9998``, not ``1.000``.
+
+    Examples
+    --------
+    >>> short_of_one(0.99979), short_of_one(0.99979, 2), short_of_one(1.0), short_of_one(0.8612)
+    ('0.9998', '0.9998', '1.000', '0.861')
+    """
+    if not is_number(value):
+        return num(value, digits)
+    while value < 1 and round(value, digits) >= 1 and digits < 8:
+        digits += 1
+    return num(float(value), digits, sci=False)
 
 
 def value_text(value) -> str:
@@ -102,19 +118,16 @@ def with_interval(value, ci, digits: int = 3) -> str:
 _BIDI_CONTROLS = {code: f"[U+{code:04X}]" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
-def short(text, limit: int = 200) -> str:
-    """``text`` cut to ``limit`` characters, saying how much was cut, with bidirectional control
-    characters made visible (so a name cannot reverse the text around it).
+def plain(text) -> str:
+    """``text`` whole, with bidirectional control characters made visible (so a name cannot reverse
+    the text around it). Nothing is cut: long text wraps in the page (see ``breakable``).
 
     Examples
     --------
-    >>> short("abc", 10), short("x" * 30, 10), short("a\u202eb")
-    ('abc', 'xxxxxxxxx… (+21 characters)', 'a[U+202E]b')
+    >>> plain("abc"), plain("a\u202eb"), len(plain("x" * 300)), plain(None)
+    ('abc', 'a[U+202E]b', 300, '')
     """
-    text = "" if text is None else str(text).translate(_BIDI_CONTROLS)
-    if len(text) <= limit:
-        return text
-    return f"{text[: limit - 1]}\u2026 (+{len(text) - limit + 1} characters)"
+    return "" if text is None else str(text).translate(_BIDI_CONTROLS)
 
 
 def label(text, limit: int = 40) -> str:
@@ -127,6 +140,21 @@ def label(text, limit: int = 40) -> str:
     """
     text = "" if text is None else " ".join(str(text).translate(_BIDI_CONTROLS).split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def lower_first(text) -> str:
+    """``text`` to go inside a sentence: its first letter lower-cased unless it begins an acronym, so
+    metric names keep their case (MAE, ROC AUC, TPR).
+
+    Examples
+    --------
+    >>> lower_first("Selection rate"), lower_first("True positive rate (TPR)"), lower_first("ROC AUC")
+    ('selection rate', 'true positive rate (TPR)', 'ROC AUC')
+    """
+    text = str(text)
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def join_and(items) -> str:
@@ -173,7 +201,7 @@ def quoted(value) -> str:
     >>> quoted("< 25")
     "'< 25'"
     """
-    return f"'{short(value, 80)}'"
+    return f"'{plain(value)}'"
 
 
 def verdict_sentence(status: str, counts: dict, *, unsettled: int = 0, not_checked: int = 0) -> str:
@@ -279,9 +307,9 @@ def ratio_sentence(attribute, group, reference, ratio, ci, *, outcome, threshold
     ', below the four-fifths line of 0.80, though the 95% interval 0.60–0.90 reaches above it.'
     """
     if not is_number(ratio):
-        return f"The impact ratio of group {quoted(group)} of {short(attribute, 80)} could not be computed."
+        return f"The impact ratio of group {quoted(group)} of {plain(attribute)} could not be computed."
     line = f"the four-fifths line of {num(threshold, 2)}"
-    head = (f"Rows in group {quoted(group)} of {short(attribute, 80)} receive {outcome} at {num(ratio, 2)} times "
+    head = (f"Rows in group {quoted(group)} of {plain(attribute)} receive {outcome} at {num(ratio, 2)} times "
             f"the rate of group {quoted(reference)}")
     span = interval(ci, 2)
     if not span:

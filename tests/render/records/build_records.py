@@ -53,7 +53,7 @@ def full_record() -> dict:
     split = disparity_attribution(attributions[explained], output[explained], groups[["sex"]].iloc[explained],
                                   feature_names=FEATURES, population=(output, groups[["sex"]]))
     for name, table in json.loads(json.dumps(split)).items():
-        fairness[name]["disparity_attribution"] = {**table, "output_space": "probability",
+        fairness[name]["disparity_attribution"] = {**table, "output_space": "log_odds",
                                                    "rows_selection": f"a seeded sample of {len(explained)} rows"}
     for name, table in json.loads(json.dumps(proxy_scan(frame, groups, random_state=0))).items():
         fairness[name]["proxies"] = table
@@ -94,7 +94,7 @@ def full_record() -> dict:
                                               "curve": [0.27, 0.29, 0.31], "random_curve": [0.03, 0.15, 0.31]},
                                  "stability": None,
                                  "stability_method": "not applicable: deterministic for a given model"},
-                     "meta": {"algorithm": "path-dependent Tree SHAP", "output_space": "probability",
+                     "meta": {"algorithm": "path-dependent Tree SHAP", "output_space": "log_odds",
                               "explained_class": "good", "rows_explained": 2, "rows_total": n, "sampled": True},
                      "local": {k: v for k, v in local.items() if k != "feature_names"},
                      "dependence": {"income": {"x": [20.0, 35.0, 50.0, 65.0], "shap": [-0.2, -0.05, 0.04, 0.12]},
@@ -111,7 +111,7 @@ def full_record() -> dict:
             "agreement": {"pairs": [{"methods": ["shap", "lime"], "spearman": 0.4, "top_k_overlap": 0.67, "k": 3}],
                           "min_spearman": 0.4, "min_top_k_overlap": 0.67},
             "coverage": {"rows_explained": 2, "rows_total": n, "sampled": True, "explainers": ["shap", "lime"]},
-            "attributions_for_fairness": {"method": "shap", "output_space": "probability", "feature_names": FEATURES,
+            "attributions_for_fairness": {"method": "shap", "output_space": "log_odds", "feature_names": FEATURES,
                                           "rows": [3, 17], "values": local["values"], "base_values": [0.65, 0.65],
                                           "output": [0.51, 0.62]},
         },
@@ -163,8 +163,8 @@ def image_record() -> dict:
     record["explanations"] = {"images": {
         "samples": [{"row": 0, "image": image, "true_label": 3, "predicted_label": 3, "probability": 0.94},
                     {"row": 5, "image": image, "true_label": 8, "predicted_label": 3, "probability": 0.51}],
-        "methods": {"saliency": {"maps": [saliency, saliency], "meta": {"abs": True}},
-                    "integrated_gradients": {"maps": [gradients, gradients], "meta": {"n_steps": 50}}},
+        "methods": {"saliency": {"maps": [saliency, saliency], "meta": {"abs": True, "output_space": "probability"}},
+                    "integrated_gradients": {"maps": [gradients, gradients], "meta": {"n_steps": 50, "output_space": "probability"}}},
         "sanity_check": {
             "saliency": {"mean_rank_correlation": 0.82, "mean_ssim": 0.77, "passed": False, "threshold": 0.5,
                          "verdict": "not trustworthy for this model: the maps barely change when the weights are randomised"},
@@ -173,7 +173,93 @@ def image_record() -> dict:
     return judged(record)
 
 
-BUILDERS = {"full": lambda: full_record(), "minimal": lambda: minimal_record(), "image": lambda: image_record()}
+def multiclass_record() -> dict:
+    """A 10-class digits model on tabular pixels: one-vs-rest AUC just below 1, SHAP in probability and
+    unsigned saliency (no direction), no fairness (multiclass) and no reasons."""
+    pixels = [f"px_{i}" for i in range(6)]
+    rng = np.random.default_rng(11)
+    values = rng.normal(0, 0.05, (3, 6)).round(4).tolist()
+    magnitudes = np.abs(rng.normal(0, 0.2, (3, 6))).round(4).tolist()
+    data_rows = rng.integers(0, 16, (3, 6)).tolist()
+    return judged({
+        "schema_version": "1.1",
+        "model": {"name": "digits-mlp", "framework": "sklearn", "task": "multiclass", "classes": list(range(10)),
+                  "features": pixels, "input_kind": "tabular", "sha256": "34" * 32},
+        "data": {"n_rows": 360, "sha256": "56" * 32, "source": "digits.csv", "target": "digit", "task": "multiclass",
+                 "classes": list(range(10)), "features": pixels, "feature_kinds": {p: "numeric" for p in pixels},
+                 "sensitive": [], "missing_values": {}, "group_sizes": {}, "predictions": None, "scores": None,
+                 "class_counts": {str(k): 36 for k in range(10)}},
+        "performance": {"overall": {"n": 360, "accuracy": 0.9722, "balanced_accuracy": 0.9721, "roc_auc": 0.99979,
+                                    "log_loss": 0.081}},
+        "explanations": {
+            "shap": {"global_importance": dict(zip(pixels, [0.031, 0.024, 0.019, 0.011, 0.006, 0.002])),
+                     "meta": {"algorithm": "permutation SHAP", "output_space": "probability",
+                              "explained_class": "the predicted class of each row", "rows_explained": 3, "rows_total": 360},
+                     "local": {"rows": [0, 1, 2], "feature_names": pixels, "values": values,
+                               "base_values": [0.1, 0.1, 0.1], "output": [0.1 + sum(v) for v in values],
+                               "data": data_rows}},
+            "saliency": {"global_importance": dict(zip(pixels, [0.21, 0.17, 0.152, 0.09, 0.05, 0.01])),
+                         "meta": {"explainer": "captum.attr.Saliency", "output_space": "probability", "absolute": True,
+                                  "rows_explained": 3, "rows_total": 360},
+                         "local": {"rows": [0, 1, 2], "feature_names": pixels, "values": magnitudes,
+                                   "base_values": [0.0, 0.0, 0.0], "output": [0.97, 0.88, 0.99], "data": data_rows},
+                         "dependence": {"px_0": {"x": [0, 4, 8, 12, 16], "shap": [0.3, 0.25, 0.2, 0.1, 0.05]}}},
+        },
+        "manifest": MANIFEST,
+    })
+
+
+def regression_record() -> dict:
+    """A house-price regression with a labels file: fairness on errors and residuals (two groups of 74
+    and 59 rows), SHAP in the target's units and a disparity attribution of the mean predicted price."""
+    rng = np.random.default_rng(5)
+    n = 133
+    area = np.where(np.arange(n) < 74, "N", "S")
+    rng.shuffle(area)
+    y_true = rng.normal(300, 60, n).round(1)
+    y_pred = (y_true + rng.normal(0, 25, n) + 12 * (area == "S")).round(1)
+    groups = pd.DataFrame({"area": area})
+    fairness = json.loads(json.dumps(fairness_report(y_true, y_pred, groups, task="regression", n_resamples=50,
+                                                     random_state=0)))
+    features = ["sqm", "rooms", "zone"]
+    attributions = np.column_stack([rng.normal(0, 30, n), rng.normal(0, 10, n), 12.0 * (area == "S")])
+    output = attributions.sum(axis=1) + 300.0
+    split = disparity_attribution(attributions, output, groups, feature_names=features)
+    for name, table in json.loads(json.dumps(split)).items():
+        fairness[name]["disparity_attribution"] = {**table, "output_space": "value", "rows_selection": f"all {n} rows"}
+    labels = {"sqm": {"name": "Living area (m\u00b2)", "values": {}},
+              "rooms": {"name": "Number of rooms", "values": {}},
+              "zone": {"name": "Planning zone", "values": {"R1": "residential, low density", "R2": "residential, dense"}},
+              "area": {"name": "Neighbourhood", "values": {"N": "North bank", "S": "South bank"}},
+              "price": {"name": "Sale price (kEUR)", "values": {}}}
+    return judged({
+        "schema_version": "1.1",
+        "model": {"name": "house-prices", "framework": "sklearn", "task": "regression", "features": features,
+                  "input_kind": "tabular", "sha256": "78" * 32},
+        "data": {"n_rows": n, "sha256": "9a" * 32, "source": "houses.csv", "target": "price", "task": "regression",
+                 "features": features, "feature_kinds": {"sqm": "numeric", "rooms": "numeric", "zone": "categorical"},
+                 "sensitive": ["area"], "missing_values": {}, "predictions": None, "scores": None, "labels": labels,
+                 "group_sizes": {"area": {"N": 74, "S": 59}}},
+        "performance": {"overall": {"n": n, "mae": float(np.mean(np.abs(y_pred - y_true))),
+                                    "rmse": float(np.sqrt(np.mean((y_pred - y_true) ** 2))), "r2": 0.81}},
+        "fairness": fairness,
+        "explanations": {
+            "shap": {"global_importance": {"sqm": 24.1, "zone": 6.0, "rooms": 8.2},
+                     "meta": {"algorithm": "exact Tree SHAP", "output_space": "value", "rows_explained": 2,
+                              "rows_total": n},
+                     "local": {"rows": [0, 1], "feature_names": features, "values": [[-31.0, 4.0, 12.0], [22.0, -8.0, 0.0]],
+                               "base_values": [300.0, 300.0], "output": [285.0, 314.0],
+                               "data": [[64.0, 2, "R2"], [120.0, 4, "R1"]]},
+                     "dependence": {"zone": {"x": ["R1", "R2", "R1", "R2"], "shap": [-3.0, 9.0, -1.0, 11.0]}},
+                     "pdp": {"zone": {"kind": "categorical", "grid": ["R1", "R2"], "average": [296.0, 309.0],
+                                      "n_rows": n, "output_space": "value"}}},
+        },
+        "manifest": MANIFEST,
+    })
+
+
+BUILDERS = {"full": lambda: full_record(), "minimal": lambda: minimal_record(), "image": lambda: image_record(),
+            "multiclass": lambda: multiclass_record(), "regression": lambda: regression_record()}
 
 
 def as_json(record: dict) -> str:

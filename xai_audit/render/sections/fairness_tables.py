@@ -1,17 +1,13 @@
-"""Section view for fairness: per attribute and per intersection, groups, comparisons with their sign
-convention, the four-fifths rule, Local Law 144, significance tests, disparity attribution and proxies.
-
-It reads the tables ``xai_audit.fairness.fairness_report`` writes; any part it does not know (a key
-added later) is still shown, as a generic table, so no computed number goes missing.
-"""
+"""Fairness tables and their charts: summary measures, group metrics, the four-fifths rule, Local Law
+144, comparisons with the reference group and significance tests."""
 
 from __future__ import annotations
 
-from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
+from xai_audit.render.names import with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import (interval, is_number, join_and, num, plural, quoted, range_sentence,
-                                   ratio_sentence, short)
+from xai_audit.render.text import (interval, is_number, join_and, lower_first, num, plain, plural, quoted, range_sentence,
+                                   ratio_sentence)
 
 MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
                 "mean_prediction", "mae", "rmse", "r2", "mean_residual")
@@ -28,141 +24,14 @@ SUMMARY_NAMES = {
     "auc_difference": "AUC difference",
     "min_impact_ratio": "Lowest impact ratio",
 }
-HANDLED = {"attributes", "task", "reference_group", "groups", "differences", "ratios", "between_groups",
-           "four_fifths", "ll144", "tests", "summary", "bootstrap", "interval_method"}
-ATTRIBUTION_KEYS = ("disparity_attribution", "attribution", "proxies", "proxy", "proxy_scan")
 
 
-def fairness(ctx: Context) -> dict:
-    record = ctx.part("fairness")
-    findings = ctx.findings_for("fairness")
-    if not record:
-        return not_computed("fairness", _why_missing(ctx), findings=findings)
-    tables = {k: v for k, v in record.items() if isinstance(v, dict) and isinstance(v.get("groups"), dict)
-              and k not in ATTRIBUTION_KEYS}
-    ordered = sorted(tables, key=lambda name: ("*" in name, list(record).index(name)))
-    attached = {name: {} for name in tables}
-    leftover = {}
-    for key, value in record.items():
-        if key in tables or value in (None, {}, []):
-            continue
-        if key in ATTRIBUTION_KEYS and isinstance(value, dict) and set(value) <= set(tables):
-            for attribute, part in value.items():
-                attached[attribute][key] = part
-        else:
-            leftover[key] = value
-    parts = [_attribute_part(ctx, name, {**attached[name], **tables[name]}) for name in ordered]
-    extra = [generic_table(ctx.tables, f"Fairness result: {short(k, 80)}", v) for k, v in leftover.items()]
-    return section("fairness", parts=parts, extra=extra, findings=findings, headline=headline(record, ctx.outcome))
-
-
-def _why_missing(ctx) -> str:
-    data = ctx.part("data")
-    if not data.get("sensitive"):
-        return "No sensitive attribute was named in the data (sensitive=[...]), so no group can be compared."
-    if ctx.task == "multiclass":
-        return "Group fairness metrics are computed for binary decisions and regression; this model is multiclass."
-    return "The audit record holds no fairness results (the audit that wrote it did not compute them)."
-
-
-def headline(record: dict, outcome: str) -> str:
-    """The sentence about the lowest impact ratio across every attribute, for the executive summary."""
-    worst = None
-    for name, table in record.items():
-        four = table.get("four_fifths") if isinstance(table, dict) else None
-        if not isinstance(four, dict):
-            continue
-        for group, entry in (four.get("groups") or {}).items():
-            ratio = entry.get("impact_ratio")
-            if is_number(ratio) and not entry.get("small_group") and group != four.get("highest_group") \
-                    and "unknown" not in str(group).split("*") and (worst is None or ratio < worst[4]):
-                worst = (name, table, group, four.get("highest_group"), ratio, entry.get("ci"))
-    if worst is None:
-        return ""
-    name, table, group, highest, ratio, ci = worst
-    labels = group_labels(table)
-    return ratio_sentence(attribute_name(name), labels.get(group, group), labels.get(highest, highest), ratio, ci,
-                          outcome=outcome)
-
-
-def attribute_name(name) -> str:
-    """``sex*age_group`` as ``sex × age_group``."""
-    return short(str(name).replace("*", " \u00d7 "), 120)
-
-
-def group_labels(table) -> dict:
-    """How each group is named: an intersection's ``female*< 25`` becomes ``female & < 25``.
-
-    Examples
-    --------
-    >>> group_labels({"attributes": ["sex", "age"], "groups": {"f*< 25": {}, "m*>= 25": {}}})
-    {'f*< 25': 'f & < 25', 'm*>= 25': 'm & >= 25'}
-    """
-    parts = len(table.get("attributes") or []) or 1
-    return {g: (" & ".join(str(g).split("*")) if parts > 1 and len(str(g).split("*")) == parts else str(g))
-            for g in table.get("groups") or {}}
-
-
-def _attribute_part(ctx, name, table) -> dict:
-    intersection = "*" in name
-    shown_name = attribute_name(name)
-    groups = table.get("groups") or {}
-    labels = group_labels(table)
-    reference = table.get("reference_group")
-    summary = table.get("summary") if isinstance(table.get("summary"), dict) else {}
-    excluded = summary.get("groups_excluded") or {}
-    intro = (f"{plural(len(groups), 'group')}; comparisons are against the reference group "
-             f"{quoted(labels.get(reference, reference))}.")
-    if excluded:
-        intro += " Left out of the summary measures: " + "; ".join(
-            f"{quoted(labels.get(g, g))} ({why})" for g, why in excluded.items()) + "."
-    if summary.get("note"):
-        intro += " " + str(summary["note"])
-    blocks = [{"kind": "text", "text": intro}]
-    level = _table_level(table)
-    charts = [_selection_chart(ctx, shown_name, groups, reference, labels, level)]
-    ratio_chart = _four_fifths_chart(ctx, shown_name, table.get("four_fifths"), labels, level)
-    charts = [c for c in (*charts, ratio_chart) if c is not None]
-    summary_table = _summary_table(ctx, shown_name, summary, labels, table, level)
-    if charts:
-        blocks.append({"kind": "pair", "figures": charts, "side": summary_table})
-    elif summary_table is not None:
-        blocks.append({"kind": "table", "table": summary_table})
-    blocks += _group_blocks(ctx, shown_name, groups, reference, labels, level)
-    four_fifths_table = _four_fifths_table(ctx, shown_name, table.get("four_fifths"), labels)
-    if four_fifths_table is not None:
-        blocks.append({"kind": "table", "table": four_fifths_table})
-    blocks += _ll144_blocks(ctx, shown_name, table.get("ll144"), labels)
-    blocks += _comparison_blocks(ctx, shown_name, table, reference, labels, level)
-    blocks += _test_blocks(ctx, shown_name, table.get("tests"), reference, labels)
-    for key in ATTRIBUTION_KEYS:
-        if table.get(key):
-            blocks += _attribution_blocks(ctx, shown_name, key, table[key])
-    for key, value in table.items():
-        if key not in HANDLED and key not in ATTRIBUTION_KEYS and value not in (None, {}, []):
-            blocks.append({"kind": "table", "table": generic_table(ctx.tables, f"{short(key, 60)} by {shown_name}",
-                                                                    value)})
-    boot = table.get("bootstrap") or {}
-    if boot:
-        level = num(boot["confidence"] * 100, 0) + "%" if is_number(boot.get("confidence")) else "95%"
-        cap = f" {boot['resample_cap'][0].upper()}{boot['resample_cap'][1:]}." if boot.get("resample_cap") else ""
-        blocks.append({"kind": "fineprint", "text": f"Intervals: {level}, "
-                       f"{plural(boot.get('n_resamples') or 0, 'resample')} requested"
-                       + (f"; {boot['method']}." if boot.get("method") else ".") + cap})
-    return {"id": "fair-" + _slug(name), "title": f"By {shown_name}" + (" (intersection)" if intersection else ""),
-            "intersection": intersection, "blocks": blocks}
-
-
-def _table_level(table) -> str:
+def table_level(table) -> str:
     """The level of a table's intervals as the report writes it ('90%'); 95% when the record does not say."""
     method = table.get("interval_method") if isinstance(table.get("interval_method"), dict) else {}
     boot = table.get("bootstrap") if isinstance(table.get("bootstrap"), dict) else {}
     level = method.get("level", boot.get("confidence"))
     return f"{level * 100:g}%" if is_number(level) and 0 < level < 1 else "95%"
-
-
-def _slug(name) -> str:
-    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(name))[:60]
 
 
 def _glossary_anchor(key) -> str:
@@ -172,26 +41,81 @@ def _glossary_anchor(key) -> str:
     return ""
 
 
-def _summary_table(ctx, name, summary, labels, table=None, level="95%"):
+def summary_name(key) -> str:
+    """How a summary measure is named: its own name, else its metric's glossary term with the case kept.
+
+    Examples
+    --------
+    >>> summary_name("mae_difference"), summary_name("mean_prediction_ratio"), summary_name("calibration_gap")
+    ('Mean absolute error (MAE) difference', 'Mean prediction ratio', 'Calibration gap (spread of mean score − observed rate)')
+    """
+    if key in SUMMARY_NAMES:
+        return SUMMARY_NAMES[key]
+    for suffix in ("_difference", "_ratio"):
+        if key.endswith(suffix) and lookup(key[: -len(suffix)]):
+            return f"{display_name(key[: -len(suffix)])} {suffix[1:]}"
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def comparable_groups(table, summary) -> list:
+    """The groups the summary measures compare: as the record lists them, else those that are neither
+    small nor unknown nor excluded.
+
+    Examples
+    --------
+    >>> comparable_groups({"groups": {"a": {"n": 74}, "b": {"n": 59}, "c": {"small_group": True}}}, {})
+    ['a', 'b']
+    """
+    if isinstance(summary.get("groups_compared"), list):
+        return list(summary["groups_compared"])
+    excluded = summary.get("groups_excluded") or {}
+    return [g for g, e in (table.get("groups") or {}).items() if isinstance(e, dict) and not e.get("small_group")
+            and g != "unknown" and g not in excluded]
+
+
+def summary_reading(name, summary, compared, labels) -> str:
+    """The sentence under the summary measures: the selection-rate spread of a classifier, the error
+    spread of a regression model, or why there is nothing to compare (only when fewer than two groups
+    are comparable).
+
+    Examples
+    --------
+    >>> summary_reading("sex", {"mae_difference": 2.5}, ["f", "m"], {})
+    "The mean absolute error (MAE) of the groups of sex compared ('f' and 'm') differs by 2.500 between the largest and the smallest, in the target's units."
+    >>> summary_reading("sex", {}, ["f"], {})
+    "Fewer than two comparable groups (only 'f'): the summary measures are undefined."
+    """
+    dpd = summary.get("demographic_parity_difference")
+    if is_number(dpd):
+        return (f"The most and least often selected groups by {name} differ by {num(dpd * 100, 1)} percentage "
+                f"points in selection rate.")
+    shown = join_and(quoted(labels.get(g, g)) for g in compared)
+    if len(compared) < 2:
+        return ("Fewer than two comparable groups" + (f" (only {shown})" if compared else "")
+                + ": the summary measures are undefined.")
+    mae = summary.get("mae_difference")
+    if is_number(mae):
+        return (f"The mean absolute error (MAE) of the groups of {name} compared ({shown}) differs by {num(mae, 3)} "
+                "between the largest and the smallest, in the target's units.")
+    return f"The summary measures compare {shown}; they are not defined for this model's task."
+
+
+def summary_table(ctx, name, summary, labels, table=None, level="95%"):
     spans = summary.get("ci") if isinstance(summary.get("ci"), dict) else {}
     present = [k for k in SUMMARY_NAMES if k in summary]
     present += [k for k, v in summary.items() if k not in SUMMARY_NAMES and k.endswith(("_difference", "_ratio"))
                 and (v is None or is_number(v))]
     if not present:
         return None
-    rows = [[Cell(SUMMARY_NAMES.get(k, k.replace("_", " ").capitalize()), link=_glossary_anchor(k)),
+    rows = [[Cell(summary_name(k), link=_glossary_anchor(k)),
              Cell(num(summary.get(k)), note=interval(spans.get(k)))] for k in present]
-    dpd = summary.get("demographic_parity_difference")
-    if is_number(dpd):
-        reading = (f"The most and least often selected groups by {name} differ by {num(dpd * 100, 1)} percentage "
-                   f"points in selection rate.")
-    else:
-        reading = "Fewer than two comparable groups: the summary measures are undefined."
+    reading = summary_reading(name, summary, comparable_groups(table or {}, summary), labels)
     calibration = _calibration_reading(table or {}, labels, level)
     if calibration:
         reading += " " + calibration
     flagged = summary.get("four_fifths_flagged_groups") or []
-    notes = [f"{summary['convention']}."] if summary.get("convention") else []
+    notes = [f"{with_group_names(summary['convention'], labels)}."] if summary.get("convention") else []
     if flagged:
         notes.append(f"Below four-fifths: {join_and(quoted(labels.get(g, g)) for g in flagged)}.")
     if summary.get("interval_note"):
@@ -236,28 +160,28 @@ def _calibration_reading(table, labels, level) -> str:
     return text + ("; " + "; ".join(compared) if compared else "") + "."
 
 
-def _selection_chart(ctx, name, groups, reference, labels, level="95%"):
+def selection_chart(ctx, name, groups, reference, labels, level="95%"):
     rate = "selection_rate" if any("selection_rate" in g for g in groups.values()) else "mean_prediction"
     values = {g: v.get(rate) for g, v in groups.items()}
     known = {g: v for g, v in values.items() if is_number(v)}
     if not known:
         return None
     low, high = min(known, key=known.get), max(known, key=known.get)
-    reading = (f"{quoted(labels[low])} has the lowest {display_name(rate).lower()}, "
+    reading = (f"{quoted(labels[low])} has the lowest {lower_first(display_name(rate))}, "
                f"{num(known[low], 2)}{_paren(interval((groups[low].get('ci') or {}).get(rate), 2))}, and "
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
                f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
-    desc = "; ".join(f"{short(labels[g], 60)}: {num(v, 3)}" for g, v in values.items())
+    desc = "; ".join(f"{plain(labels[g])}: {num(v, 3)}" for g, v in values.items())
     hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
     return ctx.charts.bars(
         [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
         hatches=hatches, title=f"{display_name(rate)} by {name}",
         desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
-        reading=reading, xlabel=display_name(rate).lower())
+        reading=reading, xlabel=lower_first(display_name(rate)))
 
 
-def _group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
+def group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
     blocks = []
     for title, metrics in (("Group metrics", MAIN_METRICS), ("Further group rates", FURTHER_METRICS)):
         shown = [m for m in metrics if any(g.get(m) is not None for g in groups.values())]
@@ -310,14 +234,16 @@ def _group_label(label, is_reference, small) -> str:
 
 
 def _group_notes(groups, min_size, level="95%") -> list:
+    rates = any(isinstance(g, dict) and "selection_rate" in g for g in groups.values())
     notes = [f"Second line in a cell: {level} interval (Wilson score for rates; bias-corrected bootstrap for "
-             "AUC, calibration and regression metrics)."]
+             "AUC, calibration and regression metrics)." if rates else
+             f"Second line in a cell: {level} interval (bias-corrected bootstrap)."]
     if any(g.get("small_group") for g in groups.values()):
         notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
     return notes
 
 
-def _four_fifths_chart(ctx, name, four, labels, level="95%"):
+def four_fifths_chart(ctx, name, four, labels, level="95%"):
     if not isinstance(four, dict) or not four.get("groups"):
         return None
     groups = four["groups"]
@@ -338,12 +264,12 @@ def _four_fifths_chart(ctx, name, four, labels, level="95%"):
         line=0.8, line_label="four-fifths",
         title=f"Impact ratios by {name}",
         desc=f"Impact ratio per group with {level} intervals: " + "; ".join(
-            f"{short(labels.get(g, g), 60)}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
+            f"{plain(labels.get(g, g))}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
             for g, e in groups.items()) + ". Bars below the dashed four-fifths line are hatched and orange-red.",
         reading=reading, xlabel="impact ratio (1 = same rate as the highest group)")
 
 
-def _four_fifths_table(ctx, name, four, labels):
+def four_fifths_table(ctx, name, four, labels):
     if not isinstance(four, dict) or not four.get("groups"):
         return None
     groups = four["groups"]
@@ -361,14 +287,14 @@ def _four_fifths_table(ctx, name, four, labels):
     reading = (f"{join_and(quoted(g) for g in flagged)} {'falls' if len(flagged) == 1 else 'fall'} below "
                "four-fifths of the highest group's selection rate." if flagged else
                "No group falls below four-fifths of the highest group's selection rate.")
-    notes = [f"{four['convention']}."] if four.get("convention") else []
+    notes = [f"{with_group_names(four['convention'], labels)}."] if four.get("convention") else []
     return ctx.tables.make(f"Four-fifths rule by {name}", reading,
                            [Column("Group"), Column("Selection rate", key="selection_rate", numeric=True),
                             Column("Impact ratio", key="impact_ratio", numeric=True),
                             Column("Four-fifths", key="four_fifths")], rows, notes=notes)
 
 
-def _ll144_blocks(ctx, name, ll144, labels) -> list:
+def ll144_blocks(ctx, name, ll144, labels) -> list:
     if not isinstance(ll144, dict):
         return []
     selection = ll144.get("selection") if isinstance(ll144.get("selection"), dict) else {}
@@ -408,7 +334,7 @@ def _ll144_blocks(ctx, name, ll144, labels) -> list:
     if is_number(scoring.get("median_score")):
         notes.append(f"Median score of the whole sample: {num(scoring['median_score'])}.")
     if ll144.get("convention"):
-        notes.append(f"{ll144['convention']}.")
+        notes.append(f"{with_group_names(ll144['convention'], labels)}.")
     if any("\u2020" in r[0] for r in rows):
         notes.append("\u2020 Under 2% of the data: reported, left out of the highest rate.")
     return [{"kind": "table", "table": ctx.tables.make(f"Local Law 144 impact ratios by {name}", reading,
@@ -421,7 +347,7 @@ COMPARED_ORDER = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "npv", "accuracy
 MAIN_RATES = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "mae")
 
 
-def _comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
+def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
     """Differences and ratios against the reference group, and the between-group spread, in one table."""
     differences = _values(table.get("differences"))
     ratios = _values(table.get("ratios"))
@@ -452,7 +378,7 @@ def _comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list
             row += [Cell(num(entry.get("difference")), note=interval(spans.get("difference"))),
                     Cell(num(entry.get("ratio")), note=interval(spans.get("ratio")))]
         rows.append(row)
-    notes = [f"{what}: {table[key]['convention']}." for key, what in
+    notes = [f"{what}: {with_group_names(table[key]['convention'], labels)}." for key, what in
              (("differences", "Difference"), ("ratios", "Ratio"), ("between_groups", "Spread"))
              if isinstance(table.get(key), dict) and table[key].get("convention")]
     notes.append(f"Second line: {level} interval (Newcombe for differences and Katz for ratios of rates; "
@@ -490,7 +416,7 @@ def _span(entry):
     return entry.get("ci") if isinstance(entry, dict) else None
 
 
-def _test_blocks(ctx, name, tests, reference, labels) -> list:
+def test_blocks(ctx, name, tests, reference, labels) -> list:
     if not isinstance(tests, dict) or not tests:
         return []
     rows, significant = [], []
@@ -536,141 +462,3 @@ def _test_blocks(ctx, name, tests, reference, labels) -> list:
 TEST_NAMES = {"fisher_exact": "Fisher's exact", "chi_square_yates": "chi-square (Yates)",
               "chi_square": "chi-square (uncorrected)"}
 
-
-def _attribution_blocks(ctx, name, key, value) -> list:
-    if "attribution" in key:
-        if isinstance(value, dict) and isinstance(value.get("groups"), dict):
-            return _disparity_blocks(ctx, name, value)
-        title = "Disparity attribution"
-    else:
-        if isinstance(value, dict) and isinstance(value.get("features"), dict):
-            return _proxy_blocks(ctx, name, value)
-        title = "Proxies for the sensitive attribute"
-    if isinstance(value, dict) and value and all(is_number(v) for v in value.values()):
-        ranked = sorted(value, key=lambda f: -abs(value[f]))
-        chart = ctx.charts.signed_bars(ranked, [value[f] for f in ranked], title=f"{title} for {name}",
-                                       desc="; ".join(f"{short(f, 60)}: {num(value[f], 3)}" for f in ranked[:20]),
-                                       reading=f"{quoted(ranked[0])} has the largest value, {num(value[ranked[0]], 3)}.",
-                                       xlabel="value")
-        return [{"kind": "figure", "chart": chart}]
-    return [{"kind": "table", "table": generic_table(ctx.tables, f"{title} for {name}", value)}]
-
-
-def _disparity_blocks(ctx, name, table) -> list:
-    """Which features account for each group's gap in mean model output against the reference group."""
-    reference = table.get("reference_group")
-    groups = {g: e for g, e in table["groups"].items() if isinstance(e, dict) and str(g) != str(reference)}
-    if not groups:
-        return []
-    blocks = []
-    first = next(iter(groups.values())).get("contributions") or {}
-    features = sorted(dict.fromkeys(f for e in groups.values() for f in (e.get("contributions") or {})),
-                      key=lambda f: -abs(first.get(f)) if is_number(first.get(f)) else 0)
-    for group, entry in groups.items():
-        contributions = {f: v for f, v in (entry.get("contributions") or {}).items() if is_number(v)}
-        if not contributions:
-            continue
-        ranked = sorted(contributions, key=lambda f: -abs(contributions[f]))
-        reading = attribution_reading(group, reference, entry, ranked, table)
-        blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
-            ranked, [contributions[f] for f in ranked],
-            title=f"Where the gap between {short(group, 40)} and {short(reference, 40)} comes from ({name})",
-            desc="Contribution of each feature to the gap in mean output: " + "; ".join(
-                f"{short(f, 60)}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
-            reading=reading, xlabel="contribution to the gap in mean output")})
-    rows = [[f] + [num((e.get("contributions") or {}).get(f)) for e in groups.values()] for f in features]
-    keys = [("output_difference", "Gap in mean output on the attributed rows"),
-            ("explained_difference", "Explained by the features"), ("unexplained_difference", "Not explained")]
-    if any("full_data_output_difference" in e for e in groups.values()):
-        keys.append(("full_data_output_difference", "Gap in mean output on the full data (not attributed)"))
-    for key, label_ in keys:
-        rows.append([Cell(label_)] + [num(e.get(key)) for e in groups.values()])
-    notes = [f"{table['convention']}."] if table.get("convention") else []
-    if table.get("share_convention"):
-        notes.append(f"Shares: {table['share_convention']}.")
-    table_view = ctx.tables.make(f"Disparity attribution by {name} (against {quoted(reference)})",
-                                 "Each column splits one group's gap in mean model output into the parts each "
-                                 "feature accounts for; the last rows give the whole gap and what the features leave "
-                                 "unexplained.",
-                                 [Column("Feature", key="disparity_attribution")]
-                                 + [Column(short(g, 60), numeric=True) for g in groups], rows, notes=notes)
-    return ([{"kind": "grid", "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
-
-
-SPACE_NAMES = {"log_odds": "log-odds", "probability": "probability", "value": "predicted value", "margin": "margin"}
-
-
-def attribution_reading(group, reference, entry, ranked, table) -> str:
-    """What one group's disparity attribution says: the gap on the attributed rows, the full data's
-    gap beside it when it differs (never one shown as the other), and the leading features' signed
-    shares of the attributed gap, with that basis named.
-
-    Examples
-    --------
-    >>> entry = {"output_difference": -0.087, "full_data_output_difference": -0.087,
-    ...          "contributions": {"income": -0.041, "debt": -0.03}}
-    >>> attribution_reading("female", "male", entry, ["income", "debt"], {"output_space": "log_odds"})
-    "The mean log-odds of 'female' is 0.087 below that of 'male'; 'income' accounts for 47% of the -0.087 gap in mean log-odds between 'female' and 'male' (contribution -0.041), 'debt' for 34% (-0.030)."
-    >>> entry["contributions"]["debt"] = 0.02
-    >>> attribution_reading("female", "male", entry, ["income", "debt"], {"output_space": "log_odds"}).split("), ")[1]
-    "'debt' works against it, at -23% (0.020)."
-    """
-    space = SPACE_NAMES.get(table.get("output_space"), "output")
-    gap, full = entry.get("output_difference"), entry.get("full_data_output_difference")
-    contributions = entry.get("contributions") or {}
-    shares = entry.get("shares") or {}
-    if not is_number(gap):
-        return f"The gap between {quoted(group)} and {quoted(reference)} is undefined."
-    rows_explained, rows_total = table.get("rows_explained"), table.get("rows_total")
-    on_sample = is_number(rows_explained) and is_number(rows_total) and rows_explained < rows_total
-    where = f" on the {num(rows_explained)} attributed rows" if on_sample else ""
-    text = (f"The mean {space} of {quoted(group)}{where} is {num(abs(gap), 3)} "
-            f"{'above' if gap > 0 else 'below'} that of {quoted(reference)}")
-    if on_sample and is_number(full):
-        text += f" (on all {num(rows_total)} rows the gap is {num(full, 3)}, not attributed)"
-    elif on_sample:
-        text += " (the full data's gap in the same output is not known)"
-    parts = []
-    for i, feature in enumerate(ranked[:2]):
-        share = shares.get(feature)
-        if not is_number(share):
-            share = (contributions[feature] / gap) if gap else None
-        if share is None:
-            continue
-        verb = "accounts for" if share >= 0 else "works against it, at"
-        if i == 0:
-            parts.append(f"{quoted(feature)} {verb} {round(share * 100)}% of the {num(gap, 3)} gap in mean "
-                         f"{space} between {quoted(group)} and {quoted(reference)}{where} "
-                         f"(contribution {num(contributions[feature], 3)})")
-        else:
-            parts.append(f"{quoted(feature)} {'for' if share >= 0 else 'works against it, at'} "
-                         f"{round(share * 100)}% ({num(contributions[feature], 3)})")
-    return text + ("; " + ", ".join(parts) if parts else "") + "."
-
-
-def _proxy_blocks(ctx, name, table) -> list:
-    """Features that predict the sensitive attribute (possible proxies)."""
-    features = {f: e for f, e in table["features"].items() if isinstance(e, dict)}
-    threshold = table.get("threshold")
-    ranked = sorted(features, key=lambda f: -(features[f].get("auc") or 0) if is_number(features[f].get("auc")) else 0)
-    rows = []
-    for f in ranked:
-        e = features[f]
-        rows.append([f, str(e.get("kind", "")), num(e.get("auc")),
-                     Cell("Possible proxy", status="warn") if e.get("proxy") else Cell("No"),
-                     num(e.get("mean_abs_attribution")) if e.get("mean_abs_attribution") is not None else "n/a"])
-    flagged = [f for f in ranked if features[f].get("proxy")]
-    if flagged:
-        top = flagged[0]
-        reading = (f"{quoted(top)} predicts {name} with an AUC of {num(features[top].get('auc'), 2)}, at or above the "
-                   f"line of {num(threshold, 2)}: the model may treat groups differently through it"
-                   + (f"; {plural(len(flagged) - 1, 'other feature')} too" if len(flagged) > 1 else "") + ".")
-    else:
-        reading = (f"No feature predicts {name} with an AUC at or above {num(threshold, 2)}."
-                   if is_number(threshold) else f"No feature is flagged as a proxy for {name}.")
-    notes = [f"{table['convention']}."] if table.get("convention") else []
-    return [{"kind": "table", "table": ctx.tables.make(
-        f"Proxies for {name}", reading,
-        [Column("Feature"), Column("Kind"), Column("AUC for the attribute", numeric=True),
-         Column("Proxy", key="proxy"), Column("Mean |attribution|", key="global_importance", numeric=True)],
-        rows, notes=notes)}]

@@ -1,0 +1,1 @@
+"""Section views of the report, one module per job."""
