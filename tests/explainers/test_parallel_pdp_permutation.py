@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LinearRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 
 from tests.conftest import FEATURES
 from tests.explainers.tabular_models import small_model
@@ -93,3 +93,23 @@ def test_permutation_importance_without_target_uses_output_change():
     frame = data.frame[list(data.features)]
     e = explain(adapter, frame, method="permutation", random_state=0, n_repeats=3)
     assert e.meta["scoring"] == "output_change" and e.values[0, 0] > e.values[0, 4]
+
+
+@pytest.mark.parametrize(("name", "scoring"), [("numeric_gbr", "r2"), ("numeric_forest_multiclass", "accuracy")])
+def test_batched_permutation_scores_equal_sklearns_one_copy_at_a_time(name, scoring):
+    """Every shuffled copy is scored in one stacked call, yet the importances are scikit-learn's own
+    (same shuffles, same scores) for the predict-based scorings too."""
+    adapter, data = small_model(name)
+    e = explain(adapter, data, method="permutation", rows=None, random_state=3, n_repeats=3)
+    X = data.frame[list(e.feature_names)]
+    truth = data.frame[data.target].to_numpy()
+    if scoring == "r2":
+        def score(estimator, X_, y_):
+            return r2_score(truth.astype(float), estimator.predict(X_).astype(float))
+    else:
+        def score(estimator, X_, y_):
+            return accuracy_score([str(v) for v in truth], [str(v) for v in estimator.predict(X_)])
+
+    reference = permutation_importance(adapter.estimator, X, truth, scoring=score, n_repeats=3, random_state=3)
+    assert e.meta["scoring"] == scoring
+    np.testing.assert_allclose(np.asarray(e.meta["importances"]).T, reference.importances, atol=1e-12)
