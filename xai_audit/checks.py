@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from xai_audit.checks_common import fmt, make_finding
 from xai_audit.checks_coverage import check_coverage
+from xai_audit.checks_drift import (check_drift_four_fifths, check_drift_fairness, check_drift_performance,
+                                    check_drift_psi, check_drift_share)
 from xai_audit.checks_explanations import check_explanation_agreement, check_explanation_quality
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.checks_reasons import check_prohibited_reliance
@@ -290,4 +292,9 @@ CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {
     "prohibited_reliance": check_prohibited_reliance,
     "recourse_burden": check_recourse_burden,
     "challenger": check_challenger,
+    "drift_share": check_drift_share,
+    "drift_psi": check_drift_psi,
+    "drift_performance": check_drift_performance,
+    "drift_fairness": check_drift_fairness,
+    "drift_four_fifths": check_drift_four_fifths,
 }
