@@ -25,6 +25,7 @@ from scipy.spatial.distance import jensenshannon
 from xai_audit.stats.tests import adjust_p_values
 
 PSI_BINS = 10
+HISTOGRAM_BINS = 20
 # A share of 0 would make PSI infinite; shares are floored at this value (the usual convention).
 PSI_FLOOR = 1e-4
 MISSING = "missing"
@@ -62,8 +63,27 @@ def numeric_drift(reference, current, *, confidence: float = 0.95) -> dict:
     return {**row, "statistic": d, "p_value": float(ks.pvalue), "effect": d, "effect_name": "ks_statistic",
             "effect_ci": [max(0.0, d - eps), min(1.0, d + eps)], "wasserstein": wasserstein,
             "wasserstein_std": wasserstein / spread if spread > 0 else None,
-            "psi": numeric_psi(ref_ok, cur_ok),
+            "psi": numeric_psi(ref_ok, cur_ok), "histogram": shared_histogram(ref_ok, cur_ok),
             "mean_reference": float(ref_ok.mean()), "mean_current": float(cur_ok.mean())}
+
+
+def shared_histogram(reference: np.ndarray, current: np.ndarray, n_bins: int = HISTOGRAM_BINS) -> dict:
+    """Each period's share of rows in ``n_bins`` equal-width bins over both periods' range (for the report).
+
+    Examples
+    --------
+    >>> h = shared_histogram(np.array([0.0, 1.0]), np.array([1.0, 1.0]), n_bins=2)
+    >>> h["edges"], h["reference"], h["current"]
+    ([0.0, 0.5, 1.0], [0.5, 0.5], [0.0, 1.0])
+    """
+    low, high = float(min(reference.min(), current.min())), float(max(reference.max(), current.max()))
+    if high == low:
+        high = low + 1.0
+    edges = np.linspace(low, high, n_bins + 1)
+    ref_counts = np.histogram(reference, bins=edges)[0]
+    cur_counts = np.histogram(current, bins=edges)[0]
+    return {"edges": edges.tolist(), "reference": (ref_counts / reference.size).tolist(),
+            "current": (cur_counts / current.size).tolist()}
 
 
 def numeric_psi(reference: np.ndarray, current: np.ndarray, n_bins: int = PSI_BINS) -> float:
