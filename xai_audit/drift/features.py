@@ -59,12 +59,30 @@ def numeric_drift(reference, current, *, confidence: float = 0.95) -> dict:
     d = float(ks.statistic)
     eps = sum(math.sqrt(math.log(4.0 / (1.0 - confidence)) / (2.0 * n)) for n in (ref_ok.size, cur_ok.size))
     spread = float(np.std(ref_ok))
-    wasserstein = float(stats.wasserstein_distance(ref_ok, cur_ok))
+    wasserstein = wasserstein_1d(np.sort(ref_ok), np.sort(cur_ok))
     return {**row, "statistic": d, "p_value": float(ks.pvalue), "effect": d, "effect_name": "ks_statistic",
             "effect_ci": [max(0.0, d - eps), min(1.0, d + eps)], "wasserstein": wasserstein,
             "wasserstein_std": wasserstein / spread if spread > 0 else None,
             "psi": numeric_psi(ref_ok, cur_ok), "histogram": shared_histogram(ref_ok, cur_ok),
             "mean_reference": float(ref_ok.mean()), "mean_current": float(cur_ok.mean())}
+
+
+def wasserstein_1d(reference_sorted: np.ndarray, current_sorted: np.ndarray) -> float:
+    """The first Wasserstein distance of two sorted samples: the area between their distribution functions.
+
+    The formula of ``scipy.stats.wasserstein_distance`` (equal to it up to rounding), without its
+    two argsorts: the samples come sorted, and merging two sorted runs is linear (a stable sort).
+
+    Examples
+    --------
+    >>> wasserstein_1d(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    1.0
+    """
+    merged = np.sort(np.concatenate((reference_sorted, current_sorted)), kind="stable")
+    deltas = np.diff(merged)
+    ref_cdf = np.searchsorted(reference_sorted, merged[:-1], side="right") / reference_sorted.size
+    cur_cdf = np.searchsorted(current_sorted, merged[:-1], side="right") / current_sorted.size
+    return float(np.sum(np.abs(ref_cdf - cur_cdf) * deltas))
 
 
 def shared_histogram(reference: np.ndarray, current: np.ndarray, n_bins: int = HISTOGRAM_BINS) -> dict:
