@@ -134,3 +134,22 @@ def test_change_helpers_by_hand():
     assert same["change"] == 1.0
     assert same["ci"] == pytest.approx([1.0 - 1.959963984540054 * np.sqrt(2 / 2 + 2 / 2),
                                         1.0 + 1.959963984540054 * np.sqrt(2 / 2 + 2 / 2)])
+
+
+def test_regression_model_reports_prediction_and_error_drift():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(8)
+
+    def frame(shift, noise):
+        x = rng.normal(shift, 1, 800)
+        return pd.DataFrame({"x": x, "z": rng.normal(size=800), "y": 3 * x + rng.normal(0, noise, 800)})
+
+    train = frame(0.0, 1.0)
+    model = LinearRegression().fit(train[["x", "z"]], train["y"])
+    data = [xa.AuditDataset.from_frame(f, target="y", features=["x", "z"]) for f in (frame(0.0, 1.0), frame(0.0, 3.0))]
+    result = xa.drift(model, *data, random_state=0, explain_rows=100, n_resamples=100)
+    assert result.predictions["task"] == "regression"
+    assert result.predictions["predictions"]["test"] == "ks"
+    assert result.predictions["performance"]["mae"]["ci"][0] > 0  # the error grew with the noise
+    assert result.features["n_drifted"] == 0
