@@ -151,8 +151,11 @@ def _explanation_drift(adapter, reference, current, features, features_section, 
     ref = explain(adapter, reference, method="auto", rows=min(rows, reference.n_rows), random_state=random_state)
     cur = explain(adapter, current, method="auto", rows=min(rows, current.n_rows), random_state=random_state)
     drifted = {name for name, row in features_section["features"].items() if row["verdict"] == "drifted"}
-    meta = {"method": ref.meta.get("method", "auto"), "output_space": ref.meta.get("output_space"),
-            "sample": f"a seeded sample of {len(ref.values)} reference and {len(cur.values)} current rows"}
+    meta = {"algorithm": ref.meta.get("algorithm"), "output_space": ref.meta.get("output_space"),
+            "sample": f"a seeded sample of {len(ref.values)} reference and {len(cur.values)} current rows",
+            "background": ("each period is explained against a background sample of its own rows, so a change "
+                           "of contribution is a change in how the model uses the input within that period"
+                           if ref.meta.get("uses_background") else "the explainer uses no background sample")}
     return explanation_drift(ref.values, cur.values, list(ref.feature_names), drifted, n_resamples=n_resamples,
                              confidence=confidence, reliance_share=reliance_share, random_state=random_state,
                              meta=meta)
