@@ -109,3 +109,19 @@ def test_public_names(name):
     import xai_audit.drift  # noqa: F401  (importing the package keeps xa.drift the function)
 
     assert callable(xa.drift) and not isinstance(xa.drift, type(json))
+
+
+def test_the_drift_record_follows_its_shipped_schema():
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("xai_audit.schemas").joinpath("drift_result.schema.json").read_text())
+    rng = np.random.default_rng(3)
+    data = [xa.AuditDataset.from_frame(_period(rng, 300, s), predictions="pred", scores="score", features=["x", "z"])
+            for s in (0.0, 0.5)]
+    record = json.loads(xa.drift(None, *data, random_state=0).to_json())
+    jsonschema.validate(record, schema)
+    record["features"]["features"]["x"]["verdict"] = "moved"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(record, schema)
