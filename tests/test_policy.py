@@ -100,6 +100,11 @@ DEFAULT_RULES = [
     ("recourse.share_within_budget", "recourse_burden", "share_ratio", "above", 0.8, 0.9, None),
     ("recourse.median_cost", "recourse_burden", "cost_ratio", "below", 1.5, 1.25, None),
     ("challenger.auc_advantage", "challenger", "auc_advantage", "above", 0.01, None, None),
+    ("drift.share_drifted", "drift_share", "share_drifted", "below", 0.3, 0.1, None),
+    ("drift.psi", "drift_psi", "psi", "below", 0.25, 0.1, None),
+    ("drift.accuracy", "drift_performance", "accuracy", "above", -0.05, -0.02, None),
+    ("drift.selection_rate", "drift_fairness", "selection_rate", "below", 0.1, 0.05, None),
+    ("drift.four_fifths", "drift_four_fifths", "groups_newly_below", "below", 0, None, None),
 ]
 LENIENT_CHANGES = {
     "performance.roc_auc": {"line": 0.55, "warn": 0.6},
@@ -159,6 +164,18 @@ def _sections(check: str, metric: str, value: float) -> dict:
         return {"recourse": {"budget": 2.0, "by_group": {"sex": {"reference_group": "m", "groups": groups}}}}
     if check == "challenger":
         return {"challenger": {"auc_advantage": value, "best_interpretable": "ebm", "training": {"source": "x"}}}
+    if check == "drift_share":
+        return {"drift": {"features": {"share_drifted": value, "n_drifted": 1, "n_features": 10,
+                                       "correction": "Benjamini-Hochberg", "alpha": 0.05}}}
+    if check == "drift_psi":
+        return {"drift": {"features": {"features": {"x": {"psi": value}}}}}
+    if check == "drift_performance":
+        return {"drift": {"predictions": {"performance": {metric: {"change": value, "reference": 0.8,
+                                                                   "current": 0.8 + value}}}}}
+    if check == "drift_fairness":
+        row = {"change": value, "reference": 0.5, "current": 0.5 + value, "n_reference": 100, "n_current": 100,
+               "ci": [value, value]}
+        return {"drift": {"fairness": {"sex": {"groups": {"f": {metric: row}}}}}}
     raise AssertionError(check)
 
 
@@ -173,7 +190,7 @@ def _boundary_cases():
     cases = []
     for name, rows in (("default", DEFAULT_RULES), ("lenient", _lenient_rules()), ("credit", CREDIT_RULES)):
         for rule_id, check, metric, direction, line, warn, _ in rows:
-            if check == "coverage":
+            if check in ("coverage", "drift_four_fifths"):  # counts of findings and groups, not lines crossed
                 continue
             step = max(abs(line) * 1e-3, 1e-6)
             worse = -1 if direction == "above" else 1  # the direction in which a value gets worse

@@ -27,12 +27,14 @@ _LAZY = {
     "Audit": "xai_audit.audit",
     "AuditDataset": "xai_audit.data",
     "AuditResult": "xai_audit.result",
+    "DriftResult": "xai_audit.drift_result",
     "Explanation": "xai_audit.explainers",
     "Finding": "xai_audit.policy",
     "ModelAdapter": "xai_audit.adapters",
     "Policy": "xai_audit.policy",
     "Rule": "xai_audit.policy",
     "audit": "xai_audit.audit",
+    "drift": "xai_audit.monitoring",
     "explain": "xai_audit.explainers",
     "load_model": "xai_audit.adapters",
     "load_policy": "xai_audit.policy",
@@ -42,6 +44,7 @@ __all__ = [
     "Audit",
     "AuditDataset",
     "AuditResult",
+    "DriftResult",
     "Explanation",
     "Finding",
     "InvalidInputError",
@@ -55,14 +58,16 @@ __all__ = [
     "XaiAuditError",
     "__version__",
     "audit",
+    "drift",
     "explain",
     "load_model",
     "load_policy",
 ]
 
 
-# Public functions named like a submodule: ``xai_audit.audit`` is the function ``audit``, as it always was.
-_SHADOWED_SUBMODULES = frozenset({"audit"})
+# Public functions named like a submodule: ``xai_audit.audit`` is the function ``audit``, as it always was;
+# ``xai_audit.drift`` is the function ``drift`` (the package stays importable as ``xai_audit.drift``).
+_SHADOWED_SUBMODULES = frozenset({"audit", "drift"})
 
 
 class _PublicNamespace(types.ModuleType):

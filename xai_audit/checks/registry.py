@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from xai_audit.checks.coverage import check_coverage
+from xai_audit.checks.drift import (
+    check_drift_fairness,
+    check_drift_four_fifths,
+    check_drift_performance,
+    check_drift_psi,
+    check_drift_share,
+)
 from xai_audit.checks.explanations import check_explanation_agreement, check_explanation_quality
 from xai_audit.checks.fairness import (
     check_fairness_gap,
@@ -59,4 +66,9 @@ CHECKS: dict[str, Callable[[Rule, dict, dict], list[Finding]]] = {
     "prohibited_reliance": check_prohibited_reliance,
     "recourse_burden": check_recourse_burden,
     "challenger": check_challenger,
+    "drift_share": check_drift_share,
+    "drift_psi": check_drift_psi,
+    "drift_performance": check_drift_performance,
+    "drift_fairness": check_drift_fairness,
+    "drift_four_fifths": check_drift_four_fifths,
 }

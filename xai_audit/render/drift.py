@@ -1,0 +1,185 @@
+"""The drift report: a drift record (``DriftResult.to_dict()``) as HTML (jinja2 template) or Markdown.
+
+Every sentence is built from the record by one function here (:func:`summary_sentence`) and every
+chart is geometry computed here and drawn as inline SVG by ``drift.html.j2`` (no scripts).
+"""
+
+from __future__ import annotations
+
+from xai_audit.checks.common import fmt
+from xai_audit.render.html import environment, stylesheet
+
+PANEL_W, PANEL_H = 180, 70
+BAR_ROW_H, CHART_W, LABEL_W = 18, 520, 150
+MAX_PANELS = 24
+
+
+def _moved(row: dict) -> bool:
+    """True when the interval of a change excludes zero."""
+    return bool(row.get("ci")) and (row["ci"][0] > 0 or row["ci"][1] < 0)
+
+
+def _chance(row: dict) -> str:
+    return "outside the range expected by chance" if _moved(row) else "within the range expected by chance"
+
+
+def _went(row: dict) -> str:
+    verb = "rose" if row["change"] > 0 else "fell" if row["change"] < 0 else "stayed"
+    return f"{verb} from {fmt(row['reference'])} to {fmt(row['current'])}"
+
+
+def summary_sentence(record: dict) -> str:
+    """The plain-language summary of a drift record, in one sentence.
+
+    Examples
+    --------
+    >>> record = {"features": {"n_features": 20, "n_drifted": 3, "features": {}},
+    ...           "explanations": {"relied_on_and_moved": ["a", "b"]},
+    ...           "predictions": {"task": "binary"},
+    ...           "fairness": {"sex": {"groups": {"women": {"selection_rate": {
+    ...               "reference": 0.71, "current": 0.64, "change": -0.07, "ci": [-0.1, -0.04],
+    ...               "n_reference": 500, "n_current": 500}}}}}}
+    >>> summary_sentence(record)
+    '3 of 20 inputs changed; the model relies on 2 of them; the selection rate for women (sex) fell from 0.710 to 0.640, outside the range expected by chance.'
+    """
+    table = record.get("features") or {}
+    n, k = table.get("n_features", 0), table.get("n_drifted", 0)
+    parts = [f"{k} of {n} input{'s' if n != 1 else ''} changed" if n else "no input could be compared"]
+    explanations = record.get("explanations") or {}
+    if explanations and k:
+        relied = len(explanations.get("relied_on_and_moved", []))
+        if k == 1:
+            parts.append("the model relies on it" if relied else "the model makes little use of it")
+        else:
+            parts.append(f"the model relies on {relied or 'none'} of them")
+    predictions = record.get("predictions") or {}
+    rate = predictions.get("decision_rate")
+    if rate and rate.get("change") is not None:
+        parts.append(f"the favourable-decision rate {_went(rate)}, {_chance(rate)}")
+    performance = predictions.get("performance") or {}
+    accuracy = performance.get("accuracy") or performance.get("mae")
+    if accuracy and accuracy.get("change") is not None:
+        name = "accuracy" if "accuracy" in performance else "the mean absolute error"
+        parts.append(f"{name} {_went(accuracy)}, {_chance(accuracy)}")
+    group_rows = [(attribute, group, rows["selection_rate"])
+                  for attribute, entry in (record.get("fairness") or {}).items()
+                  for group, rows in entry["groups"].items()
+                  if group != "unknown" and rows.get("selection_rate", {}).get("change") is not None]
+    if group_rows:
+        attribute, group, row = max(group_rows, key=lambda item: (_moved(item[2]), abs(item[2]["change"])))
+        if _moved(row):
+            parts.append(f"the selection rate for {group} ({attribute}) {_went(row)}, {_chance(row)}")
+        else:
+            parts.append("no group's selection rate moved beyond the range expected by chance")
+    return "; ".join(parts) + "."
+
+
+def feature_rows(record: dict) -> list[dict]:
+    """One row per feature for the data-drift table, drifted features first, then by effect size."""
+    rows = []
+    for name, row in (record.get("features") or {}).get("features", {}).items():
+        ci = row.get("effect_ci")
+        rows.append({
+            "name": name, "kind": row["kind"],
+            "test": "Kolmogorov–Smirnov" if row["test"] == "ks" else "χ² (homogeneity)",
+            "statistic": fmt(row.get("statistic")), "p_value": fmt(row.get("p_value")),
+            "p_adjusted": fmt(row.get("p_adjusted")),
+            "effect": f"{fmt(row.get('effect'))} ({'KS D' if row['kind'] == 'numeric' else 'TVD'})",
+            "effect_ci": "n/a" if not ci else f"{fmt(ci[0])} to {fmt(ci[1])}",
+            "other": (f"Wasserstein {fmt(row.get('wasserstein'))}" if row["kind"] == "numeric"
+                      else f"Jensen–Shannon {fmt(row.get('jensen_shannon'))}"),
+            "psi": fmt(row.get("psi")), "verdict": row["verdict"],
+            "order": (row["verdict"] != "drifted", -(row.get("effect") or 0.0), name),
+        })
+    return sorted(rows, key=lambda r: r["order"])
+
+
+def _bars(shares_ref, shares_cur) -> dict:
+    """Bar geometry of one small-multiple panel: the two periods side by side in each bin."""
+    top = max(max(shares_ref, default=0), max(shares_cur, default=0)) or 1.0
+    n = max(len(shares_ref), 1)
+    slot = PANEL_W / n
+    bars = []
+    for i, (r, c) in enumerate(zip(shares_ref, shares_cur)):
+        for j, (share, period) in enumerate(((r, "reference"), (c, "current"))):
+            height = share / top * (PANEL_H - 4)
+            bars.append({"x": round(i * slot + j * slot / 2, 2), "y": round(PANEL_H - height, 2),
+                         "w": round(max(slot / 2 - 0.5, 0.5), 2), "h": round(height, 2), "period": period})
+    return {"bars": bars, "w": PANEL_W, "h": PANEL_H}
+
+
+def small_multiples(record: dict) -> list[dict]:
+    """One panel per feature (drifted first, at most ``MAX_PANELS``): both periods' distributions."""
+    table = (record.get("features") or {}).get("features", {})
+    panels = []
+    for row in feature_rows(record)[:MAX_PANELS]:
+        entry = table[row["name"]]
+        if entry["kind"] == "numeric" and entry.get("histogram"):
+            h = entry["histogram"]
+            geometry = _bars(h["reference"], h["current"])
+            axis = f"{fmt(h['edges'][0])} to {fmt(h['edges'][-1])}"
+        elif entry["kind"] == "categorical" and entry.get("n_reference") and entry.get("n_current"):
+            geometry = _bars([c / entry["n_reference"] for c in entry["counts_reference"]],
+                             [c / entry["n_current"] for c in entry["counts_current"]])
+            axis = ", ".join(entry["categories"][:6]) + (" …" if len(entry["categories"]) > 6 else "")
+        else:
+            continue
+        panels.append({"name": row["name"], "verdict": row["verdict"], "axis": axis, **geometry})
+    return panels
+
+
+def explanation_chart(record: dict) -> dict | None:
+    """Geometry of the explanation-drift chart: per feature, the change of mean |attribution| and its interval."""
+    table = (record.get("explanations") or {}).get("features")
+    if not table:
+        return None
+    names = sorted(table, key=lambda n: table[n]["rank_current"])
+    ends = [v for n in names for v in (*table[n]["ci"], table[n]["change"])] + [0.0]
+    low, high = min(ends), max(ends)
+    span = (high - low) or 1.0
+    plot_w = CHART_W - LABEL_W - 10
+
+    def x(value):
+        return round(LABEL_W + (value - low) / span * plot_w, 2)
+
+    rows = [{"name": n, "y": i * BAR_ROW_H + BAR_ROW_H / 2, "x_lo": x(table[n]["ci"][0]), "x_hi": x(table[n]["ci"][1]),
+             "x": x(table[n]["change"]), "moved": table[n]["use_moved"], "cls": table[n]["class"],
+             "text": f"{fmt(table[n]['reference'])} to {fmt(table[n]['current'])}"} for i, n in enumerate(names)]
+    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": len(names) * BAR_ROW_H + 20,
+            "low": fmt(low), "high": fmt(high), "label_w": LABEL_W}
+
+
+def _context(record: dict) -> dict:
+    explanations = record.get("explanations") or {}
+    return {
+        "css": stylesheet(), "title": "Drift report", "model_name": (record.get("model") or {}).get("name")
+        or "Predictions only", "tool_version": (record.get("manifest") or {}).get("tool_version", ""),
+        "created_at": (record.get("manifest") or {}).get("created_at"),
+        "status": record["status"], "summary": summary_sentence(record), "findings": record.get("findings", []),
+        "features": feature_rows(record), "table": record.get("features") or {}, "panels": small_multiples(record),
+        "chart": explanation_chart(record), "explanations": explanations,
+        "predictions": record.get("predictions") or {}, "fairness": record.get("fairness") or {},
+        "reference": record.get("reference") or {}, "current": record.get("current") or {}, "fmt": fmt,
+    }
+
+
+def render_drift_html(record: dict) -> str:
+    """The self-contained HTML drift report of a drift record."""
+    return environment().get_template("drift.html.j2").render(**_context(record))
+
+
+def _md(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_drift_markdown(record: dict) -> str:
+    """A Markdown summary of a drift record (a pull-request comment): verdict, summary, findings, drifted inputs."""
+    lines = [f"## Drift: {record['status'].upper()}", "", summary_sentence(record), "",
+             "| Status | Finding |", "|---|---|"]
+    lines += [f"| {f['status']} | {_md(f['message'])} |" for f in record.get("findings", [])]
+    drifted = [r for r in feature_rows(record) if r["verdict"] == "drifted"]
+    if drifted:
+        lines += ["", "| Input | Test | Adjusted p | Effect (interval) | PSI |", "|---|---|---|---|---|"]
+        lines += [f"| {_md(r['name'])} | {r['test']} | {r['p_adjusted']} | {r['effect']} ({r['effect_ci']}) | {r['psi']} |"
+                  for r in drifted]
+    return "\n".join(lines) + "\n"
