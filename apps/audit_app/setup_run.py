@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit_app import state
-from audit_app.display import md, verdict
+from audit_app.display import STATUS_ICON, md, verdict
 from audit_app.setup_options import Options, Roles
 from audit_app.setup_sources import ModelChoice, report_error
 from xai_audit.spec import AuditSpec
@@ -21,38 +21,78 @@ RESULT_PAGES = (("views/overview.py", "Overview", ":material/dashboard:"),
 
 
 def run_step(model: ModelChoice | None, table, roles: Roles, options: Options) -> None:
-    """Step 5: the run button, the progress bar, and where to go next."""
+    """Step 5: the run button (naming what changed since the audit on screen), progress, next pages.
+
+    A result is reused only when the spec's ``key()`` is that of an audit of this session; any
+    other run needs a click on a button that says what is different.
+    """
     st.subheader("5 · Run")
     ready = model is not None and table is not None and roles.ok and options.ok
     key = spec = settings = None
     if ready:
-        settings = {"source": model.source, "model": model.label, "model_file": model.file, **_plain(roles.values),
-                    **options.settings()}
+        settings = current_settings(model, table, roles, options)
         spec = build_spec(model, roles, options)
         key = spec.key()
     existing = state.cached(key) if key else None
-    label = "Show the results" if existing else "Run the audit"
+    shown = state.current()
+    changes = state.setting_changes(shown.settings, settings) if shown and settings and shown.key != key else []
+    if existing:
+        label = "Show the results"
+    elif shown is not None and ready:
+        label = "Run a new audit with the changed settings"
+    else:
+        label = "Run the audit"
     clicked = st.button(label, type="primary", disabled=not ready, key="btn_run", icon=":material/play_arrow:")
     if not ready:
         st.caption("Choose a model, data and valid column roles above to run the audit.")
     elif existing:
         st.caption("These inputs were audited in this session already: their results are reused, not recomputed.")
+    if shown is not None and shown.key != key:
+        _changed_note(shown, changes)
     if clicked and ready:
         if existing:
             state.select(key)
-        else:
-            _run(key, spec, model, table, roles, settings)
+            st.rerun()  # the sidebar and every page show the chosen audit at once
+        elif _run(key, spec, model, table, roles, settings):
+            st.rerun()
+    if st.session_state.pop("audit_just_finished", False):
+        st.toast("The audit is done.", icon=":material/task_alt:")
     entry = state.current()
-    if entry is None:
+    if entry is None or (key is not None and entry.key != key):
         return
-    if key is not None and entry.key != key:
-        st.info(f"The result pages show the last audit ({md(entry.label)}); the settings above have changed since. "
-                "Run the audit to see the new ones.", icon=":material/history:")
-        return
-    verdict(entry.result.status)
+    show_verdict(entry.result)
     columns = st.columns(len(RESULT_PAGES))
     for column, (page, title, icon) in zip(columns, RESULT_PAGES):
         column.page_link(page, label=title, icon=icon)
+
+
+def _changed_note(shown: state.AuditEntry, changes: list[str]) -> None:
+    """The result pages show another audit than the form describes: say what differs, offer the way back."""
+    with st.container(border=True):
+        st.markdown(f":material/history: The result pages show the audit of **{md(shown.label)}**. "
+                    "The settings above differ from the ones that produced it"
+                    + (":" if changes else "."))
+        for line in changes:
+            st.markdown(f"- {md(line)}")
+        st.caption("Nothing is re-run until you click the button above.")
+        st.button("Put back the settings of the audit on screen", key="btn_restore_form", icon=":material/undo:",
+                  on_click=state.restore_form, args=(shown.key,))
+
+
+def show_verdict(result) -> None:
+    """The verdict banner, with every part of the audit that was not checked, by its finding's status."""
+    verdict(result.status)
+    gaps = [f for f in result.findings if f.check == "coverage" and f.status != "pass"]
+    if gaps:
+        st.markdown("**Not checked** — the verdict covers only what the audit could check:")
+        for finding in gaps:
+            st.markdown(f"- {STATUS_ICON.get(finding.status, '')} {md(finding.message)}")
+
+
+def current_settings(model: ModelChoice, table, roles: Roles, options: Options) -> dict:
+    """The form's choices as plain values: what the button and the pages name as this run's settings."""
+    return {"source": model.source, "model": model.label, "model_file": model.file, "data": table.name,
+            **_plain(roles.values), **options.settings()}
 
 
 def build_spec(model: ModelChoice, roles: Roles, options: Options) -> AuditSpec:
@@ -67,7 +107,8 @@ def build_spec(model: ModelChoice, roles: Roles, options: Options) -> AuditSpec:
     )
 
 
-def _run(key, spec: AuditSpec, model, table, roles, settings) -> None:
+def _run(key, spec: AuditSpec, model, table, roles, settings) -> bool:
+    """Run the audit with a progress bar; store it and return True, or show the error and return False."""
     bar = st.progress(0.0, text="Starting the audit")
 
     def progress(step, fraction):
@@ -78,11 +119,14 @@ def _run(key, spec: AuditSpec, model, table, roles, settings) -> None:
     except Exception as error:
         bar.empty()
         report_error(error, what="The audit")
-        return
+        return False
     bar.empty()
     state.store(state.AuditEntry(key=key, result=result, adapter=model.adapter, data=roles.dataset,
-                                 settings=settings, label=f"{model.label} on {table.name}"))
-    st.toast("The audit is done.", icon=":material/task_alt:")
+                                 settings=settings, label=f"{model.label} on {table.name}", spec=spec,
+                                 widgets=state.form_values()))
+    st.session_state["audit_just_finished"] = True
+    st.session_state.pop("roles_note", None)
+    return True
 
 
 def _plain(values: dict) -> dict:
