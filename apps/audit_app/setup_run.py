@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from audit_app import state
-from audit_app.display import STATUS_ICON, md, verdict
+from audit_app.display import md, result_verdict
 from audit_app.setup_options import Options, Roles
 from audit_app.setup_sources import ModelChoice, report_error
 from xai_audit.spec import AuditSpec
@@ -60,7 +60,7 @@ def run_step(model: ModelChoice | None, table, roles: Roles, options: Options) -
     entry = state.current()
     if entry is None or (key is not None and entry.key != key):
         return
-    show_verdict(entry.result)
+    result_verdict(entry.result)
     columns = st.columns(len(RESULT_PAGES))
     for column, (page, title, icon) in zip(columns, RESULT_PAGES):
         column.page_link(page, label=title, icon=icon)
@@ -77,16 +77,6 @@ def _changed_note(shown: state.AuditEntry, changes: list[str]) -> None:
         st.caption("Nothing is re-run until you click the button above.")
         st.button("Put back the settings of the audit on screen", key="btn_restore_form", icon=":material/undo:",
                   on_click=state.restore_form, args=(shown.key,))
-
-
-def show_verdict(result) -> None:
-    """The verdict banner, with every part of the audit that was not checked, by its finding's status."""
-    verdict(result.status)
-    gaps = [f for f in result.findings if f.check == "coverage" and f.status != "pass"]
-    if gaps:
-        st.markdown("**Not checked** — the verdict covers only what the audit could check:")
-        for finding in gaps:
-            st.markdown(f"- {STATUS_ICON.get(finding.status, '')} {md(finding.message)}")
 
 
 def current_settings(model: ModelChoice, table, roles: Roles, options: Options) -> dict:
