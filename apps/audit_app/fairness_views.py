@@ -236,3 +236,34 @@ def sweep_frame(entry: AuditEntry, name: str) -> pd.DataFrame:
             if group.get("selection_rate") is not None:
                 rows.append({"threshold": threshold, "group": str(label), "selection_rate": group["selection_rate"]})
     return pd.DataFrame(rows)
+
+
+def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
+    """The audit's fairness tables recomputed at ``threshold``, with the audit's own settings.
+
+    The same resamples, seed, confidence, minimum group size and reference groups as the audit, so
+    every card and table is comparable with the model's; computed by
+    :func:`xai_audit.fairness.fairness_at_threshold`.
+    """
+    from xai_audit.fairness import fairness_at_threshold
+
+    def compute():
+        audited = tables(entry.result.fairness)
+        policy = getattr(entry.spec, "policy", None)
+
+        def setting(section, name, default):
+            return policy.setting(section, name, default) if hasattr(policy, "setting") else default
+
+        references = {name: table["reference_group"] for name, table in audited.items()
+                      if table.get("reference_group") is not None}
+        report = fairness_at_threshold(
+            entry.data.y_true_positive(), _scores(entry), entry.data.groups, threshold,
+            reference_groups=references or None,
+            intersections=any(len(t.get("attributes") or []) > 1 for t in audited.values()),
+            n_resamples=int(entry.settings.get("n_resamples") or setting("fairness", "n_resamples", 1000)),
+            confidence=setting("audit", "confidence", 0.95),
+            min_group_size=setting("fairness", "min_group_size", 30),
+            random_state=entry.settings.get("seed", 0))
+        return {name: report[name] for name in audited if name in report}
+
+    return entry.view(("explored_fairness", round(float(threshold), 4)), compute)

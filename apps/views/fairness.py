@@ -102,38 +102,43 @@ def show_attribution(fairness: dict, name: str) -> None:
         table(frame, key="fairness_proxies")
 
 
-def show_threshold(sections: dict) -> None:
+def threshold_control() -> float | None:
+    """The cut-off the page shows: None for the model's own decisions, else the explored one."""
+    if not fairness_views.can_sweep(entry):
+        return None
+    with st.container(border=True):
+        left, right = st.columns([2, 3])
+        explore = left.toggle("Explore a cut-off other than the model's", key="fairness_explore",
+                              help="Recompute every card and table of this page as if cases were approved "
+                                   "when their score is at least the cut-off.")
+        st.session_state.setdefault("fairness_threshold", 0.5)
+        threshold = right.slider("Approve when the score is at least", min_value=0.05, max_value=0.95, step=0.01,
+                                 key="fairness_threshold", disabled=not explore)
+        if not explore:
+            st.caption("The cards and tables show the model's own decisions, as audited.")
+            return None
+        st.warning(f"Exploring a cut-off of {threshold:.2f}, not the model's: every card and table on this page "
+                   "is recomputed at it, with the audit's resamples and seed. The verdict and findings keep the "
+                   "model's own decisions.", icon=":material/tune:")
+    return float(threshold)
+
+
+def show_sweep(name: str, threshold: float | None) -> None:
     st.subheader("Decision threshold")
     if not fairness_views.can_sweep(entry):
         not_computed("The threshold analysis", "It needs a binary classifier with probabilities (or a scores column "
                      "holding probabilities).")
         return
-    names = list(sections)
-    left, right = st.columns([1, 2])
-    name = left.selectbox("Attribute", names, key="fairness_threshold_attribute")
-    st.session_state.setdefault("fairness_threshold", 0.5)
-    threshold = right.slider("Approve when the score is at least", min_value=0.05, max_value=0.95, step=0.01,
-                             key="fairness_threshold")
     try:
         with st.spinner("Recomputing group rates"):
             sweep = fairness_views.sweep_frame(entry, name)
-            chosen = fairness_views.at_threshold(entry, name, threshold)
     except Exception as error:
         report_error(error, what="The threshold analysis")
         return
     st.altair_chart(charts.lines(sweep, x="threshold", y="selection_rate", color="group", rule_at=threshold,
                                  title=f"Selection rate by {name} as the threshold moves"),
                     key="fairness_threshold_chart")
-    frame = fairness_views.four_fifths_frame(chosen.get("four_fifths") or {})
-    groups = fairness_views.groups_frame(chosen)
-    keep = [c for c in ("group", "n", "selection_rate", "tpr", "fpr", "accuracy") if c in groups.columns]
-    if not frame.empty:
-        merged = groups[keep].merge(frame[["group", "impact ratio", "below four fifths"]], on="group", how="left")
-    else:
-        merged = groups[keep]
-    st.caption(f"At threshold {threshold:.2f} (the model's own decisions use 0.50); computed by the fairness layer "
-               "without resampling.")
-    table(merged, key="fairness_threshold_table")
+    st.caption("Use the cut-off control at the top of the page to recompute every table at another threshold.")
 
 
 if entry is not None:
@@ -142,6 +147,14 @@ if entry is not None:
     if not sections:
         not_computed("Fairness", "It needs a target or predictions and at least one sensitive attribute.")
     else:
+        threshold = threshold_control()
+        if threshold is not None:
+            try:
+                with st.spinner(f"Recomputing every table at the cut-off {threshold:.2f}"):
+                    sections = fairness_views.explored_fairness(entry, threshold)
+            except Exception as error:
+                report_error(error, what="Recomputing the tables at the cut-off")
+                st.stop()
         singles = [n for n, s in sections.items() if len(s.get("attributes") or [n]) == 1] or list(sections)
         name = st.selectbox("Sensitive attribute", singles, key="fairness_attribute")
         show_table(name, sections[name])
@@ -150,4 +163,4 @@ if entry is not None:
         st.divider()
         show_attribution(fairness, name)
         st.divider()
-        show_threshold(sections)
+        show_sweep(name, threshold)

@@ -153,3 +153,40 @@ def test_a_semicolon_csv_with_decimal_commas_is_read_as_its_columns(small_files,
     at.selectbox(key="keep_positive").set_value("repaid").run()
     assert not errors(at), errors(at)
     assert at.button(key="btn_run").disabled is False
+
+
+def test_exploring_a_cut_off_changes_cards_and_tables_together(audited):
+    from xai_audit.fairness import fairness_at_threshold
+
+    at = audited.switch_page("views/fairness.py").run()
+    check_clean(at)
+    at.selectbox(key="fairness_attribute").set_value("sex").run()
+    at.selectbox(key="fairness_metric").set_value("selection_rate").run()
+    cards_model = [m.value for m in at.metric]
+    tables_model = [d.value.to_string() for d in at.dataframe]
+    assert at.slider(key="fairness_threshold").disabled
+    at.toggle(key="fairness_explore").set_value(True).run()
+    at.slider(key="fairness_threshold").set_value(0.3).run()
+    check_clean(at)
+    assert any("Exploring a cut-off of 0.30" in plain(w.value) for w in at.warning)
+    cards_low = [m.value for m in at.metric]
+    tables_low = [d.value.to_string() for d in at.dataframe]
+    assert cards_low != cards_model
+    assert tables_low[0] != tables_model[0]
+
+    entry = at.session_state["audit_results"][at.session_state["audit_current"]]
+    explored = entry.views[("explored_fairness", 0.3)]["sex"]
+    four_fifths = next(d.value for d in at.dataframe if "below four fifths" in d.value.columns).set_index("group")
+    groups_table = next(d.value for d in at.dataframe if {"n", "share", "selection_rate"} <= set(d.value.columns))
+    groups_table = groups_table.set_index("group")
+    for group, values in explored["groups"].items():
+        rate = values["selection_rate"]
+        assert float(four_fifths.loc[group, "selection rate"]) == pytest.approx(rate, abs=5e-4)
+        shown = str(groups_table.loc[group, "selection_rate"])
+        assert float(shown.split(" [")[0]) == pytest.approx(rate, abs=5e-4)
+        low, high = values["ci"]["selection_rate"]
+        assert f"[{low:.3f}, {high:.3f}]" in shown   # intervals at the explored cut-off too
+    model = entry.result.fairness["sex"]["groups"]
+    assert any(abs(explored["groups"][g]["selection_rate"] - model[g]["selection_rate"]) > 1e-9 for g in model)
+    at.toggle(key="fairness_explore").set_value(False).run()
+    assert [m.value for m in at.metric] == cards_model
