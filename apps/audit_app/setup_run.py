@@ -6,6 +6,8 @@ that the command line and the batch file build; its ``key()`` says whether a res
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from audit_app import state
@@ -55,6 +57,9 @@ def run_step(model: ModelChoice | None, table, roles: Roles, options: Options) -
             st.rerun()  # the sidebar and every page show the chosen audit at once
         elif _run(key, spec, model, table, roles, settings):
             st.rerun()
+    if st.session_state.get("btn_cancel"):
+        st.info("The audit was cancelled; nothing was stored. The result pages show the last finished audit, if any.",
+                icon=":material/stop_circle:")
     if st.session_state.pop("audit_just_finished", False):
         st.toast("The audit is done.", icon=":material/task_alt:")
     entry = state.current()
@@ -98,19 +103,33 @@ def build_spec(model: ModelChoice, roles: Roles, options: Options) -> AuditSpec:
 
 
 def _run(key, spec: AuditSpec, model, table, roles, settings) -> bool:
-    """Run the audit with a progress bar; store it and return True, or show the error and return False."""
-    bar = st.progress(0.0, text="Starting the audit")
+    """Run the audit with a line per step and a Cancel button; store it and return True, or show why not.
+
+    Cancel reruns the page, which stops the audit at its next step (a step itself is not interrupted);
+    nothing of a cancelled audit is stored.
+    """
+    st.button("Cancel the audit", key="btn_cancel", icon=":material/stop_circle:",
+              help="Stops the audit when its current step ends; nothing is stored.")
+    status = st.status("Running the audit", expanded=True)
+    bar = status.progress(0.0, text="Starting the audit")
+    clock = {"start": time.monotonic(), "step": None, "step_start": time.monotonic()}
 
     def progress(step, fraction):
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(step))
+        now = time.monotonic()
+        if str(step) != clock["step"]:
+            if clock["step"] is not None:
+                status.write(f":material/check: {md(clock['step'])} · {now - clock['step_start']:.1f} s")
+            clock["step"], clock["step_start"] = str(step), now
+        bar.progress(min(max(float(fraction), 0.0), 1.0),
+                     text=f"{step} · {now - clock['start']:.0f} s so far")
 
     try:
         result = spec.run(progress=progress)
     except Exception as error:
-        bar.empty()
+        status.update(label="The audit stopped with an error", state="error", expanded=False)
         report_error(error, what="The audit")
         return False
-    bar.empty()
+    status.update(label=f"Audit done in {time.monotonic() - clock['start']:.1f} s", state="complete", expanded=False)
     state.store(state.AuditEntry(key=key, result=result, adapter=model.adapter, data=roles.dataset,
                                  settings=settings, label=f"{model.label} on {table.name}", spec=spec,
                                  widgets=state.form_values()))
