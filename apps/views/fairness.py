@@ -3,7 +3,7 @@ disparity attribution, and how group selection rates move with the decision thre
 
 import streamlit as st
 
-from audit_app import charts, fairness_views
+from audit_app import charts, fairness_views, threshold_views
 from audit_app.display import md, not_computed, page_header, require_audit, table
 from audit_app.setup_sources import report_error
 
@@ -102,27 +102,6 @@ def show_attribution(fairness: dict, name: str) -> None:
         table(frame, key="fairness_proxies")
 
 
-def threshold_control() -> float | None:
-    """The cut-off the page shows: None for the model's own decisions, else the explored one."""
-    if not fairness_views.can_sweep(entry):
-        return None
-    with st.container(border=True):
-        left, right = st.columns([2, 3])
-        explore = left.toggle("Explore a cut-off other than the model's", key="fairness_explore",
-                              help="Recompute every card and table of this page as if cases were approved "
-                                   "when their score is at least the cut-off.")
-        st.session_state.setdefault("fairness_threshold", 0.5)
-        threshold = right.slider("Approve when the score is at least", min_value=0.05, max_value=0.95, step=0.01,
-                                 key="fairness_threshold", disabled=not explore)
-        if not explore:
-            st.caption("The cards and tables show the model's own decisions, as audited.")
-            return None
-        st.warning(f"Exploring a cut-off of {threshold:.2f}, not the model's: every card and table on this page "
-                   "is recomputed at it, with the audit's resamples and seed. The verdict and findings keep the "
-                   "model's own decisions.", icon=":material/tune:")
-    return float(threshold)
-
-
 def show_sweep(name: str, threshold: float | None) -> None:
     st.subheader("Decision threshold")
     if not fairness_views.can_sweep(entry):
@@ -147,7 +126,7 @@ if entry is not None:
     if not sections:
         not_computed("Fairness", "It needs a target or predictions and at least one sensitive attribute.")
     else:
-        threshold = threshold_control()
+        threshold = threshold_views.cut_off_control(entry)
         if threshold is not None:
             try:
                 with st.spinner(f"Recomputing every table at the cut-off {threshold:.2f}"):

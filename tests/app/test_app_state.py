@@ -164,9 +164,9 @@ def test_exploring_a_cut_off_changes_cards_and_tables_together(audited):
     at.selectbox(key="fairness_metric").set_value("selection_rate").run()
     cards_model = [m.value for m in at.metric]
     tables_model = [d.value.to_string() for d in at.dataframe]
-    assert at.slider(key="fairness_threshold").disabled
-    at.toggle(key="fairness_explore").set_value(True).run()
-    at.slider(key="fairness_threshold").set_value(0.3).run()
+    assert at.slider(key="cutoff_slider").disabled
+    at.toggle(key="cutoff_toggle").set_value(True).run()
+    at.slider(key="cutoff_slider").set_value(0.3).run()
     check_clean(at)
     assert any("Exploring a cut-off of 0.30" in plain(w.value) for w in at.warning)
     cards_low = [m.value for m in at.metric]
@@ -188,5 +188,34 @@ def test_exploring_a_cut_off_changes_cards_and_tables_together(audited):
         assert f"[{low:.3f}, {high:.3f}]" in shown   # intervals at the explored cut-off too
     model = entry.result.fairness["sex"]["groups"]
     assert any(abs(explored["groups"][g]["selection_rate"] - model[g]["selection_rate"]) > 1e-9 for g in model)
-    at.toggle(key="fairness_explore").set_value(False).run()
+    at.toggle(key="cutoff_toggle").set_value(False).run()
     assert [m.value for m in at.metric] == cards_model
+
+
+def test_the_cut_off_flows_through_performance_and_fairness_together(audited):
+    from xai_audit.fairness import decisions_at
+
+    at = audited.switch_page("views/performance.py").run()
+    check_clean(at)
+    at.toggle(key="cutoff_toggle").set_value(True).run()
+    at.slider(key="cutoff_slider").set_value(0.4).run()
+    check_clean(at)
+    entry = at.session_state["audit_results"][at.session_state["audit_current"]]
+    from audit_app import fairness_views
+
+    decided = decisions_at(fairness_views.scores(entry), 0.4)
+    y_true = entry.data.y_true_positive()
+    cards = {m.label: m for m in at.metric}
+    assert float(cards["Selection rate"].value) == pytest.approx(decided.mean(), abs=5e-4)
+    assert "interval" in cards["Selection rate"].delta
+    confusion = next(d.value for d in at.dataframe if "decided favourable" in d.value.columns)
+    assert int(confusion["decided favourable"].iloc[0]) == int(((decided == 1) & (y_true == 1)).sum())
+    assert int(confusion.drop(columns="true outcome").to_numpy().sum()) == len(y_true)
+    at.switch_page("views/fairness.py").run()
+    check_clean(at)
+    assert at.slider(key="cutoff_slider").value == pytest.approx(0.4)
+    assert any("Exploring a cut-off of 0.40" in plain(w.value) for w in at.warning)
+    four_fifths = next(d.value for d in at.dataframe if "below four fifths" in d.value.columns)
+    groups = entry.data.groups["sex"].astype(str).to_numpy()
+    for _, row in four_fifths.iterrows():
+        assert float(row["selection rate"]) == pytest.approx(decided[groups == row["group"]].mean(), abs=5e-4)

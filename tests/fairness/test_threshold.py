@@ -48,3 +48,45 @@ def test_a_higher_cut_off_never_selects_more():
 def test_bad_inputs_are_input_errors(scores, threshold):
     with pytest.raises(InvalidInputError):
         decisions_at(scores, threshold)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(min_value=10, max_value=80), st.floats(min_value=0.05, max_value=0.95), st.integers(0, 10_000))
+def test_performance_at_a_cut_off_is_the_confusion_of_its_decisions(n, threshold, seed):
+    from xai_audit.fairness import performance_at_threshold
+
+    rng = np.random.default_rng(seed)
+    scores, y_true = rng.random(n), rng.integers(0, 2, n)
+    decided = scores >= threshold
+    out = performance_at_threshold(y_true, scores, threshold, n_resamples=0)
+    c = out["confusion"]
+    assert c == {"tn": int((~decided & (y_true == 0)).sum()), "fp": int((decided & (y_true == 0)).sum()),
+                 "fn": int((~decided & (y_true == 1)).sum()), "tp": int((decided & (y_true == 1)).sum())}
+    assert out["metrics"]["selection_rate"] == pytest.approx(decided.mean())
+    assert out["metrics"]["accuracy"] == pytest.approx((c["tp"] + c["tn"]) / n)
+
+
+def test_performance_at_a_cut_off_has_intervals_around_its_values():
+    from xai_audit.fairness import performance_at_threshold
+
+    rng = np.random.default_rng(2)
+    scores, y_true = rng.random(300), rng.integers(0, 2, 300)
+    out = performance_at_threshold(y_true, scores, 0.5, n_resamples=200, random_state=0)
+    for name in ("selection_rate", "accuracy", "tpr"):
+        low, high = out["ci"][name]
+        assert low <= out["metrics"][name] <= high
+
+
+def test_curves_end_at_the_corners_and_their_thresholds_fall():
+    from xai_audit.fairness import threshold_curves
+
+    rng = np.random.default_rng(4)
+    y_true = rng.integers(0, 2, 200)
+    scores = np.clip(0.3 * y_true + rng.random(200) * 0.7, 0, 1)
+    curves = threshold_curves(y_true, scores)
+    roc = curves["roc"]
+    assert (roc["fpr"][0], roc["tpr"][0], roc["fpr"][-1], roc["tpr"][-1]) == (0.0, 0.0, 1.0, 1.0)
+    assert all(a >= b for a, b in zip(roc["threshold"], roc["threshold"][1:]))
+    assert curves["pr"]["recall"][0] == 1.0
+    with pytest.raises(InvalidInputError):
+        threshold_curves([1, 1], [0.2, 0.4])
