@@ -23,7 +23,15 @@ def _keep(widget: str, kept: str) -> None:
     st.session_state[kept] = st.session_state[widget]
 
 
-def cut_off_control(entry) -> float | None:
+PAGE_SCOPE = {
+    "fairness": "every card and table on this page is recomputed at it, with the audit's resamples and seed",
+    "performance": ("the decision metrics, the confusion matrix and the curves' point under 'Decisions at a "
+                    "cut-off' are recomputed at it, with the audit's resamples and seed; the cards above stay the "
+                    "model's own (ROC AUC, log loss, Brier score and calibration do not depend on a cut-off)"),
+}
+
+
+def cut_off_control(entry, page: str) -> float | None:
     """The shared cut-off control; the explored cut-off, or None for the model's own decisions.
 
     The values live in plain session keys (``cutoff_explore``, ``cutoff_value``), which no page
@@ -48,9 +56,9 @@ def cut_off_control(entry) -> float | None:
         if not explore:
             st.caption("The cards and tables show the model's own decisions, as audited.")
             return None
-        st.warning(f"Exploring a cut-off of {threshold:.2f}, not the model's: every card and table on the Fairness "
-                   "and Performance pages is recomputed at it, with the audit's resamples and seed. The verdict "
-                   "and findings keep the model's own decisions.", icon=":material/tune:")
+        st.warning(f"Exploring a cut-off of {threshold:.2f}, not the model's: {PAGE_SCOPE[page]}. The same cut-off "
+                   "applies on the Fairness and Performance pages. The verdict and findings keep the model's own "
+                   "decisions.", icon=":material/tune:")
     return float(threshold)
 
 

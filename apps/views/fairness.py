@@ -126,7 +126,7 @@ if entry is not None:
     if not sections:
         not_computed("Fairness", "It needs a target or predictions and at least one sensitive attribute.")
     else:
-        threshold = threshold_views.cut_off_control(entry)
+        threshold = threshold_views.cut_off_control(entry, "fairness")
         if threshold is not None:
             try:
                 with st.spinner(f"Recomputing every table at the cut-off {threshold:.2f}"):

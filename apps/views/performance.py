@@ -57,7 +57,7 @@ def show_cut_off(threshold: float | None) -> None:
 
 
 if entry is not None:
-    cut_off = threshold_views.cut_off_control(entry)
+    cut_off = threshold_views.cut_off_control(entry, "performance")
     performance = entry.result.performance or {}
     overall = performance.get("overall") or {}
     if not overall:
