@@ -126,3 +126,19 @@ def _kind(values: pd.Series) -> str:
     """Vega-Lite type of a column: quantitative for numbers, nominal for anything else."""
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     return "Q" if numeric else "N"
+
+
+def threshold_curve(frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, y_title: str,
+                    point: pd.DataFrame | None = None) -> alt.Chart:
+    """A ROC or precision-recall curve on fixed [0, 1] axes, with the chosen cut-off marked."""
+    scale = alt.Scale(domain=[0, 1])
+    line = alt.Chart(frame, title=title).mark_line(color=NEUTRAL).encode(
+        x=alt.X(f"{x}:Q", title=x_title, scale=scale), y=alt.Y(f"{y}:Q", title=y_title, scale=scale),
+        tooltip=[alt.Tooltip(f"{x}:Q", format=".3f"), alt.Tooltip(f"{y}:Q", format=".3f"),
+                 alt.Tooltip("threshold:Q", format=".3f", title="cut-off")])
+    if point is None or point.empty:
+        return line
+    dot = alt.Chart(point).mark_point(color=NEGATIVE, size=120, filled=True).encode(
+        x=f"{x}:Q", y=f"{y}:Q", tooltip=["label", alt.Tooltip(f"{x}:Q", format=".3f"),
+                                          alt.Tooltip(f"{y}:Q", format=".3f")])
+    return line + dot

@@ -65,6 +65,26 @@ def verdict(status: str, *, subject: str = "The audit") -> None:
     show(f"**{STATUS_LABEL.get(status, status)}** — {text}", icon=STATUS_ICON.get(status, ":material/info:"))
 
 
+def coverage_gaps(result) -> list:
+    """The findings that say a part of the audit was not checked (the ``coverage`` check, not passed)."""
+    return [f for f in result.findings if f.check == "coverage" and f.status != "pass"]
+
+
+def result_verdict(result) -> None:
+    """The verdict banner, followed by every part of the audit that was not checked, by its finding's status.
+
+    A verdict never reads better than what was checked: no target, a failed explainer or a failed
+    sanity check is listed right under it.
+    """
+    verdict(result.status)
+    gaps = coverage_gaps(result)
+    if gaps:
+        st.markdown("**Not checked** — the verdict covers only what the audit could check:")
+        for finding in gaps:
+            st.markdown(f"- {STATUS_ICON.get(finding.status, '')} **{STATUS_LABEL.get(finding.status, finding.status)}**"
+                        f" · {md(finding.message)}")
+
+
 def findings_frame(findings) -> pd.DataFrame:
     """The findings as a table, worst first."""
     rows = [{"Status": STATUS_LABEL.get(f.status, f.status), "Check": f.id, "Observed": fmt(f.observed),

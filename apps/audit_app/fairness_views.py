@@ -205,7 +205,8 @@ def can_sweep(entry: AuditEntry) -> bool:
     return bool(getattr(entry.adapter, "has_proba", False))
 
 
-def _scores(entry: AuditEntry) -> np.ndarray:
+def scores(entry: AuditEntry) -> np.ndarray:
+    """The audit's probability of the favourable outcome per row (model or scores column)."""
     if entry.adapter is None:
         return entry.data.scores_array()
     return model_views.decisions(entry)["score"].to_numpy(dtype=float)
@@ -218,7 +219,7 @@ def at_threshold(entry: AuditEntry, name: str, threshold: float) -> dict:
     def compute():
         table = tables(entry.result.fairness).get(name) or {}
         attributes = table.get("attributes") or name.split("*")
-        decided = (_scores(entry) >= threshold).astype(int)
+        decided = (scores(entry) >= threshold).astype(int)
         reference = {name: table["reference_group"]} if table.get("reference_group") else None
         report = fairness_report(entry.data.y_true_positive(), decided, entry.data.groups[list(attributes)],
                                  task="binary", intersections=len(attributes) > 1, n_resamples=0,
@@ -236,3 +237,34 @@ def sweep_frame(entry: AuditEntry, name: str) -> pd.DataFrame:
             if group.get("selection_rate") is not None:
                 rows.append({"threshold": threshold, "group": str(label), "selection_rate": group["selection_rate"]})
     return pd.DataFrame(rows)
+
+
+def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
+    """The audit's fairness tables recomputed at ``threshold``, with the audit's own settings.
+
+    The same resamples, seed, confidence, minimum group size and reference groups as the audit, so
+    every card and table is comparable with the model's; computed by
+    :func:`xai_audit.fairness.fairness_at_threshold`.
+    """
+    from xai_audit.fairness import fairness_at_threshold
+
+    def compute():
+        audited = tables(entry.result.fairness)
+        policy = getattr(entry.spec, "policy", None)
+
+        def setting(section, name, default):
+            return policy.setting(section, name, default) if hasattr(policy, "setting") else default
+
+        references = {name: table["reference_group"] for name, table in audited.items()
+                      if table.get("reference_group") is not None}
+        report = fairness_at_threshold(
+            entry.data.y_true_positive(), scores(entry), entry.data.groups, threshold,
+            reference_groups=references or None,
+            intersections=any(len(t.get("attributes") or []) > 1 for t in audited.values()),
+            n_resamples=int(entry.settings.get("n_resamples") or setting("fairness", "n_resamples", 1000)),
+            confidence=setting("audit", "confidence", 0.95),
+            min_group_size=setting("fairness", "min_group_size", 30),
+            random_state=entry.settings.get("seed", 0))
+        return {name: report[name] for name in audited if name in report}
+
+    return entry.view(("explored_fairness", round(float(threshold), 4)), compute)

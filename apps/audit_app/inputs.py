@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xai_audit import AuditDataset, InvalidInputError, UntrustedModelError, load_model
+from xai_audit.data import sniff_csv
 from xai_audit.spec import model_file_suffixes, read_data_file, read_toml_file
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_models"
 MODEL_TYPES = ["skops", "pt", "pt2", "pth", "ts", "toml", "py", "pkl", "pickle", "joblib"]
 DATA_TYPES = ["csv", "parquet", "pq", "npz"]
 POLICY_TYPES = ["toml"]
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PICKLE_SUFFIXES = model_file_suffixes()["pickle"]
 MODEL_SUFFIXES = (".skops", ".toml", *model_file_suffixes()["torch"], *PICKLE_SUFFIXES)
 PICKLE_REFUSED = (
@@ -198,6 +200,7 @@ class Table:
     source: str
     frame: object
     images: AuditDataset | None = None
+    dialect: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -211,7 +214,8 @@ def read_table(path: Path, *, source: str) -> Table:
         labels = dataset.frame["label"].to_numpy() if "label" in dataset.frame else None
         images = AuditDataset.from_arrays(dataset.images, labels, source=source)
         return Table(name=path.name, source=source, frame=images.frame, images=images)
-    return Table(name=path.name, source=source, frame=dataset.frame)
+    dialect = sniff_csv(path).describe() if path.suffix.lower() in CSV_SUFFIXES else None
+    return Table(name=path.name, source=source, frame=dataset.frame, dialect=dialect)
 
 
 def sample_table(sample: Sample) -> Table:

@@ -39,6 +39,8 @@ def roles_step(model: ModelChoice | None, table: inputs.Table) -> Roles:
     """Step 3: target, favourable label, sensitive attributes with bins, predictions and scores."""
     st.subheader("3 · Columns")
     _apply_preset(model, table)
+    if st.session_state.get("roles_note"):
+        st.info(md(st.session_state["roles_note"]), icon=":material/info:")
     if table.images is not None:
         st.caption("Image data: the true classes come from the file's 'labels' array.")
         return _check_pairing(model, Roles(dataset=table.images, values={}, ok=True), slots={})
@@ -88,13 +90,45 @@ def _apply_preset(model: ModelChoice | None, table: inputs.Table) -> None:
     identity = f"{table.source}|{table.n_rows}|{st.session_state.get('data_upload_id', '')}"
     if st.session_state.get("roles_for") == identity:
         return
+    first = "roles_for" not in st.session_state
+    st.session_state.pop("roles_note", None)
+    before = {key: st.session_state.get(key) for key in ("keep_target", "keep_sensitive", "keep_predictions",
+                                                          "keep_scores")}
     st.session_state["roles_for"] = identity
     state.reset_keys(*ROLE_KEYS)
     state.reset_prefix(BINS_PREFIX)
     sample = model.sample if model is not None else None
-    if sample is None:
-        return
-    columns = set(table.frame.columns)
+    columns = set(table.frame.columns) if table.images is None else set()
+    if sample is not None:
+        _preset_sample(sample, columns)
+    if not first:
+        note = cleared_roles_note(before, {key: st.session_state.get(key) for key in before}, table.name)
+        if note:
+            st.session_state["roles_note"] = note
+
+
+def cleared_roles_note(before: dict, after: dict, table_name: str) -> str | None:
+    """The sentence that tells the analyst which column roles a new table cleared or changed.
+
+    Examples
+    --------
+    >>> cleared_roles_note({"keep_target": "y", "keep_sensitive": ["sex"]}, {"keep_target": None,
+    ...                    "keep_sensitive": []}, "new.csv")
+    "'new.csv' was loaded, so the column roles were set again for it: target y → none; sensitive attributes sex → none. Check them below."
+    """
+    names = {"keep_target": "target", "keep_sensitive": "sensitive attributes", "keep_predictions": "predictions column",
+             "keep_scores": "scores column"}
+    changed = [f"{names[key]} {state.setting_text(before.get(key))} → {state.setting_text(after.get(key))}"
+               for key in names if key in before
+               and state.setting_text(before.get(key)) != state.setting_text(after.get(key))
+               and state.setting_text(before.get(key)) != "none"]
+    if not changed:
+        return None
+    return f"'{table_name}' was loaded, so the column roles were set again for it: {'; '.join(changed)}. Check them below."
+
+
+def _preset_sample(sample, columns: set) -> None:
+    """Start the column choices from a bundled sample's roles (those of its columns that exist)."""
     if sample.target in columns:
         st.session_state["keep_target"] = sample.target
         if sample.positive_label is not None:
@@ -185,15 +219,23 @@ class Options:
     explainers: tuple | None = None
     model_card: dict = field(default_factory=dict)
     ok: bool = False
+    rows_shown: int | None = None
+    resamples_shown: int | None = None
+    explainers_shown: tuple = ()
 
     def settings(self) -> dict:
-        explainers = None if self.explainers is None else list(self.explainers)
-        return {"policy": self.policy_id, "seed": self.seed, "explain_rows": self.explain_rows,
-                "n_resamples": self.n_resamples, "explainers": explainers, "model_card": self.model_card}
+        """The options as the form shows them (the values the run uses, defaults included)."""
+        return {"policy": self.policy_id, "seed": self.seed, "explain_rows": self.rows_shown,
+                "n_resamples": self.resamples_shown, "explainers": list(self.explainers_shown),
+                "model_card": self.model_card}
 
 
-def options_step(model: ModelChoice | None, n_rows: int) -> Options:
-    """Step 4: the policy (bundled or uploaded), rows explained, resamples, seed, explainers, model card."""
+def options_step(model: ModelChoice | None, n_rows: int | None) -> Options:
+    """Step 4: the policy (bundled or uploaded), rows explained, resamples, seed, explainers, model card.
+
+    ``n_rows`` is None while no data is loaded: the row limits then wait for the data, and no
+    value is changed.
+    """
     st.subheader("4 · Policy and sampling")
     if st.session_state.get("keep_policy") not in ("default", "lenient", "upload"):
         st.session_state["keep_policy"] = "default"
@@ -208,29 +250,42 @@ def options_step(model: ModelChoice | None, n_rows: int) -> Options:
     explains = model is not None and model.adapter is not None
     default_rows = int(policy.setting("audit", "explain_rows", 300))
     default_resamples = int(policy.setting("fairness", "n_resamples", 1000))
-    with st.expander("Sampling, seed and explainers", expanded=n_rows > 5 * default_rows, icon=":material/tune:"):
+    with st.expander("Sampling, seed and explainers", expanded=(n_rows or 0) > 5 * default_rows, icon=":material/tune:"):
         left, middle, right = st.columns(3)
-        defaults = (n_rows, policy_id, default_rows, default_resamples)
+        # only another policy resets these: a table that is missing for a moment (an upload being
+        # replaced) or has another size never does, so a setting is never changed behind the analyst's back
+        defaults = (policy_id, default_rows, default_resamples)
         if st.session_state.get("sampling_defaults") != defaults:
+            if "sampling_defaults" in st.session_state:
+                st.toast("Another policy: rows explained, resamples and explainers were reset to its defaults.",
+                         icon=":material/restart_alt:")
             st.session_state["sampling_defaults"] = defaults
             state.reset_keys("keep_explain_rows", "keep_resamples", "keep_explainers")
-        st.session_state.setdefault("keep_explain_rows", min(default_rows, n_rows))
+        st.session_state.setdefault("keep_explain_rows", min(default_rows, n_rows or default_rows))
+        if n_rows is not None and st.session_state["keep_explain_rows"] > max(1, n_rows):
+            st.session_state["keep_explain_rows"] = max(1, n_rows)
+            st.caption(f"Rows explained lowered to {n_rows}: the data has only that many rows.")
         st.session_state.setdefault("keep_resamples", default_resamples)
         st.session_state.setdefault("keep_seed", 0)
-        rows = int(left.number_input("Rows explained locally", min_value=1, max_value=max(1, n_rows), step=50,
+        rows = int(left.number_input("Rows explained locally", min_value=1,
+                                     max_value=None if n_rows is None else max(1, n_rows), step=50,
                                      key="keep_explain_rows", disabled=not explains,
                                      help="A seeded random sample of rows gets local explanations (SHAP, LIME, "
                                           "gradients); fewer rows make large audits faster."))
         resamples = int(middle.number_input("Bootstrap resamples", min_value=10, max_value=10000, step=50,
                                             key="keep_resamples", help="Resamples behind each confidence interval."))
         options.seed = int(right.number_input("Random seed", min_value=0, max_value=2**31 - 1, step=1, key="keep_seed"))
-        if explains:
+        if explains and n_rows:
             shown = min(rows, n_rows)
             st.caption(f"Local explanations cover {shown} of {n_rows} rows ({shown / max(n_rows, 1):.0%}), a seeded "
                        "random sample; performance, fairness and global importance use every row the policy asks for.")
+        if explains:
             options.explainers = _explainers(policy)
-        options.explain_rows = None if rows == min(default_rows, n_rows) else rows
+            options.explainers_shown = tuple(st.session_state["keep_explainers"])
+            options.rows_shown = rows
+        options.explain_rows = None if rows == min(default_rows, n_rows or default_rows) else rows
         options.n_resamples = None if resamples == default_resamples else resamples
+        options.resamples_shown = resamples
     options.model_card = _model_card()
     return options
 

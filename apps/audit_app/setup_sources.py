@@ -169,6 +169,7 @@ def _table_caption(table: inputs.Table) -> None:
         shape = "×".join(str(n) for n in table.images.images.shape[1:])
         st.caption(f":material/check: **{md(table.name)}** · {table.n_rows} images of {shape}")
         return
-    st.caption(f":material/check: **{md(table.name)}** · {table.n_rows} rows × {table.frame.shape[1]} columns")
+    dialect = f" · read as {md(table.dialect)}" if table.dialect else ""
+    st.caption(f":material/check: **{md(table.name)}** · {table.n_rows} rows × {table.frame.shape[1]} columns{dialect}")
     with st.expander("Preview the data"):
         st.dataframe(table.frame.head(50), hide_index=False, width="stretch", key="data_preview")

@@ -9,6 +9,17 @@ from audit_app.display import STATUS_ICON, STATUS_LABEL, md
 from xai_audit import __version__
 
 
+def settings_lines(settings: dict) -> list[str]:
+    """The settings that produced the audit on screen, one 'name: value' line each.
+
+    Examples
+    --------
+    >>> settings_lines({"explain_rows": 300, "sensitive": ["sex", "age_group"]})
+    ['rows explained: 300', 'sensitive attributes: sex, age_group']
+    """
+    return [f"{state.SETTING_LABELS.get(name, name)}: {state.setting_text(value)}" for name, value in settings.items()]
+
+
 def show() -> None:
     """The current audit's name and verdict, and how uploads are treated."""
     with st.sidebar:
@@ -22,5 +33,8 @@ def show() -> None:
                         f" · {md(entry.label)}")
             st.caption(f"{counts['fail']} failed · {counts['warn']} warnings · {counts['pass']} passed · "
                        f"{result.data.get('n_rows', '?')} rows")
+            with st.expander("Settings of this audit", icon=":material/tune:"):
+                for line in settings_lines(entry.settings):
+                    st.caption(md(line))
         pickle = "accepted (--allow-pickle)" if state.allow_pickle() else "refused"
         st.caption(f"xai-audit {__version__} · runs offline, no telemetry · pickle uploads {pickle}")

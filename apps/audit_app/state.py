@@ -17,6 +17,7 @@ RESULTS = "audit_results"
 CURRENT = "audit_current"
 SAVED = "saved_widget_values"
 MAX_KEPT_AUDITS = 5
+FORM_MARKERS = ("roles_for", "sampling_defaults")
 
 
 @dataclass
@@ -38,6 +39,11 @@ class AuditEntry:
     views : dict
         Values derived from the result on demand (report bytes, single-row explanations), kept so
         that a page shown again does not compute them again.
+    spec : xai_audit.spec.AuditSpec or None
+        The run description that produced ``result`` (its ``key()`` is ``key``).
+    widgets : dict
+        The Setup form's ``keep_*`` values when the audit was run, so the form can be put back
+        exactly as it was (:func:`restore_form`).
     """
 
     key: str
@@ -47,6 +53,8 @@ class AuditEntry:
     settings: dict
     label: str
     views: dict = field(default_factory=dict)
+    spec: object = None
+    widgets: dict = field(default_factory=dict)
 
     def view(self, name, compute):
         """``compute()`` the first time ``name`` is asked for, the stored value afterwards."""
@@ -123,3 +131,70 @@ def reset_prefix(prefix: str) -> None:
     saved = st.session_state.setdefault(SAVED, {})
     names = {str(k) for k in st.session_state.keys() if str(k).startswith(prefix)}
     reset_keys(*names, *[k for k in saved if k.startswith(prefix)])
+
+
+SETTING_LABELS = {
+    "source": "model source", "model": "model", "model_file": "model file", "data": "data file",
+    "target": "target", "positive_label": "favourable outcome", "sensitive": "sensitive attributes",
+    "bins": "bin edges", "predictions": "predictions column", "scores": "scores column", "policy": "policy",
+    "seed": "random seed", "explain_rows": "rows explained", "n_resamples": "bootstrap resamples",
+    "explainers": "explainers", "model_card": "model card",
+}
+
+
+def setting_text(value) -> str:
+    """A setting as the analyst reads it: lists joined, nothing shown as 'none'."""
+    if value is None or value == [] or value == {} or value == "":
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {setting_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def setting_changes(old: dict, new: dict) -> list[str]:
+    """What differs between the settings of two runs, one plain line per setting.
+
+    Examples
+    --------
+    >>> setting_changes({"explain_rows": 300, "seed": 0}, {"explain_rows": 1, "seed": 0})
+    ['rows explained: 300 → 1']
+    >>> setting_changes({"sensitive": ["sex"]}, {"sensitive": []})
+    ['sensitive attributes: sex → none']
+    """
+    lines = []
+    for name in dict.fromkeys([*old, *new]):
+        before, after = old.get(name), new.get(name)
+        if setting_text(before) != setting_text(after):
+            lines.append(f"{SETTING_LABELS.get(name, name)}: {setting_text(before)} → {setting_text(after)}")
+    return lines
+
+
+def form_values() -> dict:
+    """The Setup form's kept widget values now (what :func:`restore_form` puts back)."""
+    values = {str(k): v for k, v in st.session_state.items() if str(k).startswith(KEEP_PREFIX)}
+    # the markers that say which table the choices belong to: restored with them, so the
+    # restored choices are not taken for a new table's and reset
+    values.update({k: st.session_state[k] for k in FORM_MARKERS if k in st.session_state})
+    return values
+
+
+def restore_form(key: str) -> None:
+    """Put the Setup form back to the values that produced the audit ``key`` (a button callback).
+
+    Runs before the page draws its widgets, so every control shows the restored value.
+    """
+    entry = cached(key)
+    if entry is None:
+        return
+    saved = st.session_state.setdefault(SAVED, {})
+    for name in [k for k in list(st.session_state.keys()) if str(k).startswith(KEEP_PREFIX)]:
+        if name not in entry.widgets:
+            st.session_state.pop(name, None)
+            saved.pop(name, None)
+    for name, value in entry.widgets.items():
+        st.session_state[name] = value
+        if name.startswith(KEEP_PREFIX):
+            saved[name] = value
+    st.session_state[CURRENT] = key

@@ -3,7 +3,7 @@ disparity attribution, and how group selection rates move with the decision thre
 
 import streamlit as st
 
-from audit_app import charts, fairness_views
+from audit_app import charts, fairness_views, threshold_views
 from audit_app.display import md, not_computed, page_header, require_audit, table
 from audit_app.setup_sources import report_error
 
@@ -102,38 +102,22 @@ def show_attribution(fairness: dict, name: str) -> None:
         table(frame, key="fairness_proxies")
 
 
-def show_threshold(sections: dict) -> None:
+def show_sweep(name: str, threshold: float | None) -> None:
     st.subheader("Decision threshold")
     if not fairness_views.can_sweep(entry):
         not_computed("The threshold analysis", "It needs a binary classifier with probabilities (or a scores column "
                      "holding probabilities).")
         return
-    names = list(sections)
-    left, right = st.columns([1, 2])
-    name = left.selectbox("Attribute", names, key="fairness_threshold_attribute")
-    st.session_state.setdefault("fairness_threshold", 0.5)
-    threshold = right.slider("Approve when the score is at least", min_value=0.05, max_value=0.95, step=0.01,
-                             key="fairness_threshold")
     try:
         with st.spinner("Recomputing group rates"):
             sweep = fairness_views.sweep_frame(entry, name)
-            chosen = fairness_views.at_threshold(entry, name, threshold)
     except Exception as error:
         report_error(error, what="The threshold analysis")
         return
     st.altair_chart(charts.lines(sweep, x="threshold", y="selection_rate", color="group", rule_at=threshold,
                                  title=f"Selection rate by {name} as the threshold moves"),
                     key="fairness_threshold_chart")
-    frame = fairness_views.four_fifths_frame(chosen.get("four_fifths") or {})
-    groups = fairness_views.groups_frame(chosen)
-    keep = [c for c in ("group", "n", "selection_rate", "tpr", "fpr", "accuracy") if c in groups.columns]
-    if not frame.empty:
-        merged = groups[keep].merge(frame[["group", "impact ratio", "below four fifths"]], on="group", how="left")
-    else:
-        merged = groups[keep]
-    st.caption(f"At threshold {threshold:.2f} (the model's own decisions use 0.50); computed by the fairness layer "
-               "without resampling.")
-    table(merged, key="fairness_threshold_table")
+    st.caption("Use the cut-off control at the top of the page to recompute every table at another threshold.")
 
 
 if entry is not None:
@@ -142,6 +126,14 @@ if entry is not None:
     if not sections:
         not_computed("Fairness", "It needs a target or predictions and at least one sensitive attribute.")
     else:
+        threshold = threshold_views.cut_off_control(entry, "fairness")
+        if threshold is not None:
+            try:
+                with st.spinner(f"Recomputing every table at the cut-off {threshold:.2f}"):
+                    sections = fairness_views.explored_fairness(entry, threshold)
+            except Exception as error:
+                report_error(error, what="Recomputing the tables at the cut-off")
+                st.stop()
         singles = [n for n, s in sections.items() if len(s.get("attributes") or [n]) == 1] or list(sections)
         name = st.selectbox("Sensitive attribute", singles, key="fairness_attribute")
         show_table(name, sections[name])
@@ -150,4 +142,4 @@ if entry is not None:
         st.divider()
         show_attribution(fairness, name)
         st.divider()
-        show_threshold(sections)
+        show_sweep(name, threshold)

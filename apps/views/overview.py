@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit_app.display import STATUS_ICON, findings_frame, md, page_header, require_audit, rule_titles, verdict
+from audit_app.display import STATUS_ICON, findings_frame, md, page_header, require_audit, result_verdict, rule_titles
 
 page_header("Overview", "The verdict of the policy and every finding behind it.")
 entry = require_audit()
@@ -73,7 +73,7 @@ def audited(result) -> None:
 
 if entry is not None:
     result = entry.result
-    verdict(result.status)
+    result_verdict(result)
     counts = {s: sum(f.status == s for f in result.findings) for s in ("fail", "warn", "pass")}
     columns = st.columns(5)
     columns[0].metric("Failed checks", counts["fail"], border=True)

@@ -1,8 +1,10 @@
 """Performance: overall metrics, the same metrics per group, and calibration."""
 
+import pandas as pd
 import streamlit as st
 
-from audit_app import charts
+from audit_app import charts, fairness_views, threshold_views
+from audit_app.setup_sources import report_error
 from audit_app.display import fmt, metrics_frame, not_computed, page_header, require_audit, table
 
 LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc_auc": "ROC AUC",
@@ -11,7 +13,51 @@ LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc
 
 page_header("Performance", "How well the model predicts the true outcome, overall and in every group.")
 entry = require_audit()
+
+DECISION_LABELS = {"selection_rate": "Selection rate", "accuracy": "Accuracy", "tpr": "True positive rate (recall)",
+                   "fpr": "False positive rate", "ppv": "Precision (PPV)", "fnr": "False negative rate",
+                   "tnr": "True negative rate", "npv": "Negative predictive value"}
+
+
+def show_cut_off(threshold: float | None) -> None:
+    """Decision metrics with intervals, the confusion matrix and the curves at the explored cut-off."""
+    st.subheader("Decisions at a cut-off")
+    if threshold is None:
+        st.caption("Turn on the cut-off control above to see the decision metrics, the confusion matrix and the "
+                   "curves' point at another cut-off.")
+    try:
+        with st.spinner("Recomputing at the cut-off"):
+            curves = threshold_views.curves(entry)
+            chosen = threshold_views.performance_at(entry, threshold) if threshold is not None else None
+    except Exception as error:
+        report_error(error, what="The cut-off analysis")
+        return
+    if chosen is not None:
+        shown = [(name, chosen["metrics"][name]) for name in DECISION_LABELS if name in chosen["metrics"]]
+        for start in range(0, len(shown), 4):
+            for column, (name, value) in zip(st.columns(4), shown[start:start + 4]):
+                interval = chosen["ci"].get(name)
+                column.metric(DECISION_LABELS[name], fmt(value), border=True, delta_color="off", delta_arrow="off",
+                              delta=f"interval {fmt(interval[0])} – {fmt(interval[1])}"
+                              if interval and None not in interval else None)
+        st.markdown(f"**Confusion matrix at the cut-off {threshold:.2f}**")
+        table(threshold_views.confusion_frame(chosen["confusion"]).reset_index(names="true outcome"),
+              key="performance_confusion")
+    left, right = st.columns(2)
+    roc_point = pr_point = None
+    if threshold is not None:
+        roc_point = threshold_views.curve_point(curves["roc"], "fpr", "tpr", threshold)
+        pr_point = threshold_views.curve_point(curves["pr"], "recall", "precision", threshold)
+    left.altair_chart(charts.threshold_curve(pd.DataFrame(curves["roc"]), x="fpr", y="tpr", title="ROC curve",
+                                             x_title="false positive rate", y_title="true positive rate",
+                                             point=roc_point), key="performance_roc")
+    right.altair_chart(charts.threshold_curve(pd.DataFrame(curves["pr"]), x="recall", y="precision",
+                                              title="Precision-recall curve", x_title="recall",
+                                              y_title="precision", point=pr_point), key="performance_pr")
+
+
 if entry is not None:
+    cut_off = threshold_views.cut_off_control(entry, "performance")
     performance = entry.result.performance or {}
     overall = performance.get("overall") or {}
     if not overall:
@@ -58,3 +104,6 @@ if entry is not None:
             st.caption("Points on the dashed diagonal mean the predicted probabilities match observed rates.")
         else:
             not_computed("Calibration", "It needs a classifier that gives probabilities.")
+
+    if fairness_views.can_sweep(entry) and overall:
+        show_cut_off(cut_off)

@@ -11,5 +11,5 @@ page_header("Set up an audit", "Pick a bundled sample or upload your own model a
 model = model_step()
 table = data_step(model)
 roles = roles_step(model, table) if table is not None else Roles()
-options = options_step(model, table.n_rows if table is not None else 1)
+options = options_step(model, table.n_rows if table is not None else None)
 run_step(model, table, roles, options)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,7 +46,7 @@ def test_pickle_opt_in_is_passed_only_when_asked():
 
 def test_app_subcommand_runs_streamlit_with_the_opt_in(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(launcher.subprocess, "call", lambda command, env, cwd: calls.append((command, env, cwd)) or 0)
+    monkeypatch.setattr(launcher, "serve", lambda command, env, cwd: calls.append((command, env, cwd)) or 0)
     assert main(["app", "--port", "8600", "--max-upload-mb", "10", "--allow-pickle"]) == 0
     command, environment, cwd = calls[0]
     assert "--server.maxUploadSize" in command and command[command.index("--server.maxUploadSize") + 1] == "10"
@@ -67,3 +72,39 @@ def test_app_never_renders_raw_html():
         text = path.read_text()
         assert "unsafe_allow_html" not in text, path
         assert "components.html" not in text and "st.html(" not in text, path
+
+
+CHILD = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)"
+PARENT = """
+import sys
+from xai_audit.cli.app import serve
+sys.exit(serve([sys.executable, '-c', {child!r}, {pid_file!r}], stop_timeout=5))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by anyone) counts as stopped
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().split()[2] == "Z")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_launcher_stops_the_server_it_started(tmp_path, stop):
+    pid_file = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", PARENT.format(child=CHILD, pid_file=str(pid_file))],
+                              env={**os.environ, "PYTHONPATH": str(APPS.parent)})
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    assert _alive(child)
+    parent.send_signal(stop)
+    assert parent.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), "the server child outlived the launcher"

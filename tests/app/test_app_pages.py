@@ -78,25 +78,6 @@ def test_report_offers_html_and_json_of_the_result(audited_sample):
     assert entry.views["json"].decode("utf-8") == entry.result.to_json()
 
 
-def test_threshold_slider_moves_group_selection_rates(audited_sample):
-    at = audited_sample.switch_page("views/fairness.py").run()
-    if not at.session_state["audit_results"][at.session_state["audit_current"]].result.fairness:
-        pytest.skip("the audit computes no fairness section in this tree yet")
-    at.selectbox(key="fairness_threshold_attribute").set_value("sex")
-    at.slider(key="fairness_threshold").set_value(0.5).run()
-    check_clean(at)
-    entry = at.session_state["audit_results"][at.session_state["audit_current"]]
-    at_half = at.dataframe[-1].value.set_index("group")["selection_rate"].astype(float)
-    audited = {g: v["selection_rate"] for g, v in entry.result.fairness["sex"]["groups"].items()}
-    for group, rate in audited.items():
-        assert at_half[group] == pytest.approx(rate, abs=1e-3)
-    at.slider(key="fairness_threshold").set_value(0.2).run()
-    low = at.dataframe[-1].value.set_index("group")["selection_rate"].astype(float)
-    at.slider(key="fairness_threshold").set_value(0.9).run()
-    high = at.dataframe[-1].value.set_index("group")["selection_rate"].astype(float)
-    assert (low >= at_half).all() and (at_half >= high).all() and (low > high).any()
-
-
 def test_what_if_edit_changes_the_score(audited_sample):
     at = audited_sample.switch_page("views/what_if.py").run()
     check_clean(at)

@@ -56,7 +56,10 @@ def test_upload_flow_html_is_the_cli_report(small_files, tmp_path, monkeypatch):
     at.button(key="btn_run").click().run()
     check_clean(at)
     entry = at.session_state["audit_results"][at.session_state["audit_current"]]
-    assert entry.settings["explain_rows"] is None and entry.settings["n_resamples"] is None
+    # the policy's own defaults: the spec overrides nothing (as the CLI run below), and the
+    # settings name the values used
+    assert entry.spec.explain_rows is None and entry.spec.n_resamples is None
+    assert entry.settings["explain_rows"] == 5 and entry.settings["n_resamples"] == 50
     at.switch_page("views/report.py").run()
     check_clean(at)
     app_html = entry.views["html"].decode("utf-8")
@@ -137,6 +140,7 @@ def test_manifest_calling_a_function_is_refused(tmp_path):
 
 def test_bad_target_shows_an_error_beside_it_and_keeps_the_rest(small_files):
     at = uploaded_app(small_files, policy=False)
+    at.multiselect(key="keep_sensitive").set_value(["age"]).run()   # a target cannot also be sensitive
     at.selectbox(key="keep_target").set_value("sex").run()
     check_clean(at)
     message = " ".join(errors(at))
@@ -153,6 +157,7 @@ def test_bad_target_shows_an_error_beside_it_and_keeps_the_rest(small_files):
 
 def test_target_the_model_does_not_predict_is_caught_before_the_run(small_files):
     at = uploaded_app(small_files, policy=False)
+    at.multiselect(key="keep_sensitive").set_value(["age"]).run()   # a target cannot also be sensitive
     at.selectbox(key="keep_target").set_value("sex").run()
     at.selectbox(key="keep_positive").set_value("female").run()
     check_clean(at)

@@ -134,6 +134,9 @@ def test_sample_audit_in_the_browser(page):
     shoot(page, "03-overview")
 
     go_to(page, "Performance", "Performance")
+    page.get_by_text("Explore a cut-off other than the model's").click()
+    page.get_by_text("Confusion matrix at the cut-off 0.50").wait_for()
+    page.wait_for_timeout(3000)
     shoot(page, "04-performance")
 
     go_to(page, "Explanations", "Explanations")
@@ -142,6 +145,7 @@ def test_sample_audit_in_the_browser(page):
     shoot(page, "05-explanations")
 
     go_to(page, "Fairness", "Fairness")
+    page.get_by_text("Exploring a cut-off of 0.50").wait_for()   # the cut-off chosen on Performance holds
     page.get_by_text("Decision threshold").wait_for()
     page.wait_for_timeout(2000)
     shoot(page, "06-fairness")
@@ -159,6 +163,24 @@ def test_sample_audit_in_the_browser(page):
     text = saved.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html")
     assert "credit_gbm.skops" in text
+
+    # back on Setup after visiting every page: the form is the one that produced the result on screen
+    go_to(page, "Setup", "Set up an audit")
+    page.get_by_role("button", name="Show the results").wait_for()
+    page.get_by_text("Sampling, seed and explainers").click()
+    assert page.get_by_label("Rows explained locally", exact=True).input_value() == "20"
+    assert page.get_by_label("Bootstrap resamples", exact=True).input_value() == "100"
+    assert page.get_by_text("The settings above differ").count() == 0
+    shoot(page, "09-setup-after-navigation")
+
+    # a changed setting is named, and nothing runs until the button is clicked
+    set_number(page, "Bootstrap resamples", 120)
+    page.get_by_role("button", name="Run a new audit with the changed settings").wait_for()
+    page.get_by_text("bootstrap resamples: 100 → 120").wait_for()
+    shoot(page, "10-setup-changed")
+    page.get_by_role("button", name="Put back the settings of the audit on screen").click()
+    page.get_by_role("button", name="Show the results").wait_for()
+    assert page.get_by_label("Bootstrap resamples", exact=True).input_value() == "100"
 
 
 def test_nothing_is_fetched_from_outside(page):

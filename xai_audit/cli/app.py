@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ ALLOW_PICKLE_ENV = "XAI_AUDIT_ALLOW_PICKLE"
 DEFAULT_MAX_UPLOAD_MB = 200
 DEFAULT_ADDRESS = "127.0.0.1"
 DEFAULT_PORT = 8501
+STOP_TIMEOUT_S = 10.0
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -121,8 +123,74 @@ def run_command(args) -> int:
               "run code on this machine.", file=sys.stderr)
     print(f"xai-audit: serving the app on http://{args.address}:{args.port} (Ctrl+C stops it)", file=sys.stderr)
     script = Path(command[4])
+    return serve(command, env=app_environment(allow_pickle=args.allow_pickle), cwd=script.parents[1])
+
+
+def serve(command: list[str], *, env=None, cwd=None, stop_timeout: float = STOP_TIMEOUT_S) -> int:
+    """Run the Streamlit server as a child process and stop it when this process is stopped.
+
+    Ctrl+C (SIGINT) and SIGTERM are passed on to the child, which is given ``stop_timeout``
+    seconds to exit before it is killed, so no server is left listening on the port.
+
+    Parameters
+    ----------
+    command : list of str
+        The server's command line (:func:`app_command`).
+    env : dict, optional
+        The child's environment.
+    cwd : Path, optional
+        The child's working folder.
+    stop_timeout : float
+        Seconds the child may take to exit once asked to stop.
+
+    Returns
+    -------
+    int
+        The child's exit code; 0 when it was stopped by Ctrl+C or SIGTERM.
+    """
+    child = subprocess.Popen(command, env=env, cwd=cwd)
+    stopped = []
+
+    def on_signal(signum, _frame):
+        # only ask here: waiting inside a handler would deadlock with the wait below
+        stopped.append(signum)
+        if child.poll() is None:
+            child.terminate()
+
+    handled = [signal.SIGINT, signal.SIGTERM]
+    previous = {number: signal.signal(number, on_signal) for number in handled}
     try:
-        return subprocess.call(command, env=app_environment(allow_pickle=args.allow_pickle),
-                               cwd=script.parents[1])
-    except KeyboardInterrupt:
-        return 0
+        code = _wait_for(child, stopped, stop_timeout)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        _stop_child(child, stop_timeout)
+    return 0 if stopped else code
+
+
+def _wait_for(child: subprocess.Popen, stopped: list, stop_timeout: float) -> int:
+    """Wait for ``child``; once a stop was asked for, kill it if it outlives ``stop_timeout``."""
+    waited_since_stop = 0.0
+    while True:
+        try:
+            return child.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            if stopped:
+                waited_since_stop += 0.5
+                if waited_since_stop >= stop_timeout:
+                    child.kill()
+        except KeyboardInterrupt:  # a Ctrl+C that reached Python's default handler
+            stopped.append(signal.SIGINT)
+            child.terminate()
+
+
+def _stop_child(child: subprocess.Popen, timeout: float) -> None:
+    """Ask ``child`` to stop (SIGTERM), and kill it if it has not exited within ``timeout`` seconds."""
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()

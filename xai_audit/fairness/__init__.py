@@ -6,5 +6,8 @@ Definitions follow ``fairlearn.metrics``; every table states its convention.
 
 from xai_audit.fairness.attribution import disparity_attribution, proxy_scan
 from xai_audit.fairness.report import fairness_report
+from xai_audit.fairness.threshold import (decisions_at, fairness_at_threshold, performance_at_threshold,
+                                         threshold_curves)
 
-__all__ = ["disparity_attribution", "fairness_report", "proxy_scan"]
+__all__ = ["decisions_at", "disparity_attribution", "fairness_at_threshold", "fairness_report", "performance_at_threshold",
+           "proxy_scan", "threshold_curves"]
