@@ -36,6 +36,10 @@ _LAZY = {
     "audit": "xai_audit.audit",
     "drift": "xai_audit.monitoring",
     "explain": "xai_audit.explainers",
+    "fairness_at_threshold": "xai_audit.fairness",
+    "performance_at_threshold": "xai_audit.fairness",
+    "sniff_csv": "xai_audit.data",
+    "threshold_curves": "xai_audit.fairness",
     "load_model": "xai_audit.adapters",
     "load_policy": "xai_audit.policy",
 }
@@ -60,8 +64,12 @@ __all__ = [
     "audit",
     "drift",
     "explain",
+    "fairness_at_threshold",
     "load_model",
     "load_policy",
+    "performance_at_threshold",
+    "sniff_csv",
+    "threshold_curves",
 ]
 
 

@@ -123,6 +123,19 @@ class AuditResult:
             raise InvalidInputError(f"The file '{path}' is not a JSON audit record: {error}.") from error
         return cls.from_dict(record)
 
+    def to_html(self) -> str:
+        """The HTML compliance report as text, exactly what :meth:`save_html` writes."""
+        from xai_audit.render.html import render_html
+
+        return render_html(self)
+
+    def to_pdf(self) -> bytes:
+        """The PDF report (needs the ``pdf`` extra), exactly what :meth:`save_pdf` writes."""
+        from xai_audit.render.pdf import render_pdf
+
+        content = render_pdf(self)
+        return content if isinstance(content, bytes) else content.encode("utf-8")
+
     def save_html(self, path) -> Path:
         """Render the compliance report to one self-contained HTML file, atomically."""
         from xai_audit.render.html import render_html

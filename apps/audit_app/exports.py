@@ -11,9 +11,7 @@ from audit_app.state import AuditEntry
 
 def html_bytes(result) -> bytes:
     """The HTML report, exactly as ``AuditResult.save_html`` writes it."""
-    from xai_audit.render.html import render_html
-
-    return render_html(result).encode("utf-8")
+    return result.to_html().encode("utf-8")
 
 
 def json_bytes(result) -> bytes:
@@ -22,10 +20,7 @@ def json_bytes(result) -> bytes:
 
 
 def pdf_bytes(result) -> bytes:
-    from xai_audit.render.pdf import render_pdf
-
-    content = render_pdf(result)
-    return content if isinstance(content, bytes) else content.encode("utf-8")
+    return result.to_pdf()
 
 
 @lru_cache(maxsize=1)

@@ -214,16 +214,15 @@ def scores(entry: AuditEntry) -> np.ndarray:
 
 def at_threshold(entry: AuditEntry, name: str, threshold: float) -> dict:
     """The fairness layer's table for ``name`` when the favourable decision is ``score >= threshold``."""
-    from xai_audit.fairness.report import fairness_report
+    from xai_audit import fairness_at_threshold
 
     def compute():
         table = tables(entry.result.fairness).get(name) or {}
         attributes = table.get("attributes") or name.split("*")
-        decided = (scores(entry) >= threshold).astype(int)
         reference = {name: table["reference_group"]} if table.get("reference_group") else None
-        report = fairness_report(entry.data.y_true_positive(), decided, entry.data.groups[list(attributes)],
-                                 task="binary", intersections=len(attributes) > 1, n_resamples=0,
-                                 reference_groups=reference)
+        report = fairness_at_threshold(entry.data.y_true_positive(), scores(entry), entry.data.groups[list(attributes)],
+                                       threshold, intersections=len(attributes) > 1, n_resamples=0,
+                                       reference_groups=reference)
         return report[name]
 
     return entry.view(("threshold", name, round(float(threshold), 4)), compute)
@@ -246,7 +245,7 @@ def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
     every card and table is comparable with the model's; computed by
     :func:`xai_audit.fairness.fairness_at_threshold`.
     """
-    from xai_audit.fairness import fairness_at_threshold
+    from xai_audit import fairness_at_threshold
 
     def compute():
         audited = tables(entry.result.fairness)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xai_audit import AuditDataset, InvalidInputError, UntrustedModelError, load_model
-from xai_audit.data import sniff_csv
+from xai_audit import sniff_csv
 from xai_audit.spec import model_file_suffixes, read_data_file, read_toml_file
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_models"

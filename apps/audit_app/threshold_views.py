@@ -74,7 +74,7 @@ def _options(entry) -> dict:
 
 def performance_at(entry, threshold: float) -> dict:
     """Decision metrics with intervals and the confusion matrix at ``threshold`` (kept per audit)."""
-    from xai_audit.fairness import performance_at_threshold
+    from xai_audit import performance_at_threshold
 
     return entry.view(("performance_at", round(float(threshold), 4)), lambda: performance_at_threshold(
         entry.data.y_true_positive(), fairness_views.scores(entry), threshold, **_options(entry)))
@@ -82,7 +82,7 @@ def performance_at(entry, threshold: float) -> dict:
 
 def curves(entry) -> dict:
     """The ROC and precision-recall curves of the audit's scores (kept per audit)."""
-    from xai_audit.fairness import threshold_curves
+    from xai_audit import threshold_curves
 
     return entry.view("threshold_curves", lambda: threshold_curves(entry.data.y_true_positive(),
                                                                    fairness_views.scores(entry)))
