@@ -270,3 +270,12 @@ def test_value_names_come_from_the_labels_or_the_code_itself(code, words):
                                                       ({}, "shap", "not recorded")])
 def test_scale_words_come_from_the_meta(meta, method, word):
     assert word in scale_words(meta, method)
+
+
+def test_multiclass_findings_speak_of_classes_and_keep_the_auc_short_of_one():
+    """The ROC AUC finding of a multiclass audit names one-vs-rest ranking of classes and writes 0.9998,
+    not the binary "favourable above unfavourable" title with 1.000."""
+    record = load_record("multiclass")
+    finding = next(f for f in record["findings"] if f["id"] == "performance.roc_auc")
+    assert "one-vs-rest" in finding["message"] and "favourable" not in finding["message"]
+    assert "0.9998" in finding["message"] and "1.000" not in finding["message"]

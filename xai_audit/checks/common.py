@@ -10,17 +10,26 @@ from xai_audit.policy import Finding, Rule
 
 
 def fmt(value) -> str:
-    """A number as a report shows it: three significant decimals, or 'n/a'.
+    """A number as a report shows it: three decimals, or 'n/a'; a value just short of a whole number
+    keeps the decimals that show it is short (0.99979 is never written 1.000).
 
     Examples
     --------
     >>> fmt(0.16666), fmt(None), fmt(0.00001234), fmt(3)
     ('0.167', 'n/a', '1.23e-05', '3')
+    >>> fmt(0.99979), fmt(1.0), fmt(-0.99996)
+    ('0.9998', '1.000', '-0.99996')
     """
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) >= 0.001 or value == 0 else f"{value:.2e}"
+        if value != 0 and abs(value) < 0.001:
+            return f"{value:.2e}"
+        for decimals in range(3, 7):
+            text = f"{value:.{decimals}f}"
+            if float(text) != round(value) or value == round(value):
+                return text
+        return text
     return str(value)
 
 

@@ -15,7 +15,10 @@ def check_performance(rule: Rule, sections: dict, settings: dict) -> list[Findin
         return []
     interval = (performance.get("overall_ci") or {}).get(rule.metric)
     level = (performance.get("bootstrap") or {}).get("confidence", settings["confidence"])
-    return [make_finding(rule, rule.id, value, rule.title or f"Overall {rule.metric}", interval, confidence=level)]
+    subject = rule.title or f"Overall {rule.metric}"
+    if rule.metric == "roc_auc" and (sections.get("data") or {}).get("task") == "multiclass":
+        subject = "Ranking of each class above the others (one-vs-rest ROC AUC, the average over classes)"
+    return [make_finding(rule, rule.id, value, subject, interval, confidence=level)]
 
 
 def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
