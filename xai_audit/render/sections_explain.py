@@ -8,6 +8,7 @@ untrustworthy carries that warning above its charts and in every caption of its 
 from __future__ import annotations
 
 from xai_audit.render.context import Context, not_computed, section
+from xai_audit.render.chart_axes import is_unsigned, scale_words
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column, generic_table, show
 from xai_audit.render.text import interval, is_number, join_and, num, plural, quoted, short, value_text
@@ -105,7 +106,7 @@ def _pdp_part(ctx, methods):
             "glossary_label": "What partial dependence is", "verdict": "",
             "blocks": [{"kind": "text", "text": "How the model's average output responds to each of its most important "
                         "features on its own, whatever the explainer."}] + others
-            + ([{"kind": "grid", "blocks": figures}] if figures else [])}
+            + ([{"kind": "grid", "wide": True, "blocks": figures}] if figures else [])}
 
 
 def _note_part(key, title, text) -> dict:
@@ -165,19 +166,20 @@ def _method_part(ctx, name, entry, judged) -> dict:
     quality = _quality_table(ctx, title, entry.get("quality"), judged)
     if isinstance(importance, dict) and importance:
         figure, table = _importance(ctx, name, title, importance, entry.get("global_importance_ci") or {}, caution,
-                                    untrusted=verdict == "fail")
+                                    untrusted=verdict == "fail", meta=meta)
         blocks.append({"kind": "pair", "figures": [figure], "side": quality})
         blocks.append({"kind": "table", "table": table})
     elif quality is not None:
         blocks.append({"kind": "table", "table": quality})
     ranked = _ranked(importance) if isinstance(importance, dict) else []
-    curves = _curves(ctx, title, entry.get("dependence"), ranked, "dependence", caution)
+    curves = _curves(ctx, title, entry.get("dependence"), ranked, "dependence", caution,
+                     scale=scale_words(meta, name))
     blocks += [b for b in curves if b["kind"] != "figure"]
     figures = [b for b in curves if b["kind"] == "figure"]
     if figures:
-        blocks.append({"kind": "grid", "blocks": figures})
+        blocks.append({"kind": "grid", "wide": True, "blocks": figures})
     space = (meta.get("output_space") or meta.get("output")) if isinstance(meta, dict) else None
-    blocks += _local(ctx, title, entry.get("local"), caution, space=space)
+    blocks += _local(ctx, title, entry.get("local"), caution, space=space, scale=scale_words(meta, name))
     known = {"global_importance", "global_importance_ci", "quality", "meta", "local", "dependence", "pdp"}
     for key, value in entry.items():
         if key not in known and value not in (None, {}, []):
@@ -292,7 +294,7 @@ def _quality_table(ctx, title, quality, judged=None):
                            [Column("Measure and what it means"), Column("Value"), Column("Verdict")], rows)
 
 
-def _importance(ctx, name, title, importance, spans, caution, *, untrusted=False):
+def _importance(ctx, name, title, importance, spans, caution, *, untrusted=False, meta=None):
     ranked = _ranked(importance)
     top = ranked[:TOP_FEATURES]
     values = [importance[f] for f in top]
@@ -305,10 +307,12 @@ def _importance(ctx, name, title, importance, spans, caution, *, untrusted=False
     figure = ctx.charts.bars(
         top, values, ci=[spans.get(f) for f in top],
         colors=["#9a9a9a"] * len(top) if untrusted else None, hatches=["xx"] * len(top) if untrusted else None,
+        legend=[("not trustworthy: failed a quality check", "#9a9a9a", "xx")] if untrusted else None,
         title=f"Global importance by {title}" + (f" (top {TOP_FEATURES} of {len(ranked)})" if len(ranked) > TOP_FEATURES else "")
         + (": not trustworthy" if untrusted else ""),
         desc="Features by importance, largest first: " + "; ".join(f"{short(f, 60)}: {num(importance[f], 4)}" for f in top) + ".",
-        reading=reading, xlabel="mean |attribution|" if name != "permutation" else "drop in score when shuffled")
+        reading=reading, xlabel=(f"mean |attribution| ({scale_words(meta, name)})" if name != "permutation"
+                                 else scale_words(meta, name)))
     rows = [[str(i + 1), Cell(f), num(importance[f], 4), interval(spans.get(f), 4) or "n/a"]
             for i, f in enumerate(ranked)]
     table = ctx.tables.make(f"Global importance of every feature by {title}",
@@ -329,7 +333,7 @@ def _xy(value):
     return None, None
 
 
-def _curves(ctx, title, record, ranked, kind, caution, *, limit=None) -> list:
+def _curves(ctx, title, record, ranked, kind, caution, *, limit=None, scale=None) -> list:
     if not isinstance(record, dict) or not record:
         return []
     order = [f for f in ranked if f in record] + [f for f in record if f not in ranked]
@@ -348,7 +352,8 @@ def _curves(ctx, title, record, ranked, kind, caution, *, limit=None) -> list:
             reading = _dependence_reading(feature, x, y) + caution
             chart = ctx.charts.scatter(x, y, title=f"How {short(feature, 60)} drives the output ({title})",
                                        desc=f"{len(x)} rows: value of {short(feature, 60)} against its attribution.",
-                                       reading=reading, xlabel=str(feature), ylabel="attribution")
+                                       reading=reading, xlabel=str(feature),
+                                       ylabel=f"attribution ({scale or 'output scale not recorded'})")
         else:
             numbers = [v for v in y if is_number(v)]
             reading = (f"As {quoted(feature)} moves across its range, the average model output goes from "
@@ -357,7 +362,9 @@ def _curves(ctx, title, record, ranked, kind, caution, *, limit=None) -> list:
             chart = ctx.charts.scatter(x, y, line=True, title=f"Partial dependence on {short(feature, 60)}",
                                        desc="Grid value and average output: " + "; ".join(
                                            f"{short(show(a), 30)}: {num(b, 3)}" for a, b in list(zip(x, y))[:30]) + ".",
-                                       reading=reading, xlabel=str(feature), ylabel="average output")
+                                       reading=reading, xlabel=str(feature), ylabel="average output" + (
+                                           f" ({scale_words(record[feature])})" if isinstance(record[feature], dict)
+                                           and record[feature].get("output_space") else ""))
         blocks.append({"kind": "figure", "chart": chart})
     return blocks
 
@@ -383,7 +390,7 @@ def _dependence_reading(feature, x, y) -> str:
             f"most ({num(averages[low], 3)}).")
 
 
-def _local(ctx, title, local, caution, *, space=None) -> list:
+def _local(ctx, title, local, caution, *, space=None, scale=None) -> list:
     if not isinstance(local, dict):
         return []
     values = local.get("values")
@@ -394,27 +401,35 @@ def _local(ctx, title, local, caution, *, space=None) -> list:
     row_ids = local.get("rows") or local.get("row_index") or list(range(len(values)))
     base = local.get("base_values")
     output = local.get("output") or []
+    chosen = [e for e in local.get("examples") or [] if isinstance(e, dict) and isinstance(e.get("index"), int)
+              and 0 <= e["index"] < len(values)][:LOCAL_EXAMPLES]
+    if not chosen:  # records written before the examples were chosen for a reviewer
+        chosen = [{"index": k, "reason_chosen": "one of the first explained rows (this record names no chosen cases)"}
+                  for k in range(min(LOCAL_EXAMPLES, len(values)))]
     blocks = []
-    for k in range(min(LOCAL_EXAMPLES, len(values))):
+    for example in chosen:
+        k = example["index"]
         contributions = values[k]
-        order = sorted((j for j in range(len(contributions)) if is_number(contributions[j])),
-                       key=lambda j: -abs(contributions[j]))[:LOCAL_TOP]
         base_k = base[k] if isinstance(base, list) and k < len(base) else base
         out_k = output[k] if k < len(output) else None
-        shown = [f"{names[j]} = {short(value_text(data_rows[k][j]), 30)}" if data_rows and j < len(data_rows[k])
-                 else names[j] for j in order]
+        shown = [f"{names[j]} = {value_text(data_rows[k][j])}" if data_rows and j < len(data_rows[k])
+                 else names[j] for j in range(len(contributions))]
+        order = sorted((j for j in range(len(contributions)) if is_number(contributions[j])),
+                       key=lambda j: -abs(contributions[j]))
         lead = order[0] if order else None
         shown_space = f" ({short(str(space).replace('_', '-'), 40)})" if space else ""
-        reading = (f"For row {short(show(row_ids[k]), 40)} the model output{shown_space} is {num(out_k, 3)} against a base value "
-                   f"of {num(base_k, 3)}" + (f"; {shown[0]} moves it {'up' if contributions[lead] > 0 else 'down'} "
-                                             f"most ({num(contributions[lead], 3)})" if lead is not None else "")
-                   + "." + caution)
-        blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
-            shown, [contributions[j] for j in order],
+        why = str(example.get("reason_chosen") or "")
+        reading = ((f"Chosen as {why}. " if why else "")
+                   + f"For row {short(show(row_ids[k]), 40)} the model output{shown_space} is {num(out_k, 3)} against a "
+                   f"base value of {num(base_k, 3)}" + (f"; {short(shown[lead], 80)} moves it "
+                                                        f"{'up' if contributions[lead] > 0 else 'down'} most "
+                                                        f"({num(contributions[lead], 3)})" if lead is not None else "")
+                   + ". The bars, with one for all features not shown, add up to output minus base." + caution)
+        blocks.append({"kind": "figure", "chart": ctx.charts.local_bars(
+            shown, contributions, base=base_k, output=out_k, top=LOCAL_TOP,
             title=f"Why row {short(show(row_ids[k]), 40)} got its output ({title})",
-            desc="Largest contributions: " + "; ".join(f"{short(s, 60)}: {num(contributions[j], 3)}"
-                                                        for s, j in zip(shown, order)) + ".",
-            reading=reading, xlabel="contribution to the output (right: up, left: down)")})
+            desc_start="Contributions, largest first:", reading=reading,
+            xlabel=f"contribution to the output, {scale or 'output scale not recorded'} (right: up, left: down)")})
     return [{"kind": "grid", "wide": True, "blocks": blocks}] if blocks else []
 
 
@@ -482,12 +497,17 @@ def _images_part(ctx, images) -> dict:
                    " It passed the sanity check." if check.get("passed") else
                    " It FAILED the sanity check: these maps are not trustworthy.")
         inputs = [s.get("image") for s in samples[: len(maps)]]
+        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+        signed = not is_unsigned(meta, method)
+        colours = ("orange: raises the explained class's score, purple: lowers it; each map on its own scale"
+                   if signed else "unsigned magnitudes from dark (none) to yellow (most); each map on its own scale")
         blocks.append({"kind": "figure", "chart": ctx.charts.gallery(
             inputs if all(isinstance(i, list) for i in inputs) and len(inputs) == len(maps) else None, maps, captions,
+            signed=signed,
             title=f"{display_name(method)} attribution maps"
             + (": not trustworthy (failed the sanity check)" if check.get("passed") is False else ""),
-            desc=f"{len(maps)} images (top row) and their {display_name(method)} maps (bottom row); orange: raises the "
-                 "explained class's score, purple: lowers it. " + "; ".join(captions) + ".",
+            desc=f"{len(maps)} images (top row) and their {display_name(method)} maps (bottom row); {colours}. "
+                 + "; ".join(captions) + ".",
             reading=f"Where {display_name(method)} finds the evidence for each prediction.{verdict}")})
     return {"id": "ex-images", "title": "Saliency maps for the image model", "glossary": "g-sanity_check",
             "glossary_label": "What the sanity check is", "verdict": "fail" if failed else ("pass" if rows else ""), "blocks": blocks}
@@ -499,6 +519,8 @@ def _sample_caption(sample, index) -> str:
         parts.append(f"true {short(show(sample['true_label']), 20)}")
     if sample.get("predicted_label") is not None:
         parts.append(f"predicted {short(show(sample['predicted_label']), 20)}")
+    if sample.get("correct") is not None:
+        parts.append("correct" if sample["correct"] else "MISCLASSIFIED")
     return ", ".join(parts)
 
 

@@ -8,6 +8,7 @@ added later) is still shown, as a generic table, so no computed number goes miss
 from __future__ import annotations
 
 from xai_audit.render.context import Context, not_computed, section
+from xai_audit.render.chart_axes import scale_words
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column, generic_table, show
 from xai_audit.render.text import (interval, is_number, join_and, num, plural, quoted, range_sentence,
@@ -248,13 +249,37 @@ def _selection_chart(ctx, name, groups, reference, labels, level="95%"):
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
                f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
     desc = "; ".join(f"{short(labels[g], 60)}: {num(v, 3)}" for g, v in values.items())
+    if rate == "mean_prediction" and any(is_number(v.get("mean_residual")) for v in groups.values()):
+        return observed_beside_predicted(ctx, name, groups, labels, reading)
     hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
+    legend = [(text, "#0072B2", hatch) for text, hatch in (("other groups", ""), ("reference group", "//"),
+                                                            ("small group (left out of the summaries)", "xx"))
+              if hatch in hatches]
     return ctx.charts.bars(
         [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
-        hatches=hatches, title=f"{display_name(rate)} by {name}",
+        hatches=hatches, legend=legend if len(legend) > 1 else None, title=f"{display_name(rate)} by {name}",
         desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
         reading=reading, xlabel=display_name(rate).lower())
+
+
+def observed_beside_predicted(ctx, name, groups, labels, reading):
+    """A regression model's mean prediction per group beside the observed mean of the target.
+
+    The observed mean is the mean prediction minus the mean residual (residual = prediction − truth),
+    both over the group's rows, so the gap between the two bars is the group's mean residual.
+    """
+    shown = [g for g in groups if is_number(groups[g].get("mean_prediction")) and is_number(groups[g].get("mean_residual"))]
+    observed = [groups[g]["mean_prediction"] - groups[g]["mean_residual"] for g in shown]
+    predicted = [groups[g]["mean_prediction"] for g in shown]
+    return ctx.charts.paired_bars(
+        [labels[g] for g in shown], observed, predicted, legend=("observed mean", "mean prediction"),
+        title=f"Observed and predicted means by {name}",
+        desc="Per group, observed mean of the target and mean prediction: " + "; ".join(
+            f"{short(labels[g], 60)}: {num(o, 3)} observed, {num(p, 3)} predicted"
+            for g, o, p in zip(shown, observed, predicted)) + ".",
+        reading=reading + " The gap between a group's two bars is its mean residual (prediction minus truth).",
+        xlabel="target units")
 
 
 def _group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
@@ -335,6 +360,9 @@ def _four_fifths_chart(ctx, name, four, labels, level="95%"):
         ci=[e.get("ci") for e in groups.values()],
         colors=["#D55E00" if e.get("flagged") else "#0072B2" for e in groups.values()],
         hatches=["//" if e.get("flagged") else "" for e in groups.values()],
+        legend=[("below four-fifths (flagged)", "#D55E00", "//"), ("at or above four-fifths", "#0072B2", "")]
+        if any(e.get("flagged") for e in groups.values()) and not all(e.get("flagged") for e in groups.values())
+        else None,
         line=0.8, line_label="four-fifths",
         title=f"Impact ratios by {name}",
         desc=f"Impact ratio per group with {level} intervals: " + "; ".join(
@@ -551,7 +579,7 @@ def _attribution_blocks(ctx, name, key, value) -> list:
         chart = ctx.charts.signed_bars(ranked, [value[f] for f in ranked], title=f"{title} for {name}",
                                        desc="; ".join(f"{short(f, 60)}: {num(value[f], 3)}" for f in ranked[:20]),
                                        reading=f"{quoted(ranked[0])} has the largest value, {num(value[ranked[0]], 3)}.",
-                                       xlabel="value")
+                                       xlabel="value", up="positive", down="negative")
         return [{"kind": "figure", "chart": chart}]
     return [{"kind": "table", "table": generic_table(ctx.tables, f"{title} for {name}", value)}]
 
@@ -577,7 +605,10 @@ def _disparity_blocks(ctx, name, table) -> list:
             title=f"Where the gap between {short(group, 40)} and {short(reference, 40)} comes from ({name})",
             desc="Contribution of each feature to the gap in mean output: " + "; ".join(
                 f"{short(f, 60)}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
-            reading=reading, xlabel="contribution to the gap in mean output")})
+            reading=reading, xlabel="contribution to the gap in mean output" + (
+                f" ({scale_words({'output_space': table.get('output_space')})})" if table.get("output_space") else ""),
+            up=f"raises {short(group, 30)}'s mean output against {short(reference, 30)}",
+            down=f"lowers {short(group, 30)}'s mean output against {short(reference, 30)}")})
     rows = [[f] + [num((e.get("contributions") or {}).get(f)) for e in groups.values()] for f in features]
     keys = [("output_difference", "Gap in mean output on the attributed rows"),
             ("explained_difference", "Explained by the features"), ("unexplained_difference", "Not explained")]
@@ -594,7 +625,7 @@ def _disparity_blocks(ctx, name, table) -> list:
                                  "unexplained.",
                                  [Column("Feature", key="disparity_attribution")]
                                  + [Column(short(g, 60), numeric=True) for g in groups], rows, notes=notes)
-    return ([{"kind": "grid", "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
+    return ([{"kind": "grid", "wide": True, "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
 
 
 SPACE_NAMES = {"log_odds": "log-odds", "probability": "probability", "value": "predicted value", "margin": "margin"}

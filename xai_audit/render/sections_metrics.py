@@ -5,6 +5,7 @@ from __future__ import annotations
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column
+from xai_audit.render.performance_charts import decision_figures
 from xai_audit.render.text import interval, is_number, num, plural, range_sentence, short
 
 CLASSIFICATION = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece")
@@ -44,9 +45,11 @@ def performance(ctx: Context) -> dict:
                                     + ([Column(f"{level} interval", key="ci", numeric=True)] if has_intervals else [])
                                     + [Column("Better when")], rows, notes=notes)
     calibration = _calibration(ctx, perf.get("calibration") or {}, overall)
+    decision_charts, decision_note = decision_figures(ctx, perf)
     groups = [_group_table(ctx, attribute, by_group, order)
               for attribute, by_group in (perf.get("by_group") or {}).items() if by_group]
-    return section("performance", overall=overall_table, calibration=calibration, groups=groups,
+    return section("performance", overall=overall_table, calibration=calibration, decision_charts=decision_charts,
+                   decision_note=decision_note, groups=groups,
                    findings=ctx.findings_for("performance"))
 
 
