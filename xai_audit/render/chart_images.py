@@ -54,7 +54,9 @@ def draw_gallery(book, images, maps, captions, *, title, desc, reading, signed=T
                 shown = axes[-1][k].imshow(maps[k], cmap=palette, vmin=low, vmax=high)
                 bar = fig.colorbar(shown, ax=axes[-1][k], orientation="horizontal", fraction=0.08, pad=0.04)
                 bar.set_ticks([low, high] if not signed else [low, 0.0, high])
-                bar.set_ticklabels([f"{v:.2g}" for v in ([low, high] if not signed else [low, 0.0, high])])
+                ticks = bar.ax.set_xticklabels([f"{v:.2g}" for v in ([low, high] if not signed else [low, 0.0, high])])
+                ticks[0].set_horizontalalignment("left")  # the end labels of neighbouring bars must not touch
+                ticks[-1].set_horizontalalignment("right")
         for ax in axes.flat:
             ax.set_xticks([])
             ax.set_yticks([])

@@ -519,8 +519,11 @@ def _sample_caption(sample, index) -> str:
         parts.append(f"true {short(show(sample['true_label']), 20)}")
     if sample.get("predicted_label") is not None:
         parts.append(f"predicted {short(show(sample['predicted_label']), 20)}")
-    if sample.get("correct") is not None:
-        parts.append("correct" if sample["correct"] else "MISCLASSIFIED")
+    correct = sample.get("correct")
+    if correct is None and sample.get("true_label") is not None and sample.get("predicted_label") is not None:
+        correct = show(sample["true_label"]) == show(sample["predicted_label"])
+    if correct is not None:
+        parts.append("correct" if correct else "MISCLASSIFIED")
     return ", ".join(parts)
 
 
