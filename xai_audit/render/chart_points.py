@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.render.charts import BLUE, GREY, MAX_BARS, _axes, _text_inches, wrap_label
+from xai_audit.render.charts import BLUE, GREY, MAX_BARS, _axes, _text_inches, category_labels, wrap_label
 from xai_audit.render.text import is_number, label
 
 MAX_POINTS = 1000
@@ -105,7 +105,7 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
         else:
             ax.scatter(values, np.asarray(rows) + jitter, s=10, color=BLUE, alpha=0.7, edgecolor="none")
             ax.axvline(0, color=GREY, linewidth=0.8, linestyle=":")
-        ax.set_yticks(range(len(categories))[::-1], labels)
+        category_labels(ax, range(len(categories))[::-1], labels)
         ax.set_ylim(-0.6, len(categories) - 0.4)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(wrap_label(label(ylabel, 200), 48))

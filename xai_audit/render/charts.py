@@ -157,6 +157,8 @@ class ChartBook:
         bottom = 0.38 + 0.17 * (axis_label.count("\n") + 1) + 0.2 * legend_rows
         height = bottom + top_room + len(names) * max(0.3, 0.165 * most_lines + 0.1)
 
+        from matplotlib.ticker import MaxNLocator
+
         def draw(fig):
             ax = _axes(fig, left=left, bottom=bottom, top=top_room, right=0.25)
             y = list(range(len(names)))[::-1]
@@ -172,9 +174,10 @@ class ChartBook:
                                 xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
             if reference is not None:
                 ax.axvline(reference, color=GREY, linestyle=":", linewidth=1, zorder=3)
-            ax.set_yticks(y, labels)
+            category_labels(ax, y, labels)
             ax.set_ylim(-0.6, len(names) - 0.4)
             ax.set_xlabel(axis_label)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
             ax.grid(axis="y", visible=False)
             low = min([0.0, *shown, *[s[0] for s in (ci or []) if _is_span(s)]])
             high = max([0.0, *shown, *[s[1] for s in (ci or []) if _is_span(s)], *([line] if line is not None else [])])
@@ -279,7 +282,7 @@ class ChartBook:
             styles = [(legend[0], BLUE, ""), (legend[1], ORANGE, "//")]
             ax.barh([v + 0.4 for v in y], first, height=0.75, color=BLUE, edgecolor="#ffffff", zorder=2)
             ax.barh([v - 0.4 for v in y], second, height=0.75, color=ORANGE, hatch="//", edgecolor="#ffffff", zorder=2)
-            ax.set_yticks(y, labels)
+            category_labels(ax, y, labels)
             ax.grid(axis="y", visible=False)
             ax.set_xlabel(label(xlabel, 90))
             ax.legend(handles=legend_handles(styles), loc="lower left", bbox_to_anchor=(0.01, 0.0),
@@ -309,6 +312,18 @@ def _is_span(span) -> bool:
     return isinstance(span, (list, tuple)) and len(span) == 2 and all(is_number(v) for v in span)
 
 
+def category_labels(ax, positions, labels):
+    """Labels left of the axes at ``positions``, drawn as plain text.
+
+    Cheaper than one matplotlib tick per category (a tick is five artists), which made the bar
+    charts the largest cost of a report.
+    """
+    ax.set_yticks([])
+    transform = ax.get_yaxis_transform()
+    for position, text in zip(positions, labels):
+        ax.text(-0.012, position, text, transform=transform, ha="right", va="center", linespacing=1.05)
+
+
 def _axes(fig, *, left, bottom, top, right):
     """One axes placed by margins in inches (no layout engine: it costs a second drawing pass)."""
     width, height = fig.get_size_inches()
@@ -331,9 +346,23 @@ def _error_bars(ax, positions, values, ci, *, horizontal):
 
 
 def _draw_svg(draw, size, layout=False) -> str:
+    import gc
+
     import matplotlib
     from matplotlib.figure import Figure
 
+    # A figure is thousands of small linked objects; the cyclic collector would otherwise walk the
+    # whole heap (the loaded record included) many times per figure. It runs again once drawn.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _savefig(draw, size, layout, matplotlib, Figure)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _savefig(draw, size, layout, matplotlib, Figure) -> str:
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=size, layout="constrained" if layout else None)
         draw(fig)
