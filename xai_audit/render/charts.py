@@ -83,19 +83,24 @@ class Chart:
 
 
 def wrap_label(text, width: int = LABEL_WIDTH) -> str:
-    """A category label on lines of at most ``width`` characters, whole (never cut with an ellipsis).
+    r"""A category label on lines of at most ``width`` characters, whole (never cut with an ellipsis).
 
     Examples
     --------
     >>> wrap_label("credit history: existing credits paid back duly till now")
-    'credit history: existing\ncredits paid back duly till\nnow'
+    'credit history: existing\ncredits paid back duly\ntill now'
     >>> wrap_label("x" * 30, 10)
     'xxxxxxxxxx\nxxxxxxxxxx\nxxxxxxxxxx'
+    >>> wrap_label("installment_rate_pct_income")
+    'installment_rate_pct_\nincome'
     """
     import textwrap
 
     text = label(text, 10_000)
-    return "\n".join(textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)) or text
+    # Column names such as installment_rate_pct_income may break after an underscore or a slash.
+    marked = re.sub(r"([_/])(?=\S)", "\\1\x1f ", text)
+    lines = textwrap.wrap(marked, width, break_long_words=True, break_on_hyphens=False)
+    return "\n".join(line.replace("\x1f ", "").replace("\x1f", "") for line in lines) or text
 
 
 def legend_handles(entries):
