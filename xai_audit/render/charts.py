@@ -97,8 +97,8 @@ def wrap_label(text, width: int = LABEL_WIDTH) -> str:
     import textwrap
 
     text = label(text, 10_000)
-    # Column names such as installment_rate_pct_income may break after an underscore or a slash.
-    marked = re.sub(r"([_/])(?=\S)", "\\1\x1f ", text)
+    # Column names such as installment_rate_pct_income may break after an underscore.
+    marked = re.sub(r"_(?=\S)", "_\x1f ", text)
     lines = textwrap.wrap(marked, width, break_long_words=True, break_on_hyphens=False)
     return "\n".join(line.replace("\x1f ", "").replace("\x1f", "") for line in lines) or text
 
