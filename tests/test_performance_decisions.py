@@ -89,3 +89,16 @@ def test_report_draws_roc_and_confusion_for_binary_and_states_multiclass():
     del record["performance"]["decisions"]
     titles, note = _performance_titles(record)
     assert titles == [] and "predates" in note
+
+
+def test_too_many_classes_are_stated_not_drawn():
+    from render_helpers import load_record
+
+    record = copy.deepcopy(load_record("full"))
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 25, 500)
+    proba = rng.dirichlet(np.ones(25), 500)
+    record["performance"]["decisions"] = decision_curves(y, proba.argmax(axis=1), proba, list(range(25)), None,
+                                                         "multiclass")
+    titles, note = _performance_titles(record)
+    assert titles == ["One-vs-rest ROC curves, one per class"] and "25 classes are too many" in note

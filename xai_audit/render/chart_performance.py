@@ -46,7 +46,7 @@ def draw_confusion(book, matrix, labels, *, title, desc, reading):
     shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
     names = [wrap_label(str(n), 14) for n in labels]
     k = len(names)
-    cell = 0.9 if k <= 4 else 0.42
+    cell = 0.9 if k <= 4 else min(0.42, 3.0 / k)  # the figure stays narrow enough for its column
     left = _text_inches(names) + 0.55
     side = cell * k
 

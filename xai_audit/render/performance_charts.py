@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from xai_audit.render.text import is_number, num
 
+MAX_CLASSES_DRAWN = 20  # a confusion matrix of more classes is not drawn (its cells would be unreadable)
+
 
 def decision_figures(ctx, perf: dict) -> tuple[list, str]:
     """The ROC and confusion-matrix charts of a classification record, and a note on what is left out.
@@ -46,7 +48,10 @@ def decision_figures(ctx, perf: dict) -> tuple[list, str]:
                      f"{num(low['auc'], 4)})." if low else "No class has a one-vs-rest AUC.")))
     elif perf.get("overall", {}).get("roc_auc") is None:
         notes.append("No ROC curve: the model gives no probabilities, or the data holds one class only.")
-    if isinstance(matrix, list) and matrix and len(matrix) == len(labels):
+    if isinstance(matrix, list) and len(matrix) > MAX_CLASSES_DRAWN:
+        notes.append(f"No confusion matrix figure: {len(matrix)} classes are too many to draw legibly; the counts "
+                     "are in the JSON record (performance.decisions.confusion).")
+    elif isinstance(matrix, list) and matrix and len(matrix) == len(labels):
         total = sum(sum(r) for r in matrix)
         correct = sum(matrix[i][i] for i in range(len(matrix)))
         desc = "; ".join(f"true {labels[i]}, predicted {labels[j]}: {matrix[i][j]}"
