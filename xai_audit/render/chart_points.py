@@ -54,6 +54,8 @@ def sample_points(x, y, *, limit: int = MAX_POINTS, random_state=0) -> np.ndarra
 
 def draw_scatter(book, x, y, *, title, desc, reading, xlabel, ylabel, line=False, random_state=0):
     """A dependence scatter (``line=False``) or a partial-dependence line, as a :class:`Chart`."""
+    from matplotlib.ticker import MaxNLocator
+
     pairs = [(a, b) for a, b in zip(x, y) if a is not None and is_number(b)]
     categorical = any(not is_number(a) for a, _ in pairs)
     xs, ys = [a for a, _ in pairs], [float(b) for _, b in pairs]
@@ -77,12 +79,16 @@ def draw_scatter(book, x, y, *, title, desc, reading, xlabel, ylabel, line=False
             ax.axhline(0, color=GREY, linewidth=0.8, linestyle=":")
         ax.set_xlabel(wrap_label(label(xlabel, 200), 48))
         ax.set_ylabel(wrap_label(label(ylabel, 200), 30))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
 
     return book._make(draw, (WIDTH, 3.1), title, desc, reading + note, values=tuple(ys))
 
 
 def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, random_state):
     """Categories down the side, values across: long category names wrap instead of being cut."""
+    from matplotlib.ticker import MaxNLocator
+
     categories = list(dict.fromkeys(str(a) for a in xs))
     hidden = categories[MAX_CATEGORIES:]
     categories = categories[:MAX_CATEGORIES]
@@ -109,6 +115,7 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
         ax.set_ylim(-0.6, len(categories) - 0.4)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(wrap_label(label(ylabel, 200), 48))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         ax.set_title(wrap_label(label(xlabel, 200), 48), loc="left")
 
     return book._make(draw, (max(WIDTH, left + 2.2), height), title, desc, reading,
