@@ -265,7 +265,12 @@ def _entry(explanation, adapter, data, features, config, random_state) -> dict:
     }
     if not explanation.meta.get("global_only"):
         entry["local"] = _local(explanation, int(config["explain_rows"]))
-        entry["local"]["examples"] = reviewer_examples(adapter, data, features, entry["local"]["rows"])
+        try:
+            entry["local"]["examples"] = reviewer_examples(adapter, data, features, entry["local"]["rows"])
+        except Exception as error:  # choosing which rows to show must not cost the explanation itself
+            entry["local"]["examples"] = []
+            entry["local"]["examples_note"] = (f"The cases for a reviewer could not be chosen ({type(error).__name__}: "
+                                               f"{error}); the report shows the first explained rows.")
         entry["dependence"] = _dependence(explanation, order[:int(config["top_features"])])
     return entry
 
