@@ -293,7 +293,7 @@ class ChartBook:
             ax.legend(handles=legend_handles(styles), loc="lower left", bbox_to_anchor=(0.01, 0.0),
                       bbox_transform=fig.transFigure, ncols=2)
 
-        return self._make(draw, (6.4, height), title, desc, reading, values=tuple(first) + tuple(second))
+        return self._make(draw, (5.5, height), title, desc, reading, values=tuple(first) + tuple(second))
 
     # -- machinery ----------------------------------------------------------------------------------
 
