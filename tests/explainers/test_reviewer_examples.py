@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from xai_audit import AuditDataset, load_model
-from xai_audit.explainers.section import reviewer_examples
+from xai_audit.explainers.examples import reviewer_examples
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
