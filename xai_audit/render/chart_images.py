@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.render.charts import wrap_label
+from xai_audit.render.chart_style import wrap_label
 
 SIGNED_PALETTE = "PuOr_r"  # purple: lowers the explained class's score; orange: raises it
 UNSIGNED_PALETTE = "cividis"  # sequential, colour-blind safe: dark is little, yellow is much

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.render.charts import BLUE, GREY, VERMILION, _axes, _text_inches, wrap_label
+from xai_audit.render.chart_style import BLUE, GREY, VERMILION, axes_at, text_inches, wrap_label
 from xai_audit.render.text import is_number
 
 
@@ -19,7 +19,7 @@ def draw_roc(book, decisions, *, title, desc, reading):
     binary = len(curves) == 1 and "positive_label" in decisions
 
     def draw(fig):
-        ax = _axes(fig, left=0.75, bottom=0.62 + (0.5 if binary else 0.3), top=0.15, right=0.2)
+        ax = axes_at(fig, left=0.75, bottom=0.62 + (0.5 if binary else 0.3), top=0.15, right=0.2)
         ax.plot([0, 1], [0, 1], color=GREY, linestyle=":", linewidth=1, label="chance (AUC 0.5)")
         for k, curve in enumerate(curves):
             name = (f"ROC curve (AUC {curve['auc']:.3f})" if binary else
@@ -47,11 +47,11 @@ def draw_confusion(book, matrix, labels, *, title, desc, reading):
     names = [wrap_label(str(n), 14) for n in labels]
     k = len(names)
     cell = 0.9 if k <= 4 else min(0.42, 3.0 / k)  # the figure stays narrow enough for its column
-    left = _text_inches(names) + 0.55
+    left = text_inches(names) + 0.55
     side = cell * k
 
     def draw(fig):
-        ax = _axes(fig, left=left, bottom=0.55 + 0.16 * max(n.count("\n") + 1 for n in names), top=0.45,
+        ax = axes_at(fig, left=left, bottom=0.55 + 0.16 * max(n.count("\n") + 1 for n in names), top=0.45,
                    right=0.9)
         shown = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
         for i in range(k):

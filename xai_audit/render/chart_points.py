@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.render.charts import BLUE, GREY, MAX_BARS, _axes, _text_inches, category_labels, wrap_label
+from xai_audit.render.chart_style import BLUE, GREY, MAX_BARS, axes_at, text_inches, category_labels, wrap_label
 from xai_audit.render.text import is_number, label
 
 MAX_POINTS = 1000
@@ -71,7 +71,7 @@ def draw_scatter(book, x, y, *, title, desc, reading, xlabel, ylabel, line=False
     left = 0.85
 
     def draw(fig):
-        ax = _axes(fig, left=left, bottom=0.62, top=0.15, right=0.15)
+        ax = axes_at(fig, left=left, bottom=0.62, top=0.15, right=0.15)
         if line:
             ax.plot(xs, ys, color=BLUE, marker="o", markersize=3.5, linewidth=1.4)
         else:
@@ -97,13 +97,13 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
     where = {c: k for k, c in enumerate(categories)}
     keep = [i for i, a in enumerate(xs) if str(a) in where]
     labels = [wrap_label(c, 22) for c in categories]
-    left = _text_inches(labels) + 0.3
+    left = text_inches(labels) + 0.3
     lines = sum(t.count("\n") + 1 for t in labels)
     height = 1.15 + 0.2 * lines + 0.1 * len(categories)
     jitter = np.random.default_rng(random_state).uniform(-0.25, 0.25, len(keep)) if not line else np.zeros(len(keep))
 
     def draw(fig):
-        ax = _axes(fig, left=left, bottom=0.62, top=0.35, right=0.2)
+        ax = axes_at(fig, left=left, bottom=0.62, top=0.35, right=0.2)
         rows = [len(categories) - 1 - where[str(xs[i])] for i in keep]
         values = [ys[i] for i in keep]
         if line:

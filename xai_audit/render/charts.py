@@ -18,47 +18,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from xai_audit.render.chart_style import (BLACK, BLUE, FONT, GREY, MAX_BARS, ORANGE, POINT, RC,
+                                          axes_at, category_labels, legend_handles, text_inches,
+                                          wrap_label)
 from xai_audit.render.text import is_number, label
 
-# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILION, PURPLE, BLACK = (
-    "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#D55E00", "#CC79A7", "#000000")
-GREY = "#6b6b6b"
-HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-MAX_BARS = 20
-LABEL_WIDTH = 26  # characters per line of a category label; longer labels wrap, never cut
-FONT = 9.0  # points; an SVG drawn at its own size shows it at 12 px (the report never shrinks it below 10 px)
-POINT = 1 / 72  # inches per point
-
-RC = {
-    "svg.hashsalt": "xai-audit",
-    "svg.fonttype": "none",
-    "svg.image_inline": True,
-    "text.parse_math": False,
-    "text.usetex": False,
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": FONT,
-    "axes.titlesize": FONT,
-    "axes.labelsize": FONT,
-    "xtick.labelsize": FONT,
-    "ytick.labelsize": FONT,
-    "legend.fontsize": FONT,
-    "figure.titlesize": FONT,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": "#333333",
-    "axes.grid": True,
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "hatch.linewidth": 0.7,
-    "hatch.color": "#ffffff",
-    "legend.frameon": False,
-    "figure.dpi": 72,
-    "savefig.dpi": 72,
-    "image.interpolation": "nearest",
-}
 _STYLE_BLOCK = re.compile(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _REFERENCE = re.compile(r"(url\(#|href=\"#)([^)\"]+)")
@@ -80,39 +44,6 @@ class Chart:
     reading: str
     svg: Markup
     values: tuple = ()
-
-
-def wrap_label(text, width: int = LABEL_WIDTH) -> str:
-    r"""A category label on lines of at most ``width`` characters, whole (never cut with an ellipsis).
-
-    Examples
-    --------
-    >>> wrap_label("credit history: existing credits paid back duly till now")
-    'credit history: existing\ncredits paid back duly\ntill now'
-    >>> wrap_label("x" * 30, 10)
-    'xxxxxxxxxx\nxxxxxxxxxx\nxxxxxxxxxx'
-    >>> wrap_label("installment_rate_pct_income")
-    'installment_rate_pct_\nincome'
-    """
-    import textwrap
-
-    text = label(text, 10_000)
-    # Column names such as installment_rate_pct_income may break after an underscore.
-    marked = re.sub(r"_(?=\S)", "_\x1f ", text)
-    lines = textwrap.wrap(marked, width, break_long_words=True, break_on_hyphens=False)
-    return "\n".join(line.replace("\x1f ", "").replace("\x1f", "") for line in lines) or text
-
-
-def legend_handles(entries):
-    """Legend patches for ``[(label, colour, hatch), ...]``: every colour and hatching a chart uses, named."""
-    from matplotlib.patches import Patch
-
-    return [Patch(facecolor=color, hatch=hatch or None, edgecolor="#ffffff", label=text) for text, color, hatch in entries]
-
-
-def _text_inches(lines, size=FONT) -> float:
-    """A generous estimate of the width of the longest line (DejaVu Sans averages about 0.6 em)."""
-    return max((len(line) for text in lines for line in str(text).split("\n")), default=0) * 0.62 * size * POINT
 
 
 class ChartBook:
@@ -155,7 +86,7 @@ class ChartBook:
         shown = [v if is_number(v) else 0.0 for v in values]
         labels = [wrap_label(n) for n in names]
         most_lines = max((t.count("\n") + 1 for t in labels), default=1)
-        left = _text_inches(labels) + 0.25
+        left = text_inches(labels) + 0.25
         axis_label = wrap_label(label(xlabel, 300), max(int((width - left - 0.25) / (0.62 * FONT * POINT)), 20))
         legend_rows = len(legend or [])
         top_room = 0.25 + (0.22 if line is not None and line_label else 0.0)
@@ -165,7 +96,7 @@ class ChartBook:
         from matplotlib.ticker import MaxNLocator
 
         def draw(fig):
-            ax = _axes(fig, left=left, bottom=bottom, top=top_room, right=0.25)
+            ax = axes_at(fig, left=left, bottom=bottom, top=top_room, right=0.25)
             y = list(range(len(names)))[::-1]
             ax.barh(y, shown, color=colors, edgecolor="#ffffff", height=0.7, zorder=2)
             for bar, hatch in zip(ax.patches, hatches):
@@ -278,11 +209,11 @@ class ChartBook:
         second = [v if is_number(v) else 0.0 for v in list(second)[:MAX_BARS]]
         labels = [wrap_label(n) for n in names]
         lines = sum(t.count("\n") + 1 for t in labels)
-        left = _text_inches(labels) + 0.25
+        left = text_inches(labels) + 0.25
         height = 1.25 + 0.3 * max(lines, len(names)) + 0.2 * len(names)
 
         def draw(fig):
-            ax = _axes(fig, left=left, bottom=0.95, top=0.2, right=0.25)
+            ax = axes_at(fig, left=left, bottom=0.95, top=0.2, right=0.25)
             y = [2.0 * k for k in range(len(names))][::-1]
             styles = [(legend[0], BLUE, ""), (legend[1], ORANGE, "//")]
             ax.barh([v + 0.4 for v in y], first, height=0.75, color=BLUE, edgecolor="#ffffff", zorder=2)
@@ -315,25 +246,6 @@ def _g(value) -> str:
 
 def _is_span(span) -> bool:
     return isinstance(span, (list, tuple)) and len(span) == 2 and all(is_number(v) for v in span)
-
-
-def category_labels(ax, positions, labels):
-    """Labels left of the axes at ``positions``, drawn as plain text.
-
-    Cheaper than one matplotlib tick per category (a tick is five artists), which made the bar
-    charts the largest cost of a report.
-    """
-    ax.set_yticks([])
-    transform = ax.get_yaxis_transform()
-    for position, text in zip(positions, labels):
-        ax.text(-0.012, position, text, transform=transform, ha="right", va="center", linespacing=1.05)
-
-
-def _axes(fig, *, left, bottom, top, right):
-    """One axes placed by margins in inches (no layout engine: it costs a second drawing pass)."""
-    width, height = fig.get_size_inches()
-    return fig.add_axes((left / width, bottom / height, max(width - left - right, 0.5) / width,
-                         max(height - bottom - top, 0.3) / height))
 
 
 def _error_bars(ax, positions, values, ci, *, horizontal):
