@@ -71,7 +71,7 @@ def full_record() -> dict:
              "base_values": [0.65, 0.65], "output": [0.51, 0.62],
              "data": [[22.5, 14.0, "car", 31], [61.0, 30.5, "house", 45]]}
     return judged({
-        "schema_version": "1.1",
+        "schema_version": "1.2",
         "model": {"name": "credit-gbm", "framework": "sklearn", "task": "binary", "classes": ["bad", "good"],
                   "positive_class": "good", "features": FEATURES, "input_kind": "tabular", "sha256": "ab" * 32},
         "data": {"n_rows": n, "sha256": "cd" * 32, "source": "credit_sample.csv", "target": "outcome",
