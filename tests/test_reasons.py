@@ -264,7 +264,7 @@ def test_credit_policy_audit_never_names_marital_status_and_states_the_share(ger
     assert f"{share:.1%}" in finding.message and "'personal_status_sex'" in finding.message
     path = result.save_json(tmp_path / "credit.json")
     again = xa.AuditResult.load_json(path)
-    assert again.reasons_summary == result.to_dict()["reasons_summary"] and again.schema_version == "1.1"
+    assert again.reasons_summary == result.to_dict()["reasons_summary"] and again.schema_version == "1.2"
     from xai_audit.render.html import render_html
 
     html = render_html(result.to_dict())

@@ -66,7 +66,7 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
     """
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
-    labels_true, labels = y_true, classes
+    labels_true, labels, labels_pred = y_true, classes, y_pred
     if task != "regression":  # once here, not once per group and metric
         y_true, y_pred, classes = encode_labels(y_true, y_pred, classes)
     compute = (_regression_metrics if task == "regression"
@@ -85,6 +85,8 @@ def performance_report(y_true, y_pred, *, proba=None, classes=None, positive_ind
         report["interval_method"] = report["bootstrap"]
     if task != "regression" and proba is not None:
         report["calibration"] = calibration_curve(labels_true, proba, labels, positive_index, task)
+    if task != "regression" and labels is not None:
+        report["decisions"] = decision_curves(labels_true, labels_pred, proba, labels, positive_index, task)
     if groups is not None:
         for attribute in groups.columns:
             labels = groups[attribute].to_numpy()
@@ -185,6 +187,79 @@ def calibration_curve(y_true, proba, classes, positive_index, task, *, n_bins: i
                          "mean_predicted": float(confidence[mask].mean()),
                          "observed_rate": float(outcome[mask].mean())})
     return {"what": what, "bins": rows}
+
+
+ROC_POINTS = 200  # points kept of each ROC curve in the record
+
+
+def decision_curves(y_true, y_pred, proba, classes, positive_index, task, *, max_points: int = ROC_POINTS) -> dict:
+    """Confusion counts at the model's decisions and ROC curve points, for the report's charts.
+
+    The confusion matrix counts the model's own decisions (``y_pred``), so it is the matrix at the
+    decision cut-off the model applies; ``cut_off`` is 0.5 on the favourable class's probability
+    when every decision follows it, else None (the cut-off is not known from the record).
+    Binary: one ROC curve of the favourable class's probability, with the decisions' operating
+    point (its false and true positive rates). Multiclass: one-vs-rest curves, one per class present
+    in both kinds. Each curve keeps at most ``max_points`` points (evenly spaced along the curve,
+    both ends kept).
+
+    Returns
+    -------
+    dict
+        ``{"labels": [class, ...], "confusion": [[count, ...], ...] (rows: true class, columns:
+        predicted), "roc": [{"class", "fpr", "tpr", "threshold", "auc", "n_points", "n_points_full"}],
+        "operating_point": {"fpr", "tpr"} (binary), "cut_off": 0.5 or None, "positive_label"}``
+
+    Examples
+    --------
+    >>> out = decision_curves(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]),
+    ...                       np.array([[.9, .1], [.2, .8], [.6, .4], [.7, .3]]), [0, 1], 1, "binary")
+    >>> out["confusion"], out["operating_point"], out["roc"][0]["auc"]
+    ([[2, 0], [1, 1]], {'fpr': 0.0, 'tpr': 0.5}, 1.0)
+    """
+    labels = list(classes)
+    truth = pd.Index(labels).get_indexer(np.asarray(y_true, dtype=object) if len(labels) and isinstance(
+        labels[0], str) else np.asarray(y_true))
+    decided = pd.Index(labels).get_indexer(np.asarray(y_pred, dtype=object) if len(labels) and isinstance(
+        labels[0], str) else np.asarray(y_pred))
+    known = (truth >= 0) & (decided >= 0)
+    k = len(labels)
+    confusion = np.bincount(truth[known] * k + decided[known], minlength=k * k).reshape(k, k)
+    out = {"labels": [_plain_label(c) for c in labels], "confusion": confusion.tolist(), "roc": [],
+           "cut_off": None, "rows_counted": int(known.sum())}
+    if task == "binary" and positive_index is not None:
+        out["positive_label"] = _plain_label(labels[positive_index])
+        positives, decided_positive = truth == positive_index, decided == positive_index
+        n_pos, n_neg = int((positives & known).sum()), int((~positives & known).sum())
+        out["operating_point"] = {
+            "fpr": float((decided_positive & ~positives & known).sum() / n_neg) if n_neg else None,
+            "tpr": float((decided_positive & positives & known).sum() / n_pos) if n_pos else None}
+    if proba is None:
+        return out
+    proba = np.asarray(proba, dtype=float)
+    if task == "binary" and positive_index is not None:
+        score = proba[:, positive_index]
+        approved = decided == positive_index
+        if np.array_equal(approved[known], (score >= 0.5)[known]) or np.array_equal(approved[known], (score > 0.5)[known]):
+            out["cut_off"] = 0.5
+        wanted = [positive_index]
+    else:
+        wanted = list(range(k))
+    for j in wanted:
+        is_class = (truth[known] == j).astype(int)
+        if is_class.min(initial=1) == is_class.max(initial=0):
+            continue  # one kind only: no curve
+        fpr, tpr, threshold = skm.roc_curve(is_class, proba[known, j])
+        keep = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), max_points)).round().astype(int))
+        out["roc"].append({"class": _plain_label(labels[j]), "fpr": fpr[keep].tolist(), "tpr": tpr[keep].tolist(),
+                           "threshold": [float(t) if np.isfinite(t) else None for t in threshold[keep]],
+                           "auc": float(skm.auc(fpr, tpr)), "n_points": int(len(keep)),
+                           "n_points_full": int(len(fpr))})
+    return out
+
+
+def _plain_label(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) -> tuple[dict, int]:

@@ -17,8 +17,9 @@ from xai_audit._io import write_atomic
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
-SCHEMA_VERSION = "1.1"  # 1.1: data.labels and csv_dialect, reasons_summary, recourse, challenger; intervals
-# state method/level/resamples and spreads carry none. 1.0 records still load.
+SCHEMA_VERSION = "1.2"  # 1.2: performance.decisions (ROC points, confusion counts), local.examples with
+# reason_chosen, image samples say correct. 1.1: data.labels and csv_dialect, reasons_summary, recourse, challenger;
+# intervals state method/level/resamples and spreads carry none. 1.0 and 1.1 records still load.
 SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "reasons_summary", "recourse",
             "challenger", "model_card", "manifest")
 

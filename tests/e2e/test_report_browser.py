@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from xai_audit.render.html import REPORT_ORDER
+
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::UserWarning")]
 
 HERE = Path(__file__).resolve().parent
@@ -116,7 +118,7 @@ def test_hostile_names_do_not_break_the_layout(browser, reports, width):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"the page is {overflow}px wider than the window"
         assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
-        assert page.evaluate("document.querySelectorAll('section.report-section').length") == 13
+        assert page.evaluate("document.querySelectorAll('section.report-section').length") == len(REPORT_ORDER)
     finally:
         page.close()
 
@@ -143,7 +145,7 @@ def test_section_screenshots_for_review(browser, reports, name):
     page = open_report(browser, reports[name])
     try:
         ids = page.evaluate("[...document.querySelectorAll('section.report-section')].map(s => s.id)")
-        assert len(ids) == 13
+        assert len(ids) == len(REPORT_ORDER)
         for section_id in ids:
             path = ARTIFACTS / f"section-{name}-{section_id}.png"
             page.locator(f"section#{section_id}").screenshot(path=str(path))

@@ -52,7 +52,9 @@ def test_shape_and_plain_json(section):
         assert list(entry["global_importance"]) == sorted(entry["global_importance"], key=lambda f: -entry["global_importance"][f])
         assert set(entry["global_importance_ci"]) == set(FEATURES)
         assert len(entry["local"]["rows"]) == 30 and len(entry["local"]["values"][0]) == 4
-        assert set(entry["local"]) == {"rows", "values", "base_values", "output", "data"}
+        assert set(entry["local"]) == {"rows", "values", "base_values", "output", "data", "examples"}
+        examples = entry["local"]["examples"]
+        assert examples and all(e["reason_chosen"] and entry["local"]["rows"][e["index"]] == e["row"] for e in examples)
         assert entry["dependence"] and entry["pdp"]
         assert entry["quality"]["faithfulness"] is not None
     assert result["shap"]["quality"]["additivity_error"] < 1e-9

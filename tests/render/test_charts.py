@@ -53,8 +53,14 @@ def test_ids_are_prefixed_per_figure_and_references_follow():
 
 def test_series_differ_by_more_than_colour():
     book = ChartBook()
-    svg = str(book.bars(["a", "b"], [0.5, 0.9], hatches=["//", ""], title="t", desc="d", reading="r", xlabel="x").svg)
+    svg = str(book.bars(["a", "b"], [0.5, 0.9], hatches=["//", ""], legend=[("ref", BLUE, "//"), ("other", BLUE, "")],
+                        title="t", desc="d", reading="r", xlabel="x").svg)
     assert "<pattern" in svg and BLUE.lower() in svg.lower()
+
+
+def test_two_styles_without_a_legend_are_refused():
+    with pytest.raises(ValueError, match="no legend"):
+        ChartBook().bars(["a", "b"], [0.5, 0.9], hatches=["//", ""], title="t", desc="d", reading="r", xlabel="x")
 
 
 def test_placeholders_keep_numbering_and_alternatives():

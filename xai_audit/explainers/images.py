@@ -98,6 +98,8 @@ def image_section(adapter, data, rows, *, random_state=None, methods=DEFAULT_MET
     for explainer in explainers.values():
         explainer.check(adapter)
 
+    if rows is not None and not isinstance(rows, (int, np.integer)) and len(rows) > DEFAULT_SAMPLES:
+        rows = choose_images(adapter, data, rows)
     task, _, positions = next(iter(explainers.values())).task(
         adapter, data, [], DEFAULT_SAMPLES if rows is None else rows, random_state=random_state)
     trained = {}
@@ -117,6 +119,42 @@ def image_section(adapter, data, rows, *, random_state=None, methods=DEFAULT_MET
         "sanity_check": _sanity_check(adapter, task, explainers, trained, threshold=threshold,
                                       cascading=cascading, random_state=random_state),
     }
+
+
+def choose_images(adapter, data, rows, *, limit: int = DEFAULT_SAMPLES) -> list:
+    """Up to ``limit`` of ``rows`` to explain: misclassified images beside correctly classified ones.
+
+    Half the places (more if too few images are classified correctly) go to the misclassified images
+    the model is most confident about, the rest to correctly classified ones in the order given.
+    Without labels or for regression, the first ``limit`` rows.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from xai_audit.adapters.torch import TorchAdapter
+    >>> from xai_audit.data import AuditDataset
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
+    >>> model = TorchAdapter(net, task="multiclass", classes=[0, 1, 2], input_kind="image", device="cpu")
+    >>> data = AuditDataset.from_arrays(np.random.default_rng(0).random((30, 1, 4, 4)), [0, 1, 2] * 10)
+    >>> len(choose_images(model, data, list(range(30)), limit=4))
+    4
+    """
+    rows = [int(r) for r in rows]
+    if data.target is None or adapter.task == "regression" or len(rows) <= limit:
+        return rows[:limit]
+    torch = require_torch()
+    inputs = adapter.model_input(np.asarray(data.images)[rows])
+    with torch.no_grad():
+        scores = adapter.forward(torch.as_tensor(inputs).to(adapter.device)).cpu().numpy().astype(float)
+    predicted = np.asarray(adapter.classes, dtype=object)[scores.argmax(axis=1)]
+    truth = np.asarray(data.y_true(), dtype=object)[rows]
+    wrong = np.flatnonzero(predicted != truth)
+    wrong = wrong[np.argsort(-scores.max(axis=1)[wrong], kind="stable")]
+    right = np.flatnonzero(predicted == truth)
+    n_wrong = min(len(wrong), max(limit // 2, limit - len(right)))
+    chosen = sorted(list(wrong[:n_wrong]) + list(right[: limit - n_wrong]))
+    return [rows[k] for k in chosen]
 
 
 def _maps(values):
@@ -140,6 +178,10 @@ def _samples(adapter, data, task, positions):
             "row": int(row), "image": _json(task.inputs[i]), "true_label": _json(plain_value(truth[i])),
             "predicted_label": predicted, "probability": probability,
         })
+        if adapter.task != "regression" and truth[i] is not None:
+            samples[-1]["correct"] = bool(plain_value(truth[i]) == predicted)
+            samples[-1]["reason_chosen"] = ("misclassified" if not samples[-1]["correct"]
+                                            else "correctly classified")
     return samples
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from xai_audit.exceptions import XaiAuditError
 from xai_audit.explainers import quality
 from xai_audit.explainers._tabular import select_rows
+from xai_audit.explainers.examples import reviewer_examples
 from xai_audit.explainers.api import make_explainer
 from xai_audit.explainers.pdp import partial_dependence
 
@@ -265,6 +266,12 @@ def _entry(explanation, adapter, data, features, config, random_state) -> dict:
     }
     if not explanation.meta.get("global_only"):
         entry["local"] = _local(explanation, int(config["explain_rows"]))
+        try:
+            entry["local"]["examples"] = reviewer_examples(adapter, data, features, entry["local"]["rows"])
+        except Exception as error:  # choosing which rows to show must not cost the explanation itself
+            entry["local"]["examples"] = []
+            entry["local"]["examples_note"] = (f"The cases for a reviewer could not be chosen ({type(error).__name__}: "
+                                               f"{error}); the report shows the first explained rows.")
         entry["dependence"] = _dependence(explanation, order[:int(config["top_features"])])
     return entry
 

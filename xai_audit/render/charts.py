@@ -18,40 +18,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from xai_audit.render.chart_style import (BLACK, BLUE, FONT, GREY, MAX_BARS, ORANGE, POINT, RC,
+                                          axes_at, category_labels, legend_handles, text_inches,
+                                          wrap_label)
 from xai_audit.render.text import is_number, label
 
-# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
-BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILION, PURPLE, BLACK = (
-    "#0072B2", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#D55E00", "#CC79A7", "#000000")
-GREY = "#6b6b6b"
-HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-MAX_BARS = 20
-
-RC = {
-    "svg.hashsalt": "xai-audit",
-    "svg.fonttype": "none",
-    "svg.image_inline": True,
-    "text.parse_math": False,
-    "text.usetex": False,
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 8.5,
-    "axes.titlesize": 9.5,
-    "axes.labelsize": 8.5,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": "#333333",
-    "axes.grid": True,
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "hatch.linewidth": 0.7,
-    "hatch.color": "#ffffff",
-    "legend.frameon": False,
-    "figure.dpi": 72,
-    "savefig.dpi": 72,
-    "image.interpolation": "nearest",
-}
 _STYLE_BLOCK = re.compile(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _REFERENCE = re.compile(r"(url\(#|href=\"#)([^)\"]+)")
@@ -60,7 +31,11 @@ _ID = re.compile(r"\sid=\"([^\"]*)\"")
 
 @dataclass(frozen=True)
 class Chart:
-    """One figure of the report: its number, inline SVG, text alternative and plain-language reading."""
+    """One figure of the report: its number, inline SVG, text alternative and plain-language reading.
+
+    ``values`` are the numbers drawn, in the order drawn (bars top to bottom), so tests can check a
+    figure against the record it came from.
+    """
 
     id: str
     number: int
@@ -68,6 +43,7 @@ class Chart:
     desc: str
     reading: str
     svg: Markup
+    values: tuple = ()
 
 
 class ChartBook:
@@ -94,39 +70,91 @@ class ChartBook:
     # -- the figure kinds the report uses ------------------------------------------------------------
 
     def bars(self, names, values, *, title, desc, reading, xlabel, ci=None, colors=None, hatches=None,
-             line=None, line_label=None, reference=None) -> Chart:
-        """Horizontal bars, largest at the top as given, with optional intervals and a reference line."""
+             line=None, line_label=None, reference=None, legend=None, width=5.5) -> Chart:
+        """Horizontal bars, first at the top, with optional intervals, a reference line and a legend.
+
+        A chart whose bars differ in colour or hatching must name every style in ``legend``
+        (``[(label, colour, hatch), ...]``); a ValueError says so otherwise.
+        """
         names, values = list(names)[:MAX_BARS], list(values)[:MAX_BARS]
+        colors = list(colors or [BLUE] * len(names))[:MAX_BARS]
+        hatches = list(hatches or [""] * len(names))[:MAX_BARS]
+        styles = {(c, h or "") for c, h in zip(colors, hatches)}
+        if len(styles) > 1 and not legend:
+            raise ValueError(f"The bar chart '{title}' uses {len(styles)} colours or hatchings but has no legend; "
+                             "pass legend=[(label, colour, hatch), ...].")
+        shown = [v if is_number(v) else 0.0 for v in values]
+        labels = [wrap_label(n) for n in names]
+        most_lines = max((t.count("\n") + 1 for t in labels), default=1)
+        left = text_inches(labels) + 0.25
+        axis_label = wrap_label(label(xlabel, 300), max(int((width - left - 0.25) / (0.62 * FONT * POINT)), 20))
+        legend_rows = len(legend or [])
+        top_room = 0.25 + (0.22 if line is not None and line_label else 0.0)
+        bottom = 0.38 + 0.17 * (axis_label.count("\n") + 1) + 0.2 * legend_rows
+        height = bottom + top_room + len(names) * max(0.3, 0.165 * most_lines + 0.1)
+
+        from matplotlib.ticker import MaxNLocator
 
         def draw(fig):
-            ax = fig.add_subplot()
+            ax = axes_at(fig, left=left, bottom=bottom, top=top_room, right=0.25)
             y = list(range(len(names)))[::-1]
-            shown = [v if is_number(v) else 0.0 for v in values]
-            ax.barh(y, shown, color=colors or BLUE, hatch=None, edgecolor="#ffffff", height=0.7, zorder=2)
-            for bar, hatch in zip(ax.patches, hatches or []):
-                bar.set_hatch(hatch)
+            ax.barh(y, shown, color=colors, edgecolor="#ffffff", height=0.7, zorder=2)
+            for bar, hatch in zip(ax.patches, hatches):
+                bar.set_hatch(hatch or None)
             if ci is not None:
                 _error_bars(ax, y, shown, ci[:MAX_BARS], horizontal=True)
             if line is not None:
                 ax.axvline(line, color=BLACK, linestyle="--", linewidth=1.1, zorder=3)
                 if line_label:
                     ax.annotate(f"{line_label} ({line:g})", xy=(line, 1.0), xycoords=("data", "axes fraction"),
-                                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom", fontsize=7.5)
+                                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
             if reference is not None:
                 ax.axvline(reference, color=GREY, linestyle=":", linewidth=1, zorder=3)
-            ax.set_yticks(y, [label(n) for n in names])
-            ax.set_xlabel(label(xlabel, 80))
+            category_labels(ax, y, labels)
+            ax.set_ylim(-0.6, len(names) - 0.4)
+            ax.set_xlabel(axis_label)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
             ax.grid(axis="y", visible=False)
-            ax.set_xlim(left=min(0.0, *[v for v in shown]) * 1.1 if shown else 0.0)
+            low = min([0.0, *shown, *[s[0] for s in (ci or []) if _is_span(s)]])
+            high = max([0.0, *shown, *[s[1] for s in (ci or []) if _is_span(s)], *([line] if line is not None else [])])
+            pad = 0.05 * (high - low or 1.0)
+            ax.set_xlim(low - pad if low < 0 else 0.0, high + pad)
+            if legend:
+                ax.legend(handles=legend_handles(legend), loc="lower left", bbox_to_anchor=(0.01, 0.01),
+                          bbox_transform=fig.transFigure, borderaxespad=0.2)
 
-        return self._make(draw, (6.4, 0.9 + 0.26 * max(len(names), 2)), title, desc, reading)
+        return self._make(draw, (width, height), title, desc, reading, values=tuple(shown))
 
-    def signed_bars(self, names, values, *, title, desc, reading, xlabel) -> Chart:
+    def signed_bars(self, names, values, *, title, desc, reading, xlabel, width=6.4, up="raises the output",
+                    down="lowers the output") -> Chart:
         """Bars left and right of zero: positive ones orange and hatched, negative ones blue and plain."""
-        colors = [ORANGE if is_number(v) and v > 0 else BLUE for v in values][:MAX_BARS]
-        hatches = ["//" if is_number(v) and v > 0 else "" for v in values][:MAX_BARS]
+        values = list(values)[:MAX_BARS]
+        positive = [is_number(v) and v > 0 for v in values]
+        colors = [ORANGE if p else BLUE for p in positive]
+        hatches = ["//" if p else "" for p in positive]
+        legend = ([(up, ORANGE, "//")] if any(positive) else []) + ([(down, BLUE, "")] if not all(positive) else [])
         return self.bars(names, values, title=title, desc=desc, reading=reading, xlabel=xlabel, colors=colors,
-                         hatches=hatches, reference=0.0)
+                         hatches=hatches, reference=0.0, legend=legend if len(legend) > 1 else None, width=width)
+
+    def local_bars(self, names, contributions, *, base, output, top, title, desc_start, reading, xlabel,
+                   width=5.2) -> Chart:
+        """One row's explanation: its ``top`` largest contributions and one bar for all the others.
+
+        The bars add up to ``output - base`` (the other features' bar holds the sum of the rest),
+        so the chart accounts for the whole distance from the base value to the output.
+        """
+        known = [j for j in range(len(contributions)) if is_number(contributions[j])]
+        order = sorted(known, key=lambda j: -abs(contributions[j]))
+        kept, rest = order[:top], order[top:]
+        shown_names = list(names[j] for j in kept)
+        shown_values = [float(contributions[j]) for j in kept]
+        if rest:
+            shown_names.append(f"other {len(rest)} features (sum)")
+            shown_values.append(float(sum(contributions[j] for j in rest)))
+        desc = (desc_start + " " + "; ".join(f"{label(n, 80)}: {v:.3g}" for n, v in zip(shown_names, shown_values))
+                + f". Base value {_g(base)}, output {_g(output)}.")
+        return self.signed_bars(shown_names, shown_values, title=title, desc=desc, reading=reading, xlabel=xlabel,
+                                width=width)
 
     def reliability(self, bins, *, title, desc, reading, what) -> Chart:
         """Reliability diagram: observed rate against mean predicted probability per bin, sized by rows."""
@@ -143,104 +171,81 @@ class ChartBook:
             ax.set_xlim(-0.02, 1.02)
             ax.set_ylim(-0.02, 1.02)
             ax.set_aspect("equal")
-            ax.set_xlabel(f"mean predicted {label(what, 60)}")
+            ax.set_xlabel(wrap_label(f"mean predicted {label(what, 60)}", 40))
             ax.set_ylabel("observed rate")
-            ax.legend(loc="upper left", fontsize=7.5)
+            ax.legend(loc="upper left")
 
-        return self._make(draw, (4.2, 3.9), title, desc, reading)
+        return self._make(draw, (4.2, 4.2), title, desc, reading, layout=True)
 
-    def scatter(self, x, y, *, title, desc, reading, xlabel, ylabel, line=False) -> Chart:
-        """Points (a dependence plot) or a line with markers (partial dependence)."""
-        pairs = [(a, b) for a, b in zip(x, y) if b is not None and a is not None and is_number(b)]
-        categorical = any(not is_number(a) for a, _ in pairs)
-        if categorical:
-            pairs = [(label(a, 18), b) for a, b in pairs]
+    def scatter(self, x, y, *, title, desc, reading, xlabel, ylabel, line=False, random_state=0) -> Chart:
+        """Points (a dependence plot, at most ``MAX_POINTS``, sampled and said so) or a line (partial dependence)."""
+        from xai_audit.render.chart_points import draw_scatter
+
+        return draw_scatter(self, x, y, title=title, desc=desc, reading=reading, xlabel=xlabel, ylabel=ylabel,
+                            line=line, random_state=random_state)
+
+    def gallery(self, images, maps, captions, *, title, desc, reading, signed=True) -> Chart:
+        """Attribution maps under their input images, each on its own colour scale."""
+        from xai_audit.render.chart_images import draw_gallery
+
+        return draw_gallery(self, images, maps, captions, title=title, desc=desc, reading=reading, signed=signed)
+
+    def roc(self, curve, *, title, desc, reading) -> Chart:
+        """ROC curve(s) with the decision cut-off's operating point (see :mod:`chart_performance`)."""
+        from xai_audit.render.chart_performance import draw_roc
+
+        return draw_roc(self, curve, title=title, desc=desc, reading=reading)
+
+    def confusion(self, matrix, labels, *, title, desc, reading) -> Chart:
+        """A confusion matrix: rows the true class, columns the predicted one, counts and row shares."""
+        from xai_audit.render.chart_performance import draw_confusion
+
+        return draw_confusion(self, matrix, labels, title=title, desc=desc, reading=reading)
+
+    def paired_bars(self, names, first, second, *, legend, title, desc, reading, xlabel) -> Chart:
+        """Two bars per category (``legend`` names the two series), e.g. observed beside predicted."""
+        names = list(names)[:MAX_BARS]
+        first = [v if is_number(v) else 0.0 for v in list(first)[:MAX_BARS]]
+        second = [v if is_number(v) else 0.0 for v in list(second)[:MAX_BARS]]
+        labels = [wrap_label(n) for n in names]
+        lines = sum(t.count("\n") + 1 for t in labels)
+        left = text_inches(labels) + 0.25
+        height = 1.25 + 0.3 * max(lines, len(names)) + 0.2 * len(names)
 
         def draw(fig):
-            ax = fig.add_subplot()
-            xs, ys = [a for a, _ in pairs], [b for _, b in pairs]
-            if line and not categorical:
-                ax.plot(xs, ys, color=BLUE, marker="o", markersize=3.5, linewidth=1.4)
-            else:
-                ax.scatter(xs, ys, s=14, color=BLUE, alpha=0.85, marker="o", edgecolor="none")
-            if not line:
-                ax.axhline(0, color=GREY, linewidth=0.8, linestyle=":")
-            ax.set_xlabel(label(xlabel, 60))
-            ax.set_ylabel(label(ylabel, 50))
-            if categorical:
-                ax.tick_params(axis="x", labelrotation=30)
-                for tick in ax.get_xticklabels():
-                    tick.set_horizontalalignment("right")
+            ax = axes_at(fig, left=left, bottom=0.95, top=0.2, right=0.25)
+            y = [2.0 * k for k in range(len(names))][::-1]
+            styles = [(legend[0], BLUE, ""), (legend[1], ORANGE, "//")]
+            ax.barh([v + 0.4 for v in y], first, height=0.75, color=BLUE, edgecolor="#ffffff", zorder=2)
+            ax.barh([v - 0.4 for v in y], second, height=0.75, color=ORANGE, hatch="//", edgecolor="#ffffff", zorder=2)
+            category_labels(ax, y, labels)
+            ax.grid(axis="y", visible=False)
+            ax.set_xlabel(label(xlabel, 90))
+            ax.legend(handles=legend_handles(styles), loc="lower left", bbox_to_anchor=(0.01, 0.0),
+                      bbox_transform=fig.transFigure, ncols=2)
 
-        return self._make(draw, (4.2, 3.0), title, desc, reading)
-
-    def gallery(self, images, maps, captions, *, title, desc, reading) -> Chart:
-        """Attribution maps (2-D lists) under their input images, on one diverging colour-blind-safe scale."""
-        import numpy as np
-
-        maps = [_shrink(np.asarray(m, dtype=float)) for m in maps]
-        inputs = [_as_picture(np.asarray(i, dtype=float)) for i in images] if images else []
-        limit = max((float(np.nanmax(np.abs(m))) for m in maps if m.size), default=1.0) or 1.0
-        columns = max(len(maps), 1)
-        rows = 2 if inputs else 1
-
-        def draw(fig):
-            axes = fig.subplots(rows, columns, squeeze=False)
-            shown = None
-            for k in range(columns):
-                if inputs:
-                    axes[0][k].imshow(inputs[k], cmap="gray" if inputs[k].ndim == 2 else None)
-                    axes[0][k].set_title(label(captions[k], 30), fontsize=6.5)
-                shown = axes[-1][k].imshow(maps[k], cmap="PuOr_r", vmin=-limit, vmax=limit)
-                if not inputs:
-                    axes[-1][k].set_title(label(captions[k], 30), fontsize=6.5)
-            for ax in axes.flat:
-                ax.set_xticks([])
-                ax.set_yticks([])
-                for spine in ax.spines.values():
-                    spine.set_visible(False)
-            if inputs:
-                axes[0][0].set_ylabel("input", fontsize=7)
-            axes[-1][0].set_ylabel("attribution", fontsize=7)
-            if shown is not None:
-                fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label="attribution")
-
-        return self._make(draw, (1.25 * columns + 1.0, 1.35 * rows + 0.4), title, desc, reading)
+        return self._make(draw, (5.5, height), title, desc, reading, values=tuple(first) + tuple(second))
 
     # -- machinery ----------------------------------------------------------------------------------
 
-    def _make(self, draw, size, title, desc, reading) -> Chart:
+    def _make(self, draw, size, title, desc, reading, *, values=(), layout=False) -> Chart:
         self.count += 1
         chart_id = f"fig{self.count}"
         if not self.enabled:
             svg = _wrap('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" class="placeholder">'
                         "</svg>", chart_id, title, desc)
         else:
-            svg = _wrap(_draw_svg(draw, size), chart_id, title, desc)
-        return Chart(id=chart_id, number=self.count, title=title, desc=desc, reading=reading, svg=svg)
+            svg = _wrap(_draw_svg(draw, size, layout), chart_id, title, desc)
+        return Chart(id=chart_id, number=self.count, title=title, desc=desc, reading=reading, svg=svg,
+                     values=tuple(values))
 
 
-def _shrink(array, size: int = 48):
-    """Average down to at most ``size`` pixels a side, so large images stay light in the report."""
-    if array.ndim == 3:
-        array = array.sum(axis=0) if array.shape[0] <= 4 else array.mean(axis=-1)
-    step = max(1, -(-max(array.shape) // size))
-    if step == 1:
-        return array
-    h, w = (array.shape[0] // step) * step, (array.shape[1] // step) * step
-    return array[:h, :w].reshape(h // step, step, w // step, step).mean(axis=(1, 3))
+def _g(value) -> str:
+    return f"{value:.3g}" if is_number(value) else "not recorded"
 
 
-def _as_picture(image):
-    """C×H×W (or H×W) scaled to [0, 1] for display: grey for one channel, RGB for three."""
-    import numpy as np
-
-    if image.ndim == 3 and image.shape[0] in (3, 4):
-        picture = np.stack([_shrink(channel) for channel in image[:3]], axis=-1)
-    else:
-        picture = _shrink(image)
-    low, high = float(np.min(picture)), float(np.max(picture))
-    return (picture - low) / (high - low) if high > low else np.zeros_like(picture)
+def _is_span(span) -> bool:
+    return isinstance(span, (list, tuple)) and len(span) == 2 and all(is_number(v) for v in span)
 
 
 def _error_bars(ax, positions, values, ci, *, horizontal):
@@ -257,13 +262,30 @@ def _error_bars(ax, positions, values, ci, *, horizontal):
                     elinewidth=1, capsize=2.5, zorder=4, **kwargs)
 
 
-def _draw_svg(draw, size) -> str:
+def _draw_svg(draw, size, layout=False) -> str:
+    import gc
+
     import matplotlib
     from matplotlib.figure import Figure
 
+    # A figure is thousands of small linked objects; the cyclic collector would otherwise walk the
+    # whole heap (the loaded record included) many times per figure. It runs again once drawn.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _savefig(draw, size, layout, matplotlib, Figure)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _savefig(draw, size, layout, matplotlib, Figure) -> str:
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=size, layout="constrained")
+        fig = Figure(figsize=size, layout="constrained" if layout else None)
         draw(fig)
+        for ax in fig.axes:  # the tests find every legend by this id (kept by _wrap, prefixed per figure)
+            if ax.get_legend() is not None:
+                ax.get_legend().set_gid("legend")
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return buffer.getvalue()
@@ -277,7 +299,8 @@ def _wrap(raw: str, chart_id: str, title: str, desc: str) -> Markup:
 
     def fix_tag(match):
         tag = match.group(0)
-        tag = _ID.sub(lambda m: f' id="{chart_id}-{m.group(1)}"' if m.group(1) in referenced else "", tag)
+        tag = _ID.sub(lambda m: f' id="{chart_id}-{m.group(1)}"' if m.group(1) in referenced or m.group(1) == "legend"
+                      else "", tag)
         return _REFERENCE.sub(lambda m: f"{m.group(1)}{chart_id}-{m.group(2)}", tag)
 
     svg = _TAG.sub(fix_tag, svg)

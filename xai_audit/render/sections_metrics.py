@@ -6,6 +6,7 @@ from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column
 from xai_audit.render.names import attribute_name, feature_name, group_name
+from xai_audit.render.performance_charts import decision_figures
 from xai_audit.render.text import (interval, is_number, join_and, num, plain, plural, quoted, range_sentence,
                                    short_of_one)
 
@@ -64,11 +65,13 @@ def performance(ctx: Context) -> dict:
                                     + ([Column(f"{level} interval", key="ci", numeric=True)] if has_intervals else [])
                                     + [Column("Better when")], rows, notes=notes)
     calibration = _calibration(ctx, perf.get("calibration") or {}, overall)
+    decision_charts, decision_note = decision_figures(ctx, perf)
     groups = [_group_table(ctx, attribute, by_group, order)
               for attribute, by_group in (perf.get("by_group") or {}).items() if by_group]
     sensitive = join_and(quoted(feature_name(ctx, a)) for a in ctx.part("data").get("sensitive") or [])
-    return section("performance", overall=overall_table, calibration=calibration, groups=groups,
-                   findings=ctx.findings_for("performance"), sensitive=sensitive)
+    return section("performance", overall=overall_table, calibration=calibration, decision_charts=decision_charts,
+                   decision_note=decision_note, groups=groups, findings=ctx.findings_for("performance"),
+                   sensitive=sensitive)
 
 
 def level_text(confidence) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from xai_audit.checks import evaluate, overall_status
 from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
+from xai_audit.performance import decision_curves
 from xai_audit.policy import load_policy
 
 HERE = Path(__file__).parent
@@ -39,6 +40,13 @@ def full_record() -> dict:
     y_true = (rng.random(n) < 0.65).astype(int)
     score = np.clip(0.35 + 0.4 * y_true + 0.1 * (sex == "male") - 0.1 * (age == "< 25") + rng.normal(0, 0.15, n), 0, 1)
     y_pred = (score >= 0.5).astype(int)
+    # The ROC curve and confusion matrix, and the headline metrics they must agree with, from the same rows.
+    labels = np.array(["bad", "good"], dtype=object)
+    decisions = json.loads(json.dumps(decision_curves(labels[y_true], labels[y_pred], np.column_stack([1 - score, score]),
+                                                      ["bad", "good"], 1, "binary")))
+    headline = {"accuracy": round(float(np.mean(y_true == y_pred)), 4),
+                "balanced_accuracy": round(float(np.mean([np.mean(y_pred[y_true == c] == c) for c in (0, 1)])), 4),
+                "roc_auc": round(decisions["roc"][0]["auc"], 4)}
     groups = pd.DataFrame({"sex": sex, "age_group": age})
     fairness = fairness_report(y_true, y_pred, groups, scores=score, n_resamples=50, random_state=0)
     fairness = json.loads(json.dumps(fairness))
@@ -63,7 +71,7 @@ def full_record() -> dict:
              "base_values": [0.65, 0.65], "output": [0.51, 0.62],
              "data": [[22.5, 14.0, "car", 31], [61.0, 30.5, "house", 45]]}
     return judged({
-        "schema_version": "1.1",
+        "schema_version": "1.2",
         "model": {"name": "credit-gbm", "framework": "sklearn", "task": "binary", "classes": ["bad", "good"],
                   "positive_class": "good", "features": FEATURES, "input_kind": "tabular", "sha256": "ab" * 32},
         "data": {"n_rows": n, "sha256": "cd" * 32, "source": "credit_sample.csv", "target": "outcome",
@@ -74,8 +82,8 @@ def full_record() -> dict:
                  "group_sizes": {"sex": {k: int(v) for k, v in pd.Series(sex).value_counts().sort_index().items()},
                                  "age_group": {k: int(v) for k, v in pd.Series(age).value_counts().sort_index().items()}}},
         "performance": {
-            "overall": {"n": n, "accuracy": 0.81, "balanced_accuracy": 0.78, "roc_auc": 0.86, "log_loss": 0.44,
-                        "brier": 0.14, "ece": 0.062},
+            "overall": {"n": n, **headline, "log_loss": 0.44, "brier": 0.14, "ece": 0.062},
+            "decisions": decisions,
             "by_group": {"sex": {"female": {"n": 80, "accuracy": 0.76, "roc_auc": 0.82, "ece": 0.08},
                                  "male": {"n": 120, "accuracy": 0.84, "roc_auc": 0.88, "ece": 0.05}},
                          "age_group": {"< 25": {"n": 38, "accuracy": 0.71, "roc_auc": 0.79, "ece": 0.11},

@@ -153,7 +153,7 @@ def _method_part(ctx, name, entry, judged) -> dict:
     blocks += [b for b in curves if b["kind"] != "figure"]
     figures = [b for b in curves if b["kind"] == "figure"]
     if figures:
-        blocks.append({"kind": "grid", "blocks": figures})
+        blocks.append({"kind": "grid", "wide": True, "blocks": figures})
     blocks += local_blocks(ctx, title, entry.get("local"), caution, scale=scale, unsigned=unsigned,
                            space=meta.get("output_space") or meta.get("output"))
     known = {"global_importance", "global_importance_ci", "quality", "meta", "local", "dependence", "pdp"}

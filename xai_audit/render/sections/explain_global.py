@@ -31,7 +31,7 @@ def pdp_part(ctx, methods):
             "glossary_label": "What partial dependence is", "verdict": "",
             "blocks": [{"kind": "text", "text": "How the model's average output responds to each of its most important "
                         "features on its own, whatever the explainer."}] + others
-            + ([{"kind": "grid", "blocks": figures}] if figures else [])}
+            + ([{"kind": "grid", "wide": True, "blocks": figures}] if figures else [])}
 
 
 def ranked_features(importance: dict) -> list:
@@ -61,6 +61,7 @@ def importance_blocks(ctx, name, title, importance, spans, caution, *, untrusted
     figure = ctx.charts.bars(
         [names[f] for f in top], values, ci=[spans.get(f) for f in top],
         colors=["#9a9a9a"] * len(top) if untrusted else None, hatches=["xx"] * len(top) if untrusted else None,
+        legend=[("not trustworthy: failed a quality check", "#9a9a9a", "xx")] if untrusted else None,
         title=f"Global importance by {title} ({scale or 'scale not recorded'})"
         + (f" (top {TOP_FEATURES} of {len(ranked)})" if len(ranked) > TOP_FEATURES else "")
         + (": not trustworthy" if untrusted else ""),

@@ -13,8 +13,11 @@ GALLERY_SAMPLES = 8
 
 
 def local_blocks(ctx, title, local, caution, *, scale="", space=None, unsigned=False) -> list:
-    """Why single rows got their output: each row's largest attributions, on ``scale``. Unsigned
-    attributions (saliency) are magnitudes: their text speaks of size, never of up or down."""
+    """Why single rows got their output: the rows chosen for a reviewer (``local.examples``, each with
+    its ``reason_chosen``), each row's largest attributions on ``scale``. Signed attributions get one
+    more bar for all features not shown, so the bars add up to output minus base. Unsigned
+    attributions (saliency) are magnitudes: their text speaks of size, never of up or down, and
+    claims no sum."""
     if not isinstance(local, dict):
         return []
     values = local.get("values")
@@ -27,35 +30,63 @@ def local_blocks(ctx, title, local, caution, *, scale="", space=None, unsigned=F
     base = local.get("base_values")
     output = local.get("output") or []
     blocks = []
-    for k in range(min(LOCAL_EXAMPLES, len(values))):
+    for example in chosen_examples(local, len(values)):
+        k = example["index"]
         contributions = values[k]
-        order = sorted((j for j in range(len(contributions)) if is_number(contributions[j])),
-                       key=lambda j: -abs(contributions[j]))[:LOCAL_TOP]
         base_k = base[k] if isinstance(base, list) and k < len(base) else base
         out_k = output[k] if k < len(output) else None
         shown = [f"{names[j]} = {plain(value_name(ctx, raw[j], data_rows[k][j]))}" if data_rows and j < len(data_rows[k])
-                 else names[j] for j in order]
+                 else names[j] for j in range(len(contributions))]
+        order = sorted((j for j in range(len(contributions)) if is_number(contributions[j])),
+                       key=lambda j: -abs(contributions[j]))
         lead = order[0] if order else None
         shown_space = f" ({SPACE_WORDS.get(str(space), plain(space))})" if space else ""
+        why = str(example.get("reason_chosen") or "")
+        chosen = f"Chosen as {why}. " if why else ""
+        row = plain(show(row_ids[k]))
+        chart_title = f"Why row {row} got its output ({title}, {scale or 'scale not recorded'})"
         if unsigned:
-            reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)}"
-                       + (f"; the output is most sensitive to {shown[0]} (magnitude {num(contributions[lead], 3)}; "
+            reading = (chosen + f"For row {row} the model output{shown_space} is {num(out_k, 3)}"
+                       + (f"; the output is most sensitive to {shown[lead]} (magnitude {num(contributions[lead], 3)}; "
                           "an unsigned attribution says how much, not which way)"
                           if lead is not None else "") + "." + caution)
+            top = order[:LOCAL_TOP]
+            chart = ctx.charts.signed_bars(
+                [shown[j] for j in top], [contributions[j] for j in top], title=chart_title,
+                desc=f"Largest attribution magnitudes ({scale}): " + "; ".join(
+                    f"{plain(shown[j])}: {num(contributions[j], 3)}" for j in top) + ".",
+                reading=reading, xlabel="attribution magnitude (unsigned; no direction)")
         else:
-            reading = (f"For row {plain(show(row_ids[k]))} the model output{shown_space} is {num(out_k, 3)} against a "
+            reading = (chosen + f"For row {row} the model output{shown_space} is {num(out_k, 3)} against a "
                        f"base value of {num(base_k, 3)}" + (
-                           f"; {shown[0]} moves it {'up' if contributions[lead] > 0 else 'down'} most "
+                           f"; {shown[lead]} moves it {'up' if contributions[lead] > 0 else 'down'} most "
                            f"({num(contributions[lead], 3)}, in {scale})" if lead is not None else "")
-                       + "." + caution)
-        blocks.append({"kind": "figure", "chart": ctx.charts.signed_bars(
-            shown, [contributions[j] for j in order],
-            title=f"Why row {plain(show(row_ids[k]))} got its output ({title}, {scale or 'scale not recorded'})",
-            desc=f"Largest {'attribution magnitudes' if unsigned else 'contributions'} ({scale}): " + "; ".join(f"{plain(s)}: {num(contributions[j], 3)}"
-                                                        for s, j in zip(shown, order)) + ".",
-            reading=reading, xlabel=("attribution magnitude (unsigned; no direction)" if unsigned else
-                                     f"contribution to the output ({scale}; right: up, left: down)"))})
+                       + ". The bars, with one for all features not shown, add up to output minus base." + caution)
+            chart = ctx.charts.local_bars(
+                shown, contributions, base=base_k, output=out_k, top=LOCAL_TOP, title=chart_title,
+                desc_start=f"Contributions ({scale}), largest first:", reading=reading,
+                xlabel=f"contribution to the output ({scale}; right: up, left: down)")
+        blocks.append({"kind": "figure", "chart": chart})
     return [{"kind": "grid", "wide": True, "blocks": blocks}] if blocks else []
+
+
+def chosen_examples(local, n_rows) -> list:
+    """The explained rows to show (``{"index": ..., "reason_chosen": ...}``): those the record chose for
+    a reviewer, else, in records written before they were chosen, the first rows, said so.
+
+    Examples
+    --------
+    >>> chosen_examples({"examples": [{"index": 4, "reason_chosen": "a declined case"}, {"index": 9}]}, 5)
+    [{'index': 4, 'reason_chosen': 'a declined case'}]
+    >>> [e["index"] for e in chosen_examples({}, 5)]
+    [0, 1, 2]
+    """
+    chosen = [e for e in local.get("examples") or [] if isinstance(e, dict) and isinstance(e.get("index"), int)
+              and 0 <= e["index"] < n_rows][:LOCAL_EXAMPLES]
+    if not chosen:
+        chosen = [{"index": k, "reason_chosen": "one of the first explained rows (this record names no chosen cases)"}
+                  for k in range(min(LOCAL_EXAMPLES, n_rows))]
+    return chosen
 
 
 def _local_names(ctx, local, width) -> list:
@@ -125,12 +156,14 @@ def images_part(ctx, images) -> dict:
         inputs = [s.get("image") for s in samples[: len(maps)]]
         blocks.append({"kind": "figure", "chart": ctx.charts.gallery(
             inputs if all(isinstance(i, list) for i in inputs) and len(inputs) == len(maps) else None, maps, captions,
+            signed=not is_unsigned(meta, method),
             title=f"{display_name(method)} attribution maps ({scale_words(meta, method)})"
             + (": not trustworthy (failed the sanity check)" if check.get("passed") is False else ""),
             desc=f"{len(maps)} images (top row) and their {display_name(method)} maps (bottom row); "
                  + ("colour intensity: size of the attribution, which is unsigned: it says how much, not which way. "
                     if is_unsigned(meta, method) else
-                    "orange: raises the explained class's score, purple: lowers it. ") + "; ".join(captions) + ".",
+                    "orange: raises the explained class's score, purple: lowers it. ")
+                 + "Each map is on its own colour scale. " + "; ".join(captions) + ".",
             reading=f"Where {display_name(method)} finds the evidence for each prediction.{verdict}")})
     return {"id": "ex-images", "title": "Saliency maps for the image model", "glossary": "g-sanity_check",
             "glossary_label": "What the sanity check is", "verdict": "fail" if failed else ("pass" if rows else ""), "blocks": blocks}
@@ -142,6 +175,11 @@ def _sample_caption(sample, index) -> str:
         parts.append(f"true {plain(show(sample['true_label']))}")
     if sample.get("predicted_label") is not None:
         parts.append(f"predicted {plain(show(sample['predicted_label']))}")
+    correct = sample.get("correct")
+    if correct is None and sample.get("true_label") is not None and sample.get("predicted_label") is not None:
+        correct = show(sample["true_label"]) == show(sample["predicted_label"])
+    if correct is not None:
+        parts.append("correct" if correct else "MISCLASSIFIED")
     return ", ".join(parts)
 
 

@@ -27,7 +27,7 @@ def attribution_blocks(ctx, name, key, value, labels=None) -> list:
         chart = ctx.charts.signed_bars(shown, [value[f] for f in ranked], title=f"{title} for {name}",
                                        desc="; ".join(f"{plain(n)}: {num(value[f], 3)}" for n, f in list(zip(shown, ranked))[:20]),
                                        reading=f"{quoted(shown[0])} has the largest value, {num(value[ranked[0]], 3)}.",
-                                       xlabel="value")
+                                       xlabel="value", up="positive", down="negative")
         return [{"kind": "figure", "chart": chart}]
     return [{"kind": "table", "table": generic_table(ctx.tables, f"{title} for {name}", value)}]
 
@@ -93,7 +93,9 @@ def _disparity_blocks(ctx, name, table, labels) -> list:
             title=f"Where the gap in mean {space} between {group_name} and {ref_name} comes from ({name})",
             desc=f"Contribution of each feature to the gap in mean {space}: " + "; ".join(
                 f"{plain(feature_name(ctx, f))}: {num(contributions[f], 3)}" for f in ranked[:20]) + ".",
-            reading=reading, xlabel=f"contribution to the gap in mean {space}")})
+            reading=reading, xlabel=f"contribution to the gap in mean {space}",
+            up=f"raises {plain(group_name)}'s mean {space} against {plain(ref_name)}",
+            down=f"lowers {plain(group_name)}'s mean {space} against {plain(ref_name)}")})
     rows = [[feature_name(ctx, f)] + [num((e.get("contributions") or {}).get(f)) for e in groups.values()] for f in features]
     keys = [("output_difference", f"Gap in mean {space} on the attributed rows"),
             ("explained_difference", "Explained by the features"), ("unexplained_difference", "Not explained")]
@@ -112,7 +114,7 @@ def _disparity_blocks(ctx, name, table, labels) -> list:
                                  [Column("Feature", key="disparity_attribution")]
                                  + [Column(f"{labels.get(g, plain(g))} ({space})", numeric=True) for g in groups],
                                  rows, notes=notes)
-    return ([{"kind": "grid", "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
+    return ([{"kind": "grid", "wide": True, "blocks": blocks}] if len(blocks) > 1 else blocks) + [{"kind": "table", "table": table_view}]
 
 
 def attribution_reading(group, reference, entry, ranked, table, names=None) -> str:

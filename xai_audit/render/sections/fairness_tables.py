@@ -172,13 +172,37 @@ def selection_chart(ctx, name, groups, reference, labels, level="95%"):
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
                f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
     desc = "; ".join(f"{plain(labels[g])}: {num(v, 3)}" for g, v in values.items())
+    if rate == "mean_prediction" and any(is_number(v.get("mean_residual")) for v in groups.values()):
+        return observed_beside_predicted(ctx, name, groups, labels, reading)
     hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
+    legend = [(text, "#0072B2", hatch) for text, hatch in (("other groups", ""), ("reference group", "//"),
+                                                            ("small group (left out of the summaries)", "xx"))
+              if hatch in hatches]
     return ctx.charts.bars(
         [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
-        hatches=hatches, title=f"{display_name(rate)} by {name}",
+        hatches=hatches, legend=legend if len(legend) > 1 else None, title=f"{display_name(rate)} by {name}",
         desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
         reading=reading, xlabel=lower_first(display_name(rate)))
+
+
+def observed_beside_predicted(ctx, name, groups, labels, reading):
+    """A regression model's mean prediction per group beside the observed mean of the target.
+
+    The observed mean is the mean prediction minus the mean residual (residual = prediction − truth),
+    both over the group's rows, so the gap between the two bars is the group's mean residual.
+    """
+    shown = [g for g in groups if is_number(groups[g].get("mean_prediction")) and is_number(groups[g].get("mean_residual"))]
+    observed = [groups[g]["mean_prediction"] - groups[g]["mean_residual"] for g in shown]
+    predicted = [groups[g]["mean_prediction"] for g in shown]
+    return ctx.charts.paired_bars(
+        [labels[g] for g in shown], observed, predicted, legend=("observed mean", "mean prediction"),
+        title=f"Observed and predicted means by {name}",
+        desc="Per group, observed mean of the target and mean prediction: " + "; ".join(
+            f"{plain(labels[g])}: {num(o, 3)} observed, {num(p, 3)} predicted"
+            for g, o, p in zip(shown, observed, predicted)) + ".",
+        reading=reading + " The gap between a group's two bars is its mean residual (prediction minus truth).",
+        xlabel="target units")
 
 
 def group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
@@ -261,6 +285,9 @@ def four_fifths_chart(ctx, name, four, labels, level="95%"):
         ci=[e.get("ci") for e in groups.values()],
         colors=["#D55E00" if e.get("flagged") else "#0072B2" for e in groups.values()],
         hatches=["//" if e.get("flagged") else "" for e in groups.values()],
+        legend=[("below four-fifths (flagged)", "#D55E00", "//"), ("at or above four-fifths", "#0072B2", "")]
+        if any(e.get("flagged") for e in groups.values()) and not all(e.get("flagged") for e in groups.values())
+        else None,
         line=0.8, line_label="four-fifths",
         title=f"Impact ratios by {name}",
         desc=f"Impact ratio per group with {level} intervals: " + "; ".join(

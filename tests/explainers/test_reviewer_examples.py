@@ -1,0 +1,62 @@
+"""Local examples chosen for a reviewer: misclassified, declined and borderline cases, each labelled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from xai_audit import AuditDataset, load_model
+from xai_audit.explainers.examples import reviewer_examples
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def credit(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    df["y"] = np.where(df["a"] + 0.8 * rng.normal(size=n) > -0.3, "good", "bad")
+    model = load_model(LogisticRegression().fit(df[["a", "b"]], df["y"]))
+    return model, AuditDataset.from_frame(df, target="y", positive_label="good"), df
+
+
+def test_binary_examples_are_the_cases_they_claim_to_be():
+    model, data, df = credit()
+    rows = list(range(0, 400, 2))
+    chosen = reviewer_examples(model, data, ["a", "b"], rows)
+    assert [c["reason"] for c in chosen] == ["misclassified", "declined", "borderline"]
+    X = df[["a", "b"]].iloc[rows]
+    score = model.predict_proba(X)[:, model.positive_index]
+    predicted = model.predict(X)
+    truth = df["y"].to_numpy()[rows]
+    by = {c["reason"]: c for c in chosen}
+    for c in chosen:
+        assert c["row"] == rows[c["index"]] and c["reason_chosen"].startswith(c["reason"])
+    k = by["misclassified"]["index"]
+    assert predicted[k] != truth[k]
+    wrong = np.flatnonzero(predicted != truth)
+    assert abs(score[k] - 0.5) == pytest.approx(np.max(np.abs(score[wrong] - 0.5)))
+    k = by["declined"]["index"]
+    assert predicted[k] == "bad" and score[k] == pytest.approx(score[predicted == "bad"].min())
+    k = by["borderline"]["index"]
+    assert abs(score[k] - 0.5) == pytest.approx(np.min(np.abs(score - 0.5)))
+
+
+def test_without_errors_or_declines_the_rest_is_filled_and_labelled():
+    model, data, df = credit()
+    score = model.predict_proba(df[["a", "b"]])[:, model.positive_index]
+    approved_right = [i for i in range(400) if score[i] > 0.5 and df["y"][i] == "good"][:10]
+    chosen = reviewer_examples(model, data, ["a", "b"], approved_right)
+    assert [c["reason"] for c in chosen] == ["borderline", "first_rows", "first_rows"]
+
+
+def test_regression_examples_show_the_largest_errors_of_each_sign():
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"a": rng.normal(size=200)})
+    df["y"] = 2 * df["a"] + rng.normal(size=200)
+    model = load_model(LinearRegression().fit(df[["a"]], df["y"]))
+    chosen = reviewer_examples(model, AuditDataset.from_frame(df, target="y"), ["a"], list(range(200)))
+    residual = model.predict(df[["a"]]) - df["y"].to_numpy()
+    by = {c["reason"]: c["row"] for c in chosen}
+    assert by["over_predicted"] == int(np.argmax(residual)) and by["under_predicted"] == int(np.argmin(residual))
