@@ -310,10 +310,10 @@ def _local(explanation, limit: int) -> dict:
     data = explanation.data
     frame = data.iloc[:n] if isinstance(data, pd.DataFrame) else None
     return {
-        "rows": np.asarray(explanation.row_index[:n]).tolist(),
-        "values": np.asarray(explanation.values[:n], dtype=float).tolist(),
-        "base_values": np.broadcast_to(np.asarray(explanation.base_values, dtype=float), (explanation.n_rows,))[:n].tolist(),
-        "output": np.asarray(explanation.output[:n], dtype=float).tolist(),
+        "rows": np.asarray(explanation.row_index[:n]),
+        "values": np.asarray(explanation.values[:n], dtype=float),
+        "base_values": np.broadcast_to(np.asarray(explanation.base_values, dtype=float), (explanation.n_rows,))[:n],
+        "output": np.asarray(explanation.output[:n], dtype=float),
         "data": [] if frame is None else frame.astype(object).where(frame.notna(), None).to_numpy().tolist(),
     }
 
@@ -325,8 +325,10 @@ def _dependence(explanation, top: list) -> dict:
     for feature in top:
         j = names.index(feature)
         x = data[feature] if isinstance(data, pd.DataFrame) else pd.Series(np.asarray(data)[:, j])
-        out[feature] = {"x": x.astype(object).where(x.notna(), None).tolist(),
-                        "shap" if explanation.method == "shap" else "attribution": explanation.values[:, j].tolist()}
+        numeric = isinstance(x.dtype, np.dtype) and x.dtype.kind in "iuf"  # to_plain turns NaN into None
+        out[feature] = {"x": x.to_numpy() if numeric else x.astype(object).where(x.notna(), None).tolist(),
+                        "shap" if explanation.method == "shap" else "attribution":
+                            np.asarray(explanation.values[:, j], dtype=float)}
     return out
 
 
@@ -354,7 +356,7 @@ def to_plain(value):
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     if isinstance(value, np.ndarray):
-        return to_plain(value.tolist())
+        return plain_array(value)
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -364,3 +366,29 @@ def to_plain(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)
+
+
+def plain_array(array: np.ndarray) -> list:
+    """A numpy array as (nested) Python lists, NaN and infinity as None, without a Python loop per element.
+
+    Numbers go through ``ndarray.tolist`` (C speed); only an array of objects is walked by
+    :func:`to_plain`. The result equals ``to_plain(array.tolist())``.
+
+    Examples
+    --------
+    >>> plain_array(np.array([[1.5, np.nan], [np.inf, -2.0]]))
+    [[1.5, None], [None, -2.0]]
+    >>> plain_array(np.array([3, 4], dtype=np.int32)), plain_array(np.array([True]))
+    ([3, 4], [True])
+    """
+    kind = array.dtype.kind
+    if kind in "biu":
+        return array.tolist()
+    if kind == "f":
+        finite = np.isfinite(array)
+        if finite.all():
+            return array.astype(float, copy=False).tolist()
+        cells = array.astype(float).astype(object)
+        cells[~finite] = None
+        return cells.tolist()
+    return to_plain(array.tolist())
