@@ -55,3 +55,17 @@ def test_dumps_record_keeps_short_structures_indented_and_long_lists_on_one_line
 def test_a_string_that_looks_like_a_placeholder_is_left_alone():
     record = {"a": "@@xai-audit-0", "b": list(range(LONG_LIST + 1))}
     assert json.loads(dumps_record(record)) == record
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(allow_infinity=False), st.integers(-5, 5), st.sampled_from(["a", "b", None]),
+                          st.booleans()), min_size=1, max_size=25))
+def test_frame_cells_equal_the_element_by_element_conversion(rows):
+    import pandas as pd
+
+    from xai_audit.explainers.section import _plain_rows
+
+    frame = pd.DataFrame(rows, columns=["amount", "count", "kind", "flag"])
+    frame["level"] = pd.Categorical(frame["kind"])
+    old = to_plain(frame.astype(object).where(frame.notna(), None).to_numpy().tolist())
+    assert to_plain({"data": _plain_rows(frame)})["data"] == old

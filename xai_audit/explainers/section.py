@@ -314,7 +314,7 @@ def _local(explanation, limit: int) -> dict:
         "values": np.asarray(explanation.values[:n], dtype=float),
         "base_values": np.broadcast_to(np.asarray(explanation.base_values, dtype=float), (explanation.n_rows,))[:n],
         "output": np.asarray(explanation.output[:n], dtype=float),
-        "data": [] if frame is None else frame.astype(object).where(frame.notna(), None).to_numpy().tolist(),
+        "data": [] if frame is None else _plain_rows(frame),
     }
 
 
@@ -353,6 +353,8 @@ def to_plain(value):
     """``value`` with numpy scalars and arrays as Python types and NaN / infinity as None."""
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, PlainRows):
+        return list(value)
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     if isinstance(value, np.ndarray):
@@ -392,3 +394,22 @@ def plain_array(array: np.ndarray) -> list:
         cells[~finite] = None
         return cells.tolist()
     return to_plain(array.tolist())
+
+
+class PlainRows(list):
+    """Rows already made of plain values (see :func:`_plain_rows`): :func:`to_plain` does not walk them again."""
+
+
+def _plain_rows(frame: pd.DataFrame) -> PlainRows:
+    """A frame's cells as rows of plain values, converted a column at a time (missing values as None).
+
+    Equals ``to_plain(frame.astype(object).where(frame.notna(), None).to_numpy().tolist())``.
+    """
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+            columns.append(plain_array(column.to_numpy()))
+        else:
+            columns.append([to_plain(v) for v in column.astype(object).where(column.notna(), None).tolist()])
+    return PlainRows(list(row) for row in zip(*columns)) if columns else PlainRows([[]] * len(frame))
