@@ -174,7 +174,9 @@ def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.
     """
     n = int(data.n_rows)
     algorithm = explanation.meta.get("algorithm_key")
-    if algorithm in EXACT_FAST_ALGORITHMS and n <= ALL_ROWS_LIMIT:
+    # interventional Tree SHAP (probability space) costs rows x background rows x trees: it is not fast
+    fast = algorithm in EXACT_FAST_ALGORITHMS and not (algorithm == "tree" and explanation.meta.get("uses_background"))
+    if fast and n <= ALL_ROWS_LIMIT:
         return np.arange(n), f"every row of the data ({n}), exact {algorithm} SHAP"
     per_group = int(config.get("attribution_rows_per_group", ROWS_PER_GROUP))
     rng = np.random.default_rng(random_state)
@@ -187,8 +189,11 @@ def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.
             take = members if len(members) <= per_group else rng.choice(members, per_group, replace=False)
             chosen.update(int(i) for i in take)
     rows = np.array(sorted(chosen), dtype=int)
-    why = (f"{algorithm} SHAP is not exact and fast" if algorithm not in EXACT_FAST_ALGORITHMS
-           else f"the data has more than {ALL_ROWS_LIMIT} rows")
+    if algorithm == "tree" and not fast:
+        why = "interventional tree SHAP (probability space) costs rows x background rows x trees"
+    else:
+        why = (f"{algorithm} SHAP is not exact and fast" if algorithm not in EXACT_FAST_ALGORITHMS
+               else f"the data has more than {ALL_ROWS_LIMIT} rows")
     return rows, (f"a seeded sample of {len(rows)} of the {n} rows, stratified by sensitive group (up to "
                   f"{per_group} rows of every group of {', '.join(map(str, groups.columns))}), because {why}")
 
