@@ -222,7 +222,8 @@ def _options(method: str, config: dict) -> dict:
     if method == "shap":
         # backend, workers, scheduler: where the audit runs its chunked work (Tree SHAP's row chunks)
         chunking = {key: config[key] for key in ("backend", "workers", "scheduler") if config.get(key) is not None}
-        return {"background_rows": int(config["background_rows"]), **chunking}
+        space = {"output_space": str(config["shap_output_space"])} if config.get("shap_output_space") else {}
+        return {"background_rows": int(config["background_rows"]), **space, **chunking}
     if method == "lime":
         return {"num_samples": int(config["lime_samples"])}
     if method == "permutation":
