@@ -162,6 +162,7 @@ def fairness_attributions(explanation, *, adapter=None, data=None, features=None
 EXACT_FAST_ALGORITHMS = ("tree", "linear")
 ALL_ROWS_LIMIT = 100_000  # the per-row values travel as plain lists; this bounds their memory
 ROWS_PER_GROUP = 200
+INTERVENTIONAL_PAIRS_LIMIT = 500_000  # rows x background rows for every-row interventional Tree SHAP (~5 s at 100 trees)
 
 
 def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.ndarray, str]:
@@ -174,8 +175,9 @@ def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.
     """
     n = int(data.n_rows)
     algorithm = explanation.meta.get("algorithm_key")
-    # interventional Tree SHAP (probability space) costs rows x background rows x trees: it is not fast
-    fast = algorithm in EXACT_FAST_ALGORITHMS and not (algorithm == "tree" and explanation.meta.get("uses_background"))
+    # interventional Tree SHAP (probability space) costs rows x background rows x trees: fast up to a budget
+    background = (explanation.meta.get("background") or {}).get("size", 0) if algorithm == "tree" else 0
+    fast = algorithm in EXACT_FAST_ALGORITHMS and n * background <= INTERVENTIONAL_PAIRS_LIMIT
     if fast and n <= ALL_ROWS_LIMIT:
         return np.arange(n), f"every row of the data ({n}), exact {algorithm} SHAP"
     per_group = int(config.get("attribution_rows_per_group", ROWS_PER_GROUP))
@@ -190,7 +192,8 @@ def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.
             chosen.update(int(i) for i in take)
     rows = np.array(sorted(chosen), dtype=int)
     if algorithm == "tree" and not fast:
-        why = "interventional tree SHAP (probability space) costs rows x background rows x trees"
+        why = (f"interventional tree SHAP (probability space) costs rows x background rows x trees, and {n} rows x "
+               f"{background} background rows exceed {INTERVENTIONAL_PAIRS_LIMIT:,} pairs")
     else:
         why = (f"{algorithm} SHAP is not exact and fast" if algorithm not in EXACT_FAST_ALGORITHMS
                else f"the data has more than {ALL_ROWS_LIMIT} rows")
