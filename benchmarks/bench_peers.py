@@ -143,7 +143,10 @@ def measure(command: list[str], cwd: Path, env: dict) -> dict:
         return {"error": f"timed out after {RUN_TIMEOUT} s"}
     wall = time.perf_counter() - started
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    record = {"wall_seconds": wall, "peak_mib": int(peak.group(1)) / 1024 if peak else None}
+    user = re.search(r"User time \(seconds\): ([\d.]+)", done.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", done.stderr)
+    record = {"wall_seconds": wall, "peak_mib": int(peak.group(1)) / 1024 if peak else None,
+              "cpu_seconds": float(user.group(1)) + float(system.group(1)) if user and system else None}
     if done.returncode != 0:
         record["error"] = (done.stderr.strip().splitlines() or ["failed"])[-1][:300]
         tail = [line for line in done.stderr.splitlines() if "Error" in line or "error" in line]
@@ -167,7 +170,8 @@ def summarize(records: list[dict]) -> dict:
     if not ok:
         return {"runs": len(records), "error": records[-1].get("error") if records else "not run"}
     median = lambda key: statistics.median(r[key] for r in ok) if all(r.get(key) is not None for r in ok) else None  # noqa: E731
-    summary = {"runs": len(ok), "wall_seconds": median("wall_seconds"), "peak_mib": median("peak_mib")}
+    summary = {"runs": len(ok), "wall_seconds": median("wall_seconds"), "peak_mib": median("peak_mib"),
+               "cpu_seconds": median("cpu_seconds")}
     if "train_seconds" in ok[0]:
         summary.update({"train_seconds": median("train_seconds"), "work_seconds": median("work_seconds"),
                         "wall_minus_train": statistics.median(r["wall_seconds"] - r["train_seconds"] for r in ok),
@@ -178,15 +182,16 @@ def summarize(records: list[dict]) -> dict:
 
 
 def table(summaries: dict, sizes) -> str:
-    lines = ["| tool | rows | runs | wall s (median) | wall - training s | tool's own work s | peak MiB | report |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = ["| tool | rows | runs | wall s (median) | CPU s (user + system) | wall - training s | tool's own work s "
+             "| peak MiB | report |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for (tool, n), s in summaries.items():
         if "error" in s:
-            lines.append(f"| {tool} | {n or '1000 (German credit)'} | {s['runs']} | — | — | — | — | {s['error']} |")
+            lines.append(f"| {tool} | {n or '1000 (German credit)'} | {s['runs']} | — | — | — | — | — | {s['error']} |")
             continue
         size = ", ".join(f"{kind} {b / 2**20:.1f} MB" for kind, b in s.get("report_bytes", {}).items())
         fmt = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
-        lines.append(f"| {tool} | {n or '1000 (German credit)'} | {s['runs']} | {fmt(s['wall_seconds'])} | "
+        lines.append(f"| {tool} | {n or '1000 (German credit)'} | {s['runs']} | {fmt(s['wall_seconds'])} | {fmt(s.get('cpu_seconds'))} | "
                      f"{fmt(s.get('wall_minus_train'))} | {fmt(s.get('work_seconds'))} | {fmt(s['peak_mib'])} | {size} |")
     ratios = []
     for n in sizes:
@@ -194,7 +199,9 @@ def table(summaries: dict, sizes) -> str:
         if ours.get("wall_minus_train") and theirs.get("wall_minus_train"):
             ratios.append(f"- {n} rows: shapash / xai-audit (equal work), wall minus training: "
                           f"{theirs['wall_minus_train'] / ours['wall_minus_train']:.2f}x; tool's own work: "
-                          f"{theirs['work_seconds'] / ours['work_seconds']:.2f}x")
+                          f"{theirs['work_seconds'] / ours['work_seconds']:.2f}x"
+                          + (f"; CPU time: {theirs['cpu_seconds'] / ours['cpu_seconds']:.2f}x"
+                             if ours.get("cpu_seconds") and theirs.get("cpu_seconds") else ""))
     return "\n".join(lines + [""] + ratios)
 
 
