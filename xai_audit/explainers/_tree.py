@@ -6,8 +6,13 @@
   ``backend="processes"`` / ``"dask"``, in chunks over worker processes or a Dask cluster
   (:func:`xai_audit.parallel.map_chunks`). Where the fast kernel does not apply (categorical splits),
   shap's own ``shap_values`` runs, in chunks over processes when that pays.
-- XGBoost and LightGBM: their native multi-threaded Tree SHAP (``pred_contribs`` /
-  ``pred_contrib=True``); the values are theirs, unchanged.
+- XGBoost and LightGBM: the same compiled kernel on every core, on the trees as shap reads them,
+  when it agrees with the library's own Tree SHAP (``pred_contribs`` / ``pred_contrib=True``) on a
+  probe of rows (LightGBM's float64 values to 1e-6; XGBoost's are float32); else, and for small
+  work, the library's own values unchanged. See benchmarks/RESULTS.md for the speeds.
+- Probability space for boosted binary classifiers (:func:`probability_attributions`):
+  interventional Tree SHAP against a background sample, as shap's ``model_output="probability"``
+  (:mod:`xai_audit.explainers._interventional`).
 
 :func:`tree_attributions` returns, for each row, the attributions of one class (the one the caller
 explains), the base value and the model's own output for that class, computed by the model itself.

@@ -1,9 +1,11 @@
 """SHAP values for tabular models, the algorithm chosen from the model and stated in ``meta``.
 
 - Tree ensembles (scikit-learn, XGBoost, LightGBM; the final step of a Pipeline, explained on the
-  preprocessor's output): exact path-dependent Tree SHAP of the model's raw output — the probability
-  for forests and single trees, the log-odds (binary) or class margin (multiclass) for boosting,
-  the value for regression. See :mod:`xai_audit.explainers._tree`.
+  preprocessor's output): exact Tree SHAP. By default (``output_space="auto"``) of the probability,
+  the scale a non-expert reads: path-dependent for forests and single trees, interventional against
+  a background sample for boosted binary classifiers (as shap's ``model_output="probability"``);
+  the class margin for multiclass boosting, the value for regression. ``output_space="log_odds"``
+  keeps boosting's path-dependent log-odds. See :mod:`xai_audit.explainers._tree`.
 - Linear models: shap's ``LinearExplainer`` (interventional) of the log-odds / margin / value,
   against a sampled background.
 - PyTorch models: DeepLIFT-SHAP via ``xai_audit.explainers.captum.deep_shap``.
