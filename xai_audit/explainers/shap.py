@@ -215,8 +215,9 @@ class ShapExplainer(Explainer):
                         "background": {"kind": "sampled rows", "size": int(len(Z_background))},
                         "uses_background": True, "feature_perturbation": "interventional",
                         "output_space_requested": self.output_space,
-                        "output_space_reason": ("the probability, the scale a non-expert reads and the one LIME "
-                                                "explains; exact and additive (interventional, against the background)"),
+                        "output_space_reason": ("the probability, the scale a non-expert reads and the one "
+                                                "LIME explains; exact and additive (interventional, against "
+                                                "the background)"),
                         **_grouping_meta(grouping, Z)}
                 return _grouped(result.values, grouping), result.base, result.output, meta, None
         tick = None if self.progress is None else (lambda done, total: self.progress("Tree SHAP", done / max(total, 1)))
