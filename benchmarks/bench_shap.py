@@ -134,10 +134,10 @@ def booster_kernel_case(name, model, X, repeats):
         import xgboost
 
         booster = model.get_booster()
-        plain = lambda: booster.predict(xgboost.DMatrix(rows), pred_contribs=True)  # noqa: E731
+        plain = lambda: booster.predict(xgboost.DMatrix(X), pred_contribs=True)  # noqa: E731
         label = "pred_contribs=True (float32)"
     else:
-        plain = lambda: model.predict(rows, pred_contrib=True)  # noqa: E731
+        plain = lambda: model.predict(X, pred_contrib=True)  # noqa: E731
         label = "pred_contrib=True (float64)"
     started = time.perf_counter()
     ensemble = shap.TreeExplainer(model).model
