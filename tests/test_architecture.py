@@ -19,7 +19,7 @@ _spec.loader.exec_module(import_graph)
 
 LAYERS = [
     ("foundation", ("xai_audit._version", "xai_audit.exceptions", "xai_audit._optional", "xai_audit._toml",
-                    "xai_audit._io", "xai_audit.manifest", "xai_audit.model_card", "xai_audit.policy",
+                    "xai_audit._io", "xai_audit._json", "xai_audit.manifest", "xai_audit.model_card", "xai_audit.policy",
                     "xai_audit.policies", "xai_audit.schemas", "xai_audit.parallel")),
     ("adapters and data", ("xai_audit.adapters", "xai_audit.data")),
     ("statistics", ("xai_audit.stats",)),

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from xai_audit._io import write_atomic
+from xai_audit._json import dumps_record
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
@@ -94,7 +95,7 @@ class AuditResult:
 
     def to_json(self) -> str:
         """The record as indented JSON text with sorted keys (stable for diffs)."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False) + "\n"
+        return dumps_record(self.to_dict()) + "\n"  # indented; long arrays on one line (C encoder)
 
     def save_json(self, path) -> Path:
         """Write the JSON record atomically.

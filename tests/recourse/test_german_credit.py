@@ -11,6 +11,7 @@ from xai_audit.recourse import case_sentence
 from xai_audit.recourse.constraints import build_constraints
 from xai_audit.recourse.cost import fit_costs
 from xai_audit.recourse.linear import closed_form_recourse, linear_form
+from xai_audit.result import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "sample_models" / "data" / "german_credit.csv"
@@ -70,7 +71,7 @@ def test_record_round_trips_and_the_report_shows_the_sentences(audited, tmp_path
     path = result.save_json(tmp_path / "audit.json")
     loaded = xa.AuditResult.load_json(path)
     assert loaded.recourse == result.to_dict()["recourse"]
-    assert loaded.schema_version == "1.1"
+    assert loaded.schema_version == SCHEMA_VERSION
     html = loaded.save_html(tmp_path / "audit.html").read_text(encoding="utf-8")
     assert 'id="recourse"' in html and "Burden of recourse by group" in html
     first = next(c for c in result.recourse["cases"] if c["found"])

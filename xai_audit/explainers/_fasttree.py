@@ -62,7 +62,7 @@ class FastTrees:
 
 def supported(ensemble) -> str | None:
     """None if the kernel reproduces shap's values for this shap ``TreeEnsemble``, else why not."""
-    if np.any(ensemble.threshold_types != 0):
+    if np.any(np.asarray(ensemble.threshold_types)[np.asarray(ensemble.children_left) >= 0] != 0):  # -1 marks leaves
         return "categorical splits"
     if np.any(ensemble.node_sample_weight[ensemble.children_right >= 0] <= 0):
         return "nodes without training cover"

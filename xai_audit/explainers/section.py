@@ -163,6 +163,7 @@ def fairness_attributions(explanation, *, adapter=None, data=None, features=None
 EXACT_FAST_ALGORITHMS = ("tree", "linear")
 ALL_ROWS_LIMIT = 100_000  # the per-row values travel as plain lists; this bounds their memory
 ROWS_PER_GROUP = 200
+INTERVENTIONAL_PAIRS_LIMIT = 500_000  # rows x background rows for every-row interventional Tree SHAP (~5 s at 100 trees)
 
 
 def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.ndarray, str]:
@@ -175,7 +176,10 @@ def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.
     """
     n = int(data.n_rows)
     algorithm = explanation.meta.get("algorithm_key")
-    if algorithm in EXACT_FAST_ALGORITHMS and n <= ALL_ROWS_LIMIT:
+    # interventional Tree SHAP (probability space) costs rows x background rows x trees: fast up to a budget
+    background = (explanation.meta.get("background") or {}).get("size", 0) if algorithm == "tree" else 0
+    fast = algorithm in EXACT_FAST_ALGORITHMS and n * background <= INTERVENTIONAL_PAIRS_LIMIT
+    if fast and n <= ALL_ROWS_LIMIT:
         return np.arange(n), f"every row of the data ({n}), exact {algorithm} SHAP"
     per_group = int(config.get("attribution_rows_per_group", ROWS_PER_GROUP))
     rng = np.random.default_rng(random_state)
@@ -188,8 +192,12 @@ def attribution_rows(explanation, data, config: dict, random_state) -> tuple[np.
             take = members if len(members) <= per_group else rng.choice(members, per_group, replace=False)
             chosen.update(int(i) for i in take)
     rows = np.array(sorted(chosen), dtype=int)
-    why = (f"{algorithm} SHAP is not exact and fast" if algorithm not in EXACT_FAST_ALGORITHMS
-           else f"the data has more than {ALL_ROWS_LIMIT} rows")
+    if algorithm == "tree" and not fast:
+        why = (f"interventional tree SHAP (probability space) costs rows x background rows x trees, and {n} rows x "
+               f"{background} background rows exceed {INTERVENTIONAL_PAIRS_LIMIT:,} pairs")
+    else:
+        why = (f"{algorithm} SHAP is not exact and fast" if algorithm not in EXACT_FAST_ALGORITHMS
+               else f"the data has more than {ALL_ROWS_LIMIT} rows")
     return rows, (f"a seeded sample of {len(rows)} of the {n} rows, stratified by sensitive group (up to "
                   f"{per_group} rows of every group of {', '.join(map(str, groups.columns))}), because {why}")
 
@@ -218,7 +226,8 @@ def _options(method: str, config: dict) -> dict:
     if method == "shap":
         # backend, workers, scheduler: where the audit runs its chunked work (Tree SHAP's row chunks)
         chunking = {key: config[key] for key in ("backend", "workers", "scheduler") if config.get(key) is not None}
-        return {"background_rows": int(config["background_rows"]), **chunking}
+        space = {"output_space": str(config["shap_output_space"])} if config.get("shap_output_space") else {}
+        return {"background_rows": int(config["background_rows"]), **space, **chunking}
     if method == "lime":
         return {"num_samples": int(config["lime_samples"])}
     if method == "permutation":
@@ -317,11 +326,11 @@ def _local(explanation, limit: int) -> dict:
     data = explanation.data
     frame = data.iloc[:n] if isinstance(data, pd.DataFrame) else None
     return {
-        "rows": np.asarray(explanation.row_index[:n]).tolist(),
-        "values": np.asarray(explanation.values[:n], dtype=float).tolist(),
-        "base_values": np.broadcast_to(np.asarray(explanation.base_values, dtype=float), (explanation.n_rows,))[:n].tolist(),
-        "output": np.asarray(explanation.output[:n], dtype=float).tolist(),
-        "data": [] if frame is None else frame.astype(object).where(frame.notna(), None).to_numpy().tolist(),
+        "rows": np.asarray(explanation.row_index[:n]),
+        "values": np.asarray(explanation.values[:n], dtype=float),
+        "base_values": np.broadcast_to(np.asarray(explanation.base_values, dtype=float), (explanation.n_rows,))[:n],
+        "output": np.asarray(explanation.output[:n], dtype=float),
+        "data": [] if frame is None else _plain_rows(frame),
     }
 
 
@@ -332,8 +341,10 @@ def _dependence(explanation, top: list) -> dict:
     for feature in top:
         j = names.index(feature)
         x = data[feature] if isinstance(data, pd.DataFrame) else pd.Series(np.asarray(data)[:, j])
-        out[feature] = {"x": x.astype(object).where(x.notna(), None).tolist(),
-                        "shap" if explanation.method == "shap" else "attribution": explanation.values[:, j].tolist()}
+        numeric = isinstance(x.dtype, np.dtype) and x.dtype.kind in "iuf"  # to_plain turns NaN into None
+        out[feature] = {"x": x.to_numpy() if numeric else x.astype(object).where(x.notna(), None).tolist(),
+                        "shap" if explanation.method == "shap" else "attribution":
+                            np.asarray(explanation.values[:, j], dtype=float)}
     return out
 
 
@@ -358,10 +369,12 @@ def to_plain(value):
     """``value`` with numpy scalars and arrays as Python types and NaN / infinity as None."""
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, PlainRows):
+        return list(value)
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     if isinstance(value, np.ndarray):
-        return to_plain(value.tolist())
+        return plain_array(value)
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -371,3 +384,48 @@ def to_plain(value):
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
     return str(value)
+
+
+def plain_array(array: np.ndarray) -> list:
+    """A numpy array as (nested) Python lists, NaN and infinity as None, without a Python loop per element.
+
+    Numbers go through ``ndarray.tolist`` (C speed); only an array of objects is walked by
+    :func:`to_plain`. The result equals ``to_plain(array.tolist())``.
+
+    Examples
+    --------
+    >>> plain_array(np.array([[1.5, np.nan], [np.inf, -2.0]]))
+    [[1.5, None], [None, -2.0]]
+    >>> plain_array(np.array([3, 4], dtype=np.int32)), plain_array(np.array([True]))
+    ([3, 4], [True])
+    """
+    kind = array.dtype.kind
+    if kind in "biu":
+        return array.tolist()
+    if kind == "f":
+        finite = np.isfinite(array)
+        if finite.all():
+            return array.astype(float, copy=False).tolist()
+        cells = array.astype(float).astype(object)
+        cells[~finite] = None
+        return cells.tolist()
+    return to_plain(array.tolist())
+
+
+class PlainRows(list):
+    """Rows already made of plain values (see :func:`_plain_rows`): :func:`to_plain` does not walk them again."""
+
+
+def _plain_rows(frame: pd.DataFrame) -> PlainRows:
+    """A frame's cells as rows of plain values, converted a column at a time (missing values as None).
+
+    Equals ``to_plain(frame.astype(object).where(frame.notna(), None).to_numpy().tolist())``.
+    """
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+            columns.append(plain_array(column.to_numpy()))
+        else:
+            columns.append([to_plain(v) for v in column.astype(object).where(column.notna(), None).tolist()])
+    return PlainRows(list(row) for row in zip(*columns)) if columns else PlainRows([[]] * len(frame))

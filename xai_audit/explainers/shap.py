@@ -1,9 +1,11 @@
 """SHAP values for tabular models, the algorithm chosen from the model and stated in ``meta``.
 
 - Tree ensembles (scikit-learn, XGBoost, LightGBM; the final step of a Pipeline, explained on the
-  preprocessor's output): exact path-dependent Tree SHAP of the model's raw output — the probability
-  for forests and single trees, the log-odds (binary) or class margin (multiclass) for boosting,
-  the value for regression. See :mod:`xai_audit.explainers._tree`.
+  preprocessor's output): exact Tree SHAP. By default (``output_space="auto"``) of the probability,
+  the scale a non-expert reads: path-dependent for forests and single trees, interventional against
+  a background sample for boosted binary classifiers (as shap's ``model_output="probability"``);
+  the class margin for multiclass boosting, the value for regression. ``output_space="log_odds"``
+  keeps boosting's path-dependent log-odds. See :mod:`xai_audit.explainers._tree`.
 - Linear models: shap's ``LinearExplainer`` (interventional) of the log-odds / margin / value,
   against a sampled background.
 - PyTorch models: DeepLIFT-SHAP via ``xai_audit.explainers.captum.deep_shap``.
@@ -35,10 +37,16 @@ from xai_audit.explainers._tabular import (
     pick,
     require_table_model,
 )
-from xai_audit.explainers._tree import tree_attributions, tree_family
+from xai_audit.explainers._tree import (
+    probability_attributions,
+    probability_space_unavailable,
+    tree_attributions,
+    tree_family,
+)
 from xai_audit.explainers.base import Explainer, Explanation
 
 ALGORITHMS = ("auto", "tree", "linear", "deep", "permutation")
+OUTPUT_SPACES = ("auto", "probability", "log_odds")
 SPACE_WORDS = {
     "probability": "the probability of the explained class",
     "log_odds": "the log-odds of the explained class (the model's raw margin)",
@@ -65,6 +73,14 @@ class ShapExplainer(Explainer):
     max_model_rows : int
         Permutation SHAP: model evaluations in all (rows x evaluations x background); fewer rows are
         explained (a seeded sample, stated in ``meta``) when the budget would be exceeded.
+    output_space : {"auto", "probability", "log_odds"}
+        Tree SHAP of classifiers: what the values add up to. ``"auto"`` (the report's default): the
+        probability of the explained class, the scale a non-expert reads and the one LIME explains,
+        wherever it is exact — forests and single trees (path-dependent Tree SHAP), and boosted
+        binary classifiers (interventional Tree SHAP against ``background_rows`` sampled rows, as
+        shap's ``model_output="probability"``; costs rows x background x trees); else the raw
+        margin (multiclass boosting: a softmax couples the classes). ``"log_odds"``: the boosted
+        model's log-odds (path-dependent, no background). ``meta["output_space"]`` always says which.
     backend, workers, scheduler
         Tree SHAP for scikit-learn models: see :func:`xai_audit.explainers._tree.tree_attributions`.
     progress : callable, optional
@@ -86,14 +102,18 @@ class ShapExplainer(Explainer):
     local = True
 
     def __init__(self, *, algorithm="auto", background_rows=100, max_evals=200, sampling_rows=100,
-                 max_model_rows=1_000_000, backend="auto", workers=None, scheduler=None, progress=None):
+                 max_model_rows=1_000_000, output_space="auto", backend="auto", workers=None, scheduler=None,
+                 progress=None):
         if algorithm not in ALGORITHMS:
             raise InvalidInputError(f"algorithm must be one of {list(ALGORITHMS)}; got {algorithm!r}.")
+        if output_space not in OUTPUT_SPACES:
+            raise InvalidInputError(f"output_space must be one of {list(OUTPUT_SPACES)}; got {output_space!r}.")
         for label, value in (("background_rows", background_rows), ("max_evals", max_evals),
                              ("sampling_rows", sampling_rows), ("max_model_rows", max_model_rows)):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise InvalidInputError(f"{label} must be a positive integer; got {value!r}.")
         self.algorithm = algorithm
+        self.output_space = output_space
         self.background_rows = int(background_rows)
         self.max_evals = int(max_evals)
         self.sampling_rows = int(sampling_rows)
@@ -138,7 +158,7 @@ class ShapExplainer(Explainer):
         X = frame.loc[:, list(features)]
         classes = explained_class(adapter, X) if adapter.task == "multiclass" else None
         rng = np.random.default_rng(random_state)
-        algorithms = {"tree": lambda: self._tree(adapter, X, features, classes),
+        algorithms = {"tree": lambda: self._tree(adapter, data, X, features, classes, rng),
                       "linear": lambda: self._linear(adapter, data, X, features, classes, rng),
                       "deep": lambda: self._deep(adapter, data, X, features, rng, random_state),
                       "permutation": lambda: self._permutation(adapter, data, X, features, classes, rng)}
@@ -150,6 +170,12 @@ class ShapExplainer(Explainer):
             algorithm, reason = "permutation", f"the {algorithm} algorithm does not apply ({error})"
             result = algorithms["permutation"]()
         values, base, output, meta, keep = result
+        if self.output_space != "auto" and meta["output_space"] != self.output_space:
+            raise InvalidInputError(
+                f"output_space={self.output_space!r} is not available for '{adapter.name}' with the {algorithm} "
+                f"algorithm, which explains {SPACE_WORDS.get(meta['output_space'], meta['output_space'])}. "
+                "Use output_space='auto'.")
+        meta.setdefault("output_space_requested", self.output_space)
         if keep is not None:  # permutation SHAP explained a sample of the rows, within its budget
             rows, X = rows[keep], X.iloc[keep]
             classes = None if classes is None else np.asarray(classes)[keep]
@@ -165,17 +191,51 @@ class ShapExplainer(Explainer):
 
     # -- algorithms ------------------------------------------------------------------------------------
 
-    def _tree(self, adapter, X, features, classes):
+    def _tree(self, adapter, data, X, features, classes, rng):
         estimator = adapter.final_estimator
         Z, grouping = _model_space(adapter, X, features)
         class_index = _class_index(adapter, len(X), classes)
+        unavailable = probability_space_unavailable(estimator)
+        if self.output_space == "probability" and unavailable is not None and "already" not in unavailable:
+            raise InvalidInputError(f"output_space='probability' is not available for '{adapter.name}': {unavailable}. "
+                                    "Use output_space='auto', or algorithm='permutation' (model-agnostic, sampled).")
+        why = None
+        if self.output_space in ("auto", "probability") and unavailable is None:
+            background = data.frame.iloc[background_positions(data.n_rows, self.background_rows, rng)]
+            Z_background, _ = _model_space(adapter, background.loc[:, list(features)], features)
+            try:
+                result = probability_attributions(estimator, Z, Z_background, class_index, workers=self.workers)
+            except UnsupportedModelError as error:
+                if self.output_space == "probability":
+                    raise
+                why = f"the probability could not be explained exactly ({error}), so the log-odds is"
+            else:
+                meta = {"algorithm": result.algorithm, "output_space": "probability", "precision": result.precision,
+                        "workers": result.workers, "execution": result.execution,
+                        "background": {"kind": "sampled rows", "size": int(len(Z_background))},
+                        "uses_background": True, "feature_perturbation": "interventional",
+                        "output_space_requested": self.output_space,
+                        "output_space_reason": ("the probability, the scale a non-expert reads and the one "
+                                                "LIME explains; exact and additive (interventional, against "
+                                                "the background)"),
+                        **_grouping_meta(grouping, Z)}
+                return _grouped(result.values, grouping), result.base, result.output, meta, None
         tick = None if self.progress is None else (lambda done, total: self.progress("Tree SHAP", done / max(total, 1)))
         result = tree_attributions(estimator, Z, class_index, backend=self.backend, workers=self.workers,
                                    scheduler=self.scheduler, progress=tick)
+        if self.output_space == "log_odds" and result.space != "log_odds":
+            raise InvalidInputError(f"output_space='log_odds' is not available for '{adapter.name}': its Tree SHAP "
+                                    f"explains {SPACE_WORDS.get(result.space, result.space)}. Use output_space='auto'.")
+        if self.output_space == "log_odds":
+            why = "the log-odds was requested (output_space='log_odds'), so it is"
+        elif why is None:
+            why = (f"{unavailable}; the model's own output is" if unavailable and "already" not in unavailable
+                   else "the model's Tree SHAP explains the probability directly, so it is")
         values = _grouped(result.values, grouping)
         meta = {"algorithm": result.algorithm, "output_space": result.space, "precision": result.precision,
                 "workers": result.workers, "execution": result.execution, "background": None, "uses_background": False,
-                "feature_perturbation": "tree_path_dependent", **_grouping_meta(grouping, Z)}
+                "feature_perturbation": "tree_path_dependent", "output_space_requested": self.output_space,
+                "output_space_reason": f"{why} explained", **_grouping_meta(grouping, Z)}
         return values, result.base, result.output, meta, None
 
     def _linear(self, adapter, data, X, features, classes, rng):
