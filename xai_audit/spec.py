@@ -41,6 +41,7 @@ from xai_audit.exceptions import InvalidInputError
 FORMATS = ("html", "json", "md", "pdf")
 DEFAULT_FORMATS = ("html", "json")
 EXIT_BY_STATUS = {"pass": 0, "warn": 0, "fail": 1}
+MAX_NAME = 120  # file names are at most 255 bytes; room for the suffix and the temporary file's prefix
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,9 @@ class AuditSpec:
             raise InvalidInputError(
                 f"The report name {self.report_name!r} must be letters, digits, '.', '_' or '-' and start with a "
                 "letter or digit (it names files inside the output folder); got a name that could leave it.")
+        if len(self.report_name) > MAX_NAME:
+            raise InvalidInputError(f"The report name is {len(self.report_name)} characters long; give a name of at "
+                                    f"most {MAX_NAME} characters (--name NAME; it becomes the output file names).")
         unknown = sorted(set(self.formats) - set(FORMATS))
         if unknown or not self.formats:
             raise InvalidInputError(f"The formats {list(self.formats)} name {unknown or 'nothing'}; "
