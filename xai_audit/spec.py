@@ -323,11 +323,18 @@ class AuditSpec:
         return dict(self.model_card or {})
 
     def write(self, result) -> dict:
-        """Write ``result`` in the spec's formats (and JUnit / Markdown); return ``{format: path}``."""
-        out = Path(self.out)
+        """Write ``result`` in the spec's formats (and JUnit / Markdown); return ``{format: path}``.
+
+        The formats in the output folder are written as one set (:func:`xai_audit._io.write_set`): a run
+        killed while writing leaves all of them or none under their final names. The JUnit and Markdown
+        files, which may live elsewhere, are written after the set, each whole or not at all."""
+        from xai_audit._io import write_set
+
         writers = {"html": result.save_html, "json": result.save_json, "md": result.save_markdown,
                    "pdf": result.save_pdf}
-        paths = {fmt: writers[fmt](out / f"{self.report_name}.{fmt}") for fmt in self.output_formats}
+        # All formats appear together or not at all; stale temporary files of killed runs are swept.
+        written = write_set(Path(self.out), {f"{self.report_name}.{fmt}": writers[fmt] for fmt in self.output_formats})
+        paths = {fmt: written[f"{self.report_name}.{fmt}"] for fmt in self.output_formats}
         if self.junit or self.markdown:
             from xai_audit.gate import write_gate_outputs
 
