@@ -153,7 +153,7 @@ def _load_skops(path: Path, trusted):
                 f"The model file '{path}' contains types that are not trusted by default: {refused}. "
                 "Loading them could run code they define. If you know where this file comes from, "
                 f"trust them by name: load_model(path, trusted={refused!r}) or, on the command line, "
-                f"--trust-type {' --trust-type '.join(refused)}."
+                f"--trust-type {' --trust-type '.join(refused)} (in a batch file: trusted_types = {refused!r})."
             )
         allowed = list(untrusted)
     try:
@@ -181,7 +181,8 @@ def _load_pickle(path: Path, trusted):
             f"The model file '{path}' is a pickle/joblib file. Loading a pickle runs any code the "
             "file contains, so xai-audit refuses it by default. Convert the model to skops "
             "(skops.io.dump(model, 'model.skops')) where it was trained, or, only if you made the "
-            "file yourself, opt in with load_model(path, trusted=True) or --trust-pickle."
+            "file yourself, opt in with --trust-pickle (in a batch file: trust_pickle = true; in Python: "
+            "load_model(path, trusted=True))."
         )
     import joblib
 
@@ -270,7 +271,8 @@ def _resolve_architecture(spec: str, base: Path, *, allowed=True):
                 f"The manifest names the architecture {spec!r}, an installed module; xai-audit imports no module a "
                 "manifest names (its import runs code) unless you allow it. Put the class in a .py file beside the "
                 f"manifest and write architecture = 'file.py:{class_name}', or allow this one with "
-                f"--trust-type {spec} (in Python: load_model(path, trusted=[{spec!r}]))."
+                f"--trust-type {spec} (in a batch file: trusted_types = [{spec!r}]; in Python: "
+                f"load_model(path, trusted=[{spec!r}]))."
             )
     torch = require("torch", extra="torch", purpose="Loading a PyTorch model")
     try:
