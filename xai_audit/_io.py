@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 # .<final name>.<pid>.<random>.part (a file) or .<stem>.<pid>.set.part (a staging folder)
-_PART = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<tail>[A-Za-z0-9_]+)\.part$")
+_PART = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<tail>[A-Za-z0-9_]+(?:\.set)?)\.part$")
 COMMIT_FILE = "COMMITTED"
 
 
