@@ -3,17 +3,44 @@ command line (exit 2, one paragraph, no traceback, a message naming the problem 
 written) and by the Python API (an ``XaiAuditError`` subclass with the same message).
 
 Each case is ``(id, spec fields, fragment of the expected message)``; ``{ws}`` in a value stands for
-the workspace folder of ``conftest.write_inputs``.
+the workspace folder of :func:`write_inputs`.
 """
 
 import math
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from xai_audit.cli import main
 from xai_audit.exceptions import XaiAuditError
 from xai_audit.spec import AuditSpec
+
+
+def write_inputs(folder):
+    """A clean predictions-only CSV, and next to it the broken variants the catalogue feeds in."""
+    rng = np.random.default_rng(0)
+    n = 240
+    frame = pd.DataFrame({"x": rng.normal(size=n), "sex": rng.choice(["F", "M"], n),
+                          "age": rng.integers(18, 80, n), "y": rng.integers(0, 2, n)})
+    frame["p"] = (frame["x"] > 0).astype(int)
+    frame.to_csv(folder / "data.csv", index=False)
+    (folder / "dup.csv").write_text("x,sex,sex,y,p\n" + "".join(f"{a:.3f},F,M,{b},{c}\n" for a, b, c in
+                                                                 zip(frame.x, frame.y, frame.p)))
+    (folder / "afolder").mkdir()
+    (folder / "afile").write_text("not a folder")
+    (folder / "self.toml").write_text('extends = "self.toml"\n')
+    (folder / "a.toml").write_text('extends = "b.toml"\n')
+    (folder / "b.toml").write_text('extends = "a.toml"\n')
+    (folder / "model.pkl").write_bytes(b"\x80\x04N.")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    return write_inputs(tmp_path_factory.mktemp("hostile"))
+
 
 BASE = {"data": "{ws}/data.csv", "predictions": "p", "target": "y", "sensitive": ("sex",)}
 

@@ -83,7 +83,7 @@ class SklearnAdapter(ModelAdapter):
 
     def _predict(self, X) -> np.ndarray:
         labels = self.estimator.predict(self._model_input(X))
-        if self.classes is not None:
+        if self.classes is not None and len(np.asarray(labels)) == len(X):  # a wrong shape is reported first
             check_labels(np.asarray(labels), self.classes, self.name)
         return labels
 
