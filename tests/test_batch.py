@@ -220,7 +220,7 @@ def test_exit_code_is_the_worst_entry(workspace, tmp_path):
 
     markdown = batch_markdown(report)
     assert "**fail** (exit code 1)" in markdown
-    assert "| `fails` | ✗ fail | 1 | 0 |" in markdown and "| `passes` | ✓ pass (unchanged) |" in markdown
+    assert "| fails | ✗ fail | 1 | 0 |" in markdown and "| passes | ✓ pass (unchanged) |" in markdown
     suites = junit_suites(report)
     assert [s.name for s in suites] == ["passes", "warns", "fails"]
     assert [f.status for f in suites[2].findings] == ["fail"]
@@ -237,7 +237,7 @@ def test_cli_batch_writes_gate_outputs(workspace, tmp_path, capsys):
     assert "[1/2] done   ok  pass" in out and "[2/2] error  gone" in out
     assert "1 entry could not be audited: gone" in err and "Traceback" not in out + err
     assert "<error" in (tmp_path / "junit.xml").read_text()
-    assert "| `gone` | ⚠ error |" in (tmp_path / "batch.md").read_text()
+    assert "| gone | ⚠ error |" in (tmp_path / "batch.md").read_text()
     batch.write_text(HEADER + entry("ok", model="model.skops", data="data.csv"))
     assert main(["batch", str(batch), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
     assert "[1/1] skip   ok  pass" in capsys.readouterr().out

@@ -126,7 +126,7 @@ def test_text_and_markdown_reports():
     assert "income  rank 1 -> 2" in text
     markdown = change.to_markdown()
     assert "**Status:** pass → fail — **regressed**" in markdown
-    assert "| `fairness.di.sex` | changed (worse) | pass → fail | 0.85 → 0.62 |" in markdown
+    assert "| fairness.di.sex | changed (worse) | pass → fail | 0.85 → 0.62 |" in markdown
     assert json.loads(json.dumps(change.to_dict()))["regressed"] is True
 
 

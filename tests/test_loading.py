@@ -31,7 +31,7 @@ def test_pickle_is_refused_and_its_code_does_not_run(tmp_path):
     for suffix in (".pkl", ".joblib", ".pickle"):
         target = path.with_suffix(suffix)
         target.write_bytes(path.read_bytes())
-        with pytest.raises(UntrustedModelError, match=r"runs any code .* skops .* trusted=True\) or --trust-pickle"):
+        with pytest.raises(UntrustedModelError, match=r"runs any code .* skops .* --trust-pickle \(in a batch file: trust_pickle = true"):
             load_model(target)
     assert not marker.exists()
 
@@ -157,9 +157,33 @@ def test_manifest_architecture_must_be_a_module_class(tmp_path):
     (tmp_path / "m.toml").write_text(
         '[model]\nfile = "w.pt"\narchitecture = "subprocess:run"\ntask = "binary"\nclasses = [0, 1]\n'
         f'architecture_args = {{ args = ["touch", "{marker}"] }}\n')
-    with pytest.raises(UntrustedModelError, match="not a torch.nn.Module class"):
+    with pytest.raises(UntrustedModelError, match="imports no module a manifest names"):
         load_model(tmp_path / "m.toml")
+    # even when the user allows the name, a function is not a model class
+    with pytest.raises(UntrustedModelError, match="not a torch.nn.Module class"):
+        load_model(tmp_path / "m.toml", trusted=["subprocess:run"])
     assert not marker.exists()
+
+
+def test_manifest_architecture_module_is_not_imported_unless_beside_or_allowed(tmp_path, monkeypatch):
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    marker = tmp_path / "imported"
+    (site / "sidecar_mod_xa.py").write_text(f"open({str(marker)!r}, 'w').close()\nimport torch\n"
+                                            "class Net(torch.nn.Linear):\n    def __init__(self):\n"
+                                            "        super().__init__(2, 2)\n")
+    monkeypatch.syspath_prepend(str(site))
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "w.pt")
+    (tmp_path / "m.toml").write_text(
+        '[model]\nfile = "w.pt"\narchitecture = "sidecar_mod_xa:Net"\ntask = "binary"\nclasses = [0, 1]\n')
+    with pytest.raises(UntrustedModelError, match="--trust-type sidecar_mod_xa:Net"):
+        load_model(tmp_path / "m.toml")
+    assert not marker.exists() and "sidecar_mod_xa" not in sys.modules
+    assert load_model(tmp_path / "m.toml", trusted=["sidecar_mod_xa:Net"]).task == "binary"
+    assert marker.exists()
+    sys.modules.pop("sidecar_mod_xa", None)
 
 
 def test_manifest_architecture_file_must_sit_beside_the_weights(tmp_path):

@@ -64,6 +64,16 @@ def need_writable_folder(out: Path) -> None:
     if existing.exists() and not (existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)):
         raise InvalidInputError(f"The output folder '{out}' cannot be written ('{existing}' is not a writable "
                                 "folder); choose another with --out DIR.")
+    # os.access says yes to root and knows nothing of read-only or virtual file systems: try it.
+    import tempfile
+
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".xai-audit-probe.", suffix=".part", dir=existing)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise InvalidInputError(f"The output folder '{out}' cannot be written (writing in '{existing}' failed: "
+                                f"{error.strerror or error}); choose another with --out DIR.") from None
 
 
 def model_files(path: Path) -> list[Path]:

@@ -239,7 +239,8 @@ class Audit:
                 positions = np.sort(np.random.default_rng(self.random_state).choice(data.n_rows, PROXY_SCAN_ROWS, replace=False))
             scan = proxy_scan(data.frame.iloc[positions, data.frame.columns.get_indexer(features)],
                               data.groups.iloc[positions], attributions=explained,
-                              random_state=self.random_state, threshold=threshold)
+                              random_state=self.random_state, threshold=threshold,
+                              min_group_size=policy.setting("fairness", "min_group_size", 30))
             for name, table in scan.items():
                 table["rows_scanned"] = int(len(positions))
                 fairness[name]["proxies"] = table

@@ -335,7 +335,7 @@ def format_markdown(diff: AuditDiff) -> str:
     >>> print(format_markdown(AuditDiff("pass", "fail", 0.01)).splitlines()[2])
     **Status:** pass → fail — **regressed**
     """
-    lines = [f"### xai-audit diff: `{_md(diff.names[0])}` → `{_md(diff.names[1])}`", "",
+    lines = [f"### xai-audit diff: {_md(diff.names[0])} → {_md(diff.names[1])}", "",
              f"**Status:** {diff.old_status} → {diff.new_status} — "
              + (f"**{_verdict(diff).lower()}**" if diff.regressed else "no regression")]
     lines += [f"> Note: {_md(note)}" for note in _notes(diff)]
@@ -344,17 +344,17 @@ def format_markdown(diff: AuditDiff) -> str:
                       "explanations kept their ranks."]
     if diff.findings:
         lines += ["", "| Finding | Change | Status | Observed |", "|---|---|---|---|"]
-        lines += [f"| `{_md(f.id)}` | {f.kind}{' (worse)' if f.worse else ''} | {_statuses(f).replace('->', '→')} "
-                  f"| {_md(_observed(f)).replace('->', '→')} |" for f in diff.findings]
+        lines += [f"| {_md(f.id)} | {f.kind}{' (worse)' if f.worse else ''} | {_statuses(f).replace('->', '→')} "
+                  f"| {_md(_observed(f).replace('->', '→'))} |" for f in diff.findings]
     if diff.metrics:
         lines += ["", f"Metrics that moved by more than {_num(diff.tolerance)}:", "",
                   "| Metric | Old | New | Change |", "|---|---:|---:|---:|"]
-        lines += [f"| `{_md(m.path)}` | {_num(m.old)} | {_num(m.new)} | {_signed(m.delta)} |" for m in diff.metrics]
+        lines += [f"| {_md(m.path)} | {_num(m.old)} | {_num(m.new)} | {_signed(m.delta)} |" for m in diff.metrics]
     for drift in diff.explanations:
         lines += ["", f"Explanation drift (**{_md(drift.method)}**): {_md(_drift_summary(drift))}"]
         if drift.rank_changes:
             lines += ["", "| Feature | Old rank | New rank |", "|---|---:|---:|"]
-            lines += [f"| `{_md(c.feature)}` | {_rank(c.old_rank)} | {_rank(c.new_rank)} |" for c in drift.rank_changes]
+            lines += [f"| {_md(c.feature)} | {_rank(c.old_rank)} | {_rank(c.new_rank)} |" for c in drift.rank_changes]
     return "\n".join(lines) + "\n"
 
 
@@ -424,7 +424,9 @@ def _rank(value) -> str:
 
 
 def _md(text) -> str:
-    return str(text).replace("|", "\\|").replace("`", "'")
+    from xai_audit.render.escape import markdown_text
+
+    return markdown_text(text)
 
 
 def _record(source, label: str) -> dict:

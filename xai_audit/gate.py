@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from xai_audit._io import write_atomic
+from xai_audit.render.escape import isolate_bidi
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 EXIT_CODES = {"pass": EXIT_PASS, "warn": EXIT_PASS, "info": EXIT_PASS, "fail": EXIT_FAIL, "error": EXIT_ERROR}
@@ -162,10 +163,10 @@ def write_junit(path, suites: Iterable[SuiteSpec], *, name: str = "xai-audit"):
 
 
 def _suite_element(spec: SuiteSpec, *, timestamp: str, hostname: str) -> ET.Element:
-    suite = ET.Element("testsuite", name=spec.name, timestamp=timestamp, hostname=hostname)
+    suite = ET.Element("testsuite", name=_one_line(spec.name), timestamp=timestamp, hostname=hostname)
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     if spec.error is not None:
-        case = ET.SubElement(suite, "testcase", name="audit", classname=f"{spec.name}.audit", time=_seconds(spec.time))
+        case = ET.SubElement(suite, "testcase", name="audit", classname=_one_line(f"{spec.name}.audit"), time=_seconds(spec.time))
         error = ET.SubElement(case, "error", type=spec.error_type or "error", message=_one_line(spec.error))
         error.text = _clean(spec.error)
         counts["tests"], counts["errors"] = 1, 1
@@ -182,7 +183,8 @@ def _suite_element(spec: SuiteSpec, *, timestamp: str, hostname: str) -> ET.Elem
 
 
 def _case_element(suite_name: str, finding: dict) -> ET.Element:
-    case = ET.Element("testcase", name=finding["id"], classname=f"{suite_name}.{finding['check']}", time="0")
+    case = ET.Element("testcase", name=_one_line(finding["id"]), classname=_one_line(f"{suite_name}.{finding['check']}"),
+                      time="0")
     message = finding["message"]
     if finding["status"] == "fail":
         failure = ET.SubElement(case, "failure", type="fail", message=_one_line(message))
@@ -208,7 +210,8 @@ def _as_dict(finding) -> dict:
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", str(text))
+    # XML escaping is ElementTree's; bidirectional controls are made visible so no name reverses the text.
+    return _NOT_XML.sub("\ufffd", isolate_bidi(text))
 
 
 def _one_line(text: str, limit: int = 500) -> str:

@@ -134,6 +134,10 @@ class Policy:
 def load_policy(spec="default") -> Policy:
     """A bundled policy by name, a TOML file by path, a dict, or a :class:`Policy` as is.
 
+    A file's ``extends`` names a bundled policy or another policy file, relative to the folder of the
+    file that extends it (a dict's, to the working folder); a chain that comes back to a policy it
+    already holds is refused.
+
     Examples
     --------
     >>> policy = load_policy("default")
@@ -143,32 +147,63 @@ def load_policy(spec="default") -> Policy:
     if isinstance(spec, Policy):
         return spec
     if isinstance(spec, dict):
-        return _from_dict(spec, source="the policy given as a dict")
+        return _from_dict(spec, source="the policy given as a dict", folder=Path.cwd(), chain=())
+    return _load(spec, folder=Path.cwd(), chain=())
+
+
+def _load(spec, *, folder: Path, chain: tuple) -> Policy:
+    """The policy ``spec`` names (bundled name or path relative to ``folder``), refusing cycles."""
+    if not isinstance(spec, (str, Path)) or not str(spec).strip():
+        raise InvalidInputError(f"A policy is named by a bundled name {list(BUNDLED_POLICIES)} or a TOML file path; "
+                                f"got {spec!r}.")
     if isinstance(spec, str) and spec in BUNDLED_POLICIES:
+        key = f"bundled:{spec}"
+        _refuse_cycle(key, chain)
         text = resources.files("xai_audit.policies").joinpath(f"{spec}.toml")
         with resources.as_file(text) as path:
-            return _from_dict(read_toml(path), source=f"the bundled policy '{spec}'")
-    path = Path(spec)
+            return _from_dict(read_toml(path), source=f"the bundled policy '{spec}'", folder=None,
+                              chain=chain + (key,))
+    path = Path(spec).expanduser()
+    path = path if path.is_absolute() else folder / path
     if not path.suffix == ".toml" and not path.exists():
         raise InvalidInputError(
-            f"The policy {spec!r} is neither a bundled policy {list(BUNDLED_POLICIES)} nor a TOML file."
+            f"The policy {str(spec)!r} is neither a bundled policy {list(BUNDLED_POLICIES)} nor a TOML file."
         )
-    return _from_dict(read_toml(path), source=f"the policy file '{path}'")
+    if path.is_dir():
+        raise InvalidInputError(f"The policy '{spec}' is a folder; give a policy TOML file inside it, or a bundled "
+                                f"policy name {list(BUNDLED_POLICIES)}.")
+    key = str(path.resolve())
+    _refuse_cycle(key, chain)
+    return _from_dict(read_toml(path), source=f"the policy file '{spec}'", folder=path.parent, chain=chain + (key,))
 
 
-def _from_dict(raw: dict, *, source: str) -> Policy:
+def _refuse_cycle(key: str, chain: tuple) -> None:
+    if key in chain:
+        names = " -> ".join(item.removeprefix("bundled:") for item in chain + (key,))
+        raise InvalidInputError(f"The policy 'extends' chain comes back to a policy it already holds ({names}); "
+                                "remove the 'extends' that closes the loop.")
+
+
+def _from_dict(raw: dict, *, source: str, folder: Path | None, chain: tuple) -> Policy:
     raw = copy.deepcopy(raw)
     base = raw.pop("extends", None)
     rules_raw = raw.pop("rules", [])
     if not isinstance(rules_raw, list):
         raise InvalidInputError(f"In {source}, 'rules' must be a list of [[rules]] tables.")
-    rules = {rule.id: rule for rule in (load_policy(base).rules if base else ())}
-    settings = copy.deepcopy(load_policy(base).settings) if base else {}
+    if base is not None and not (isinstance(base, str) and base.strip()):
+        raise InvalidInputError(f"In {source}, 'extends' must name a bundled policy {list(BUNDLED_POLICIES)} or a "
+                                f"policy file; got {base!r}.")
+    if base and folder is None and base not in BUNDLED_POLICIES:
+        raise InvalidInputError(f"In {source}, 'extends' may only name a bundled policy {list(BUNDLED_POLICIES)}; "
+                                f"got {base!r}.")
+    parent = _load(base, folder=folder, chain=chain) if base else None
+    rules = {rule.id: rule for rule in (parent.rules if parent else ())}
+    settings = copy.deepcopy(parent.settings) if parent else {}
     for key, value in raw.items():
         if isinstance(value, dict):
             settings.setdefault(key, {}).update(value)
     for entry in rules_raw:
-        rule = _rule(entry, source, previous=rules.get(entry.get("id")))
+        rule = _rule(entry, source, previous=rules.get(entry.get("id")) if isinstance(entry, dict) else None)
         rules[rule.id] = rule
     for rule_id in raw.get("disable", []):
         rules.pop(rule_id, None)

@@ -41,6 +41,7 @@ from xai_audit.exceptions import InvalidInputError
 FORMATS = ("html", "json", "md", "pdf")
 DEFAULT_FORMATS = ("html", "json")
 EXIT_BY_STATUS = {"pass": 0, "warn": 0, "fail": 1}
+MAX_NAME = 120  # file names are at most 255 bytes; room for the suffix and the temporary file's prefix
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,9 @@ class AuditSpec:
             raise InvalidInputError(
                 f"The report name {self.report_name!r} must be letters, digits, '.', '_' or '-' and start with a "
                 "letter or digit (it names files inside the output folder); got a name that could leave it.")
+        if len(self.report_name) > MAX_NAME:
+            raise InvalidInputError(f"The report name is {len(self.report_name)} characters long; give a name of at "
+                                    f"most {MAX_NAME} characters (--name NAME; it becomes the output file names).")
         unknown = sorted(set(self.formats) - set(FORMATS))
         if unknown or not self.formats:
             raise InvalidInputError(f"The formats {list(self.formats)} name {unknown or 'nothing'}; "
@@ -319,11 +323,18 @@ class AuditSpec:
         return dict(self.model_card or {})
 
     def write(self, result) -> dict:
-        """Write ``result`` in the spec's formats (and JUnit / Markdown); return ``{format: path}``."""
-        out = Path(self.out)
+        """Write ``result`` in the spec's formats (and JUnit / Markdown); return ``{format: path}``.
+
+        The formats in the output folder are written as one set (:func:`xai_audit._io.write_set`): a run
+        killed while writing leaves all of them or none under their final names. The JUnit and Markdown
+        files, which may live elsewhere, are written after the set, each whole or not at all."""
+        from xai_audit._io import write_set
+
         writers = {"html": result.save_html, "json": result.save_json, "md": result.save_markdown,
                    "pdf": result.save_pdf}
-        paths = {fmt: writers[fmt](out / f"{self.report_name}.{fmt}") for fmt in self.output_formats}
+        # All formats appear together or not at all; stale temporary files of killed runs are swept.
+        written = write_set(Path(self.out), {f"{self.report_name}.{fmt}": writers[fmt] for fmt in self.output_formats})
+        paths = {fmt: written[f"{self.report_name}.{fmt}"] for fmt in self.output_formats}
         if self.junit or self.markdown:
             from xai_audit.gate import write_gate_outputs
 

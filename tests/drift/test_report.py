@@ -30,7 +30,8 @@ def test_summary_sentence_follows_the_record(n_features, data, ref, cur, signifi
     n_drifted = data.draw(st.integers(2, n_features))
     relied = data.draw(st.integers(0, n_drifted))
     change = cur - ref
-    ci = [change - 0.01, change + 0.01] if significant and change != 0 else [change - 1, change + 1]
+    # a significant change has an interval that excludes 0 (half its size either side); else one that spans 0
+    ci = [change - abs(change) / 2, change + abs(change) / 2] if significant and change != 0 else [change - 1, change + 1]
     text = summary_sentence(_record(n_features, n_drifted, relied, ref, cur, ci))
     assert text.startswith(f"{n_drifted} of {n_features} inputs changed; ")
     assert f"the model relies on {relied or 'none'} of them" in text

@@ -118,7 +118,7 @@ def test_proxy_scan_is_seeded_and_reports_mean_absolute_attribution():
 def test_proxy_threshold_is_inclusive_and_missing_values_are_handled():
     features = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0], "c": ["a", None, "a", "b", "b", None]})
     groups = pd.DataFrame({"g": ["p", "p", "p", "q", "q", "q"]})
-    table = proxy_scan(features, groups, random_state=0, threshold=1.0)["g"]
+    table = proxy_scan(features, groups, random_state=0, threshold=1.0, min_group_size=1)["g"]
     assert table["features"]["x"]["auc"] == 1.0 and table["features"]["x"]["proxy"]  # NaN ranks lowest
     assert table["features"]["c"]["auc"] is not None
 

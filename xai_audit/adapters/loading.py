@@ -153,7 +153,7 @@ def _load_skops(path: Path, trusted):
                 f"The model file '{path}' contains types that are not trusted by default: {refused}. "
                 "Loading them could run code they define. If you know where this file comes from, "
                 f"trust them by name: load_model(path, trusted={refused!r}) or, on the command line, "
-                f"--trust-type {' --trust-type '.join(refused)}."
+                f"--trust-type {' --trust-type '.join(refused)} (in a batch file: trusted_types = {refused!r})."
             )
         allowed = list(untrusted)
     try:
@@ -181,7 +181,8 @@ def _load_pickle(path: Path, trusted):
             f"The model file '{path}' is a pickle/joblib file. Loading a pickle runs any code the "
             "file contains, so xai-audit refuses it by default. Convert the model to skops "
             "(skops.io.dump(model, 'model.skops')) where it was trained, or, only if you made the "
-            "file yourself, opt in with load_model(path, trusted=True) or --trust-pickle."
+            "file yourself, opt in with --trust-pickle (in a batch file: trust_pickle = true; in Python: "
+            "load_model(path, trusted=True))."
         )
     import joblib
 
@@ -191,7 +192,7 @@ def _load_pickle(path: Path, trusted):
         raise InvalidInputError(f"The model file '{path}' could not be unpickled: {error}.") from error
 
 
-def _load_torch(path: Path, architecture, architecture_args, *, base: Path):
+def _load_torch(path: Path, architecture, architecture_args, *, base: Path, allowed=True):
     torch = require("torch", extra="torch", purpose="Loading a PyTorch model")
     if path.suffix.lower() == ".pt2":
         try:
@@ -203,21 +204,26 @@ def _load_torch(path: Path, architecture, architecture_args, *, base: Path):
             return torch.jit.load(str(path), map_location="cpu")
         except Exception as error:
             raise InvalidInputError(f"The file '{path}' is not a loadable TorchScript archive: {error}.") from error
-    if architecture is None:
-        raise InvalidInputError(
-            f"The file '{path}' is a state dict (weights only); xai-audit needs the architecture to "
-            "load it into. Name it as architecture='package.module:Class' (or --architecture), or "
-            "save the model as TorchScript (torch.jit.save) or torch.export (.pt2)."
-        )
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as error:
         raise UntrustedModelError(
-            f"The file '{path}' could not be read as plain weights (weights_only=True): {error}. "
-            "xai-audit does not unpickle arbitrary objects from torch files; save the state dict "
-            "(torch.save(model.state_dict(), path)) or a TorchScript archive instead."
-        ) from error
-    module = _resolve_architecture(architecture, base)(**(architecture_args or {}))
+            f"The file '{path}' is neither TorchScript, torch.export nor plain weights: it holds pickled objects "
+            f"({type(error).__name__} when read with weights_only=True), which xai-audit does not unpickle from torch files. Save the model with torch.jit.save (TorchScript) or torch.export (.pt2), or "
+            "save its state dict (torch.save(model.state_dict(), path)) and describe it in a .toml manifest."
+        ) from None
+    if architecture is None:
+        what = "a state dict (weights only)" if isinstance(state, dict) else f"plain data ({type(state).__name__})"
+        raise InvalidInputError(
+            f"The file '{path}' is {what}; xai-audit needs the architecture to load it into. Write a .toml manifest "
+            "beside it and give the manifest as the model: [model] file = \"" + path.name + "\", architecture = "
+            "\"nets.py:Net\" (a file in the same folder), task = \"binary\", classes = [0, 1]; in Python, "
+            "load_model(path, architecture=NetClass or 'nets.py:Net', task=...). Or save the model as TorchScript "
+            "(torch.jit.save) or torch.export (.pt2)."
+        )
+    cls = architecture if isinstance(architecture, type) else _resolve_architecture(
+        architecture, base, allowed=allowed)
+    module = cls(**(architecture_args or {}))
     try:
         module.load_state_dict(state)
     except Exception as error:
@@ -234,17 +240,41 @@ def _is_torchscript(path: Path) -> bool:
         return any(name.split("/", 1)[-1].startswith("code/") for name in archive.namelist())
 
 
-def _resolve_architecture(spec: str, base: Path):
+def _allowed_architectures(trusted) -> tuple:
+    """The ``package.module:Class`` names a manifest may import from outside its folder: those the user
+    trusts explicitly (``trusted=[...]`` / ``--trust-type``); ``trusted=True`` is about pickles, not this."""
+    if isinstance(trusted, (list, tuple, set)):
+        return tuple(str(t) for t in trusted if ":" in str(t))
+    return ()
+
+
+def _resolve_architecture(spec: str, base: Path, *, allowed=True):
     """The ``torch.nn.Module`` subclass that ``spec`` names, as ``package.module:Class`` or ``file.py:Class``.
 
     Only a subclass of ``torch.nn.Module`` is accepted: anything else (a function such as
     ``subprocess:run``) would let a manifest call arbitrary code with its ``architecture_args``. A
     ``file.py`` is executed like an import, so it must sit in the manifest's folder (or below it).
+    ``allowed`` is True when the user named the architecture in code; for a manifest it is the tuple of
+    ``module:Class`` names the user trusts: a dotted module is then imported only when it is a file
+    beside the manifest or on that list, checked before anything is imported.
     """
-    torch = require("torch", extra="torch", purpose="Loading a PyTorch model")
-    if ":" not in spec:
-        raise InvalidInputError(f"architecture must look like 'package.module:Class' or 'file.py:Class'; got {spec!r}.")
+    if not isinstance(spec, str) or spec.count(":") != 1 or not all(spec.partition(":")[::2]):
+        raise InvalidInputError(f"architecture must look like 'file.py:Class' (a file beside the weights) or "
+                                f"'package.module:Class'; got {spec!r}.")
     where, _, class_name = spec.rpartition(":")
+    if not where.endswith(".py"):
+        beside = _module_file_beside(where, base)
+        if beside is not None:
+            where = str(beside.relative_to(base.resolve()))
+        elif allowed is not True and spec not in allowed:
+            raise UntrustedModelError(
+                f"The manifest names the architecture {spec!r}, an installed module; xai-audit imports no module a "
+                "manifest names (its import runs code) unless you allow it. Put the class in a .py file beside the "
+                f"manifest and write architecture = 'file.py:{class_name}', or allow this one with "
+                f"--trust-type {spec} (in a batch file: trusted_types = [{spec!r}]; in Python: "
+                f"load_model(path, trusted=[{spec!r}]))."
+            )
+    torch = require("torch", extra="torch", purpose="Loading a PyTorch model")
     try:
         if where.endswith(".py"):
             file = (base / where).resolve()
@@ -253,6 +283,9 @@ def _resolve_architecture(spec: str, base: Path):
                     f"The architecture file '{where}' lies outside the folder '{base}'; xai-audit only runs "
                     "an architecture file kept beside the weights (or below that folder). Copy it there."
                 )
+            if not file.is_file():
+                raise InvalidInputError(f"The architecture file '{where}' does not exist in '{base}'; put the file "
+                                        "that defines the model's class beside the manifest.")
             module_spec = importlib.util.spec_from_file_location(file.stem, file)
             module = importlib.util.module_from_spec(module_spec)
             module_spec.loader.exec_module(module)
@@ -267,6 +300,18 @@ def _resolve_architecture(spec: str, base: Path):
             "model's class, e.g. 'my_models.py:CreditNet'."
         )
     return architecture
+
+
+def _module_file_beside(dotted: str, base: Path) -> Path | None:
+    """The file of module ``dotted`` when it lies in ``base`` (``nets`` -> ``base/nets.py``)."""
+    parts = dotted.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    root = base.resolve()
+    for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+        if candidate.is_file() and candidate.resolve().is_relative_to(root):
+            return candidate.resolve()
+    return None
 
 
 def _load_manifest(path: Path, *, trusted):
@@ -284,7 +329,12 @@ def _load_manifest(path: Path, *, trusted):
     model_file = files[0]
     if not model_file.is_file():
         raise InvalidInputError(f"The manifest '{path}' names the model file '{model_file}', which does not exist.")
-    module = _load_torch(model_file, section.get("architecture"), section.get("architecture_args"), base=base)
+    architecture = section.get("architecture")
+    if architecture is not None and not isinstance(architecture, str):
+        raise InvalidInputError(f"The manifest '{path}' has architecture = {architecture!r}; give a string such as "
+                                "'nets.py:Net' (a Python file beside the manifest).")
+    module = _load_torch(model_file, architecture, section.get("architecture_args"), base=base,
+                         allowed=_allowed_architectures(trusted))
     return _torch_adapter(
         module, sha256=sha256_of(path, *files), task=section.get("task"),
         classes=section.get("classes"), positive_class=section.get("positive_class"),

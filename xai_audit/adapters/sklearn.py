@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from xai_audit.adapters.base import ColumnGroup, ModelAdapter
-from xai_audit.exceptions import UnsupportedModelError
+from xai_audit.exceptions import ModelError, UnsupportedModelError
 
 
 class SklearnAdapter(ModelAdapter):
@@ -82,12 +82,17 @@ class SklearnAdapter(ModelAdapter):
         return X
 
     def _predict(self, X) -> np.ndarray:
-        return self.estimator.predict(self._model_input(X))
+        labels = self.estimator.predict(self._model_input(X))
+        if self.classes is not None and len(np.asarray(labels)) == len(X):  # a wrong shape is reported first
+            check_labels(np.asarray(labels), self.classes, self.name)
+        return labels
 
     def _predict_proba(self, X) -> np.ndarray:
         if not self.has_proba:
             return super()._predict_proba(X)
-        return self.estimator.predict_proba(self._model_input(X))
+        proba = self.estimator.predict_proba(self._model_input(X))
+        check_probabilities(proba, self.name)
+        return proba
 
     @property
     def preprocessor(self):
@@ -105,6 +110,54 @@ class SklearnAdapter(ModelAdapter):
         except Exception:  # a transformer without get_feature_names_out: cannot trace
             return None
         return group_columns_by_feature(out_names, self.feature_names)
+
+
+def check_labels(labels: np.ndarray, classes, name: str) -> None:
+    """Refuse predicted labels that are not among the model's ``classes`` (else every one counts as wrong).
+
+    Examples
+    --------
+    >>> check_labels(np.array(["a", "c"]), ("a", "b"), "m")
+    Traceback (most recent call last):
+    ...
+    xai_audit.exceptions.ModelError: The model 'm' predicted labels ['c'] that are not among its classes ['a', 'b'] (1 of 2 rows); its predict and classes_ disagree. Fix the model's classes_ (or wrap predict so it returns one of them) before auditing.
+    """
+    known = {str(c) for c in classes}
+    flat = pd.Series(labels.ravel())
+    plain = lambda v: str(v.item() if isinstance(v, np.generic) else v)  # noqa: E731
+    strangers = [value for value in pd.unique(flat) if plain(value) not in known]
+    if strangers:
+        shown = sorted(plain(v) for v in strangers)[:5]
+        raise ModelError(
+            f"The model '{name}' predicted labels {shown} that are not among its classes {[str(c) for c in classes]} "
+            f"({int(flat.isin(strangers).sum())} of {len(flat)} rows); its predict and classes_ disagree. Fix the model's classes_ (or "
+            "wrap predict so it returns one of them) before auditing.")
+
+
+def check_probabilities(proba, name: str, tolerance: float = 1e-6) -> None:
+    """Refuse class probabilities that are not finite numbers in [0, 1] summing to 1 per row.
+
+    Examples
+    --------
+    >>> check_probabilities(np.array([[0.2, 1.3]]), "m")
+    Traceback (most recent call last):
+    ...
+    xai_audit.exceptions.ModelError: The model 'm' returned probabilities outside [0, 1] (from 0.2 to 1.3); predict_proba must return class probabilities (apply a softmax or calibrate the scores) before auditing.
+    """
+    values = np.asarray(proba, dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise ModelError(f"The model '{name}' returned {int(np.sum(~np.isfinite(values)))} non-finite probabilities "
+                         "(nan or inf); check the model's inputs and predict_proba before auditing.")
+    if values.size and (values.min() < -tolerance or values.max() > 1 + tolerance):
+        raise ModelError(
+            f"The model '{name}' returned probabilities outside [0, 1] (from {values.min():.3g} to {values.max():.3g}); "
+            "predict_proba must return class probabilities (apply a softmax or calibrate the scores) before auditing.")
+    if values.ndim == 2 and values.shape[1] > 1 and values.size:
+        worst = float(np.max(np.abs(values.sum(axis=1) - 1.0)))
+        if worst > 1e-3:
+            raise ModelError(
+                f"The model '{name}' returned class probabilities whose rows do not sum to 1 (off by up to {worst:.3g}); "
+                "predict_proba must return one probability per class, summing to 1, before auditing.")
 
 
 def group_columns_by_feature(out_names, feature_names) -> list[ColumnGroup] | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from xai_audit._version import __version__
 from xai_audit.batch.config import BatchPlan
 from xai_audit.gate import SuiteSpec, worst_exit_code, worst_status
+from xai_audit.render.escape import markdown_cell, markdown_text
 
 SUMMARY_FILE = "summary.json"
 INDEX_FILE = "index.html"
@@ -86,17 +87,17 @@ def batch_markdown(report: BatchReport) -> str:
     >>> record = {"name": "credit", "status": "fail", "error": None, "skipped": False, "duration_s": 2.0,
     ...           "findings": {"fail": 1, "warn": 0}, "paths": {"html": "credit.html"}}
     >>> print(batch_markdown(BatchReport(plan, (record,), {}, 2.0, "2026-01-01")).splitlines()[4])
-    | `credit` | ✗ fail | 1 | 0 | 2.0 s | credit.html |
+    | credit | ✗ fail | 1 | 0 | 2.0 s | credit.html |
     """
     symbols = {"pass": "✓ pass", "warn": "! warn", "fail": "✗ fail", "error": "⚠ error"}
     counts = report.counts()
-    lines = [f"### xai-audit batch `{report.plan.source.name}`: **{report.status}** (exit code {report.exit_code})",
+    lines = [f"### xai-audit batch {markdown_text(report.plan.source.name, 120)}: **{report.status}** (exit code {report.exit_code})",
              "", "| Entry | Verdict | Failed | Warnings | Time | Report or error |", "|---|---|---:|---:|---:|---|"]
     for record in report.records:
         findings = record.get("findings") or {}
-        detail = (md_cell(first_line(record["error"])) if record["status"] == "error"
-                  else md_cell(record["paths"].get("html") or record["paths"].get("json", "")))
-        lines.append(f"| `{record['name']}` | {symbols[record['status']]}{' (unchanged)' if record['skipped'] else ''} "
+        detail = (markdown_cell(first_line(record["error"]), 300) if record["status"] == "error"
+                  else markdown_cell(record["paths"].get("html") or record["paths"].get("json", "")))
+        lines.append(f"| {markdown_cell(record['name'], 120)} | {symbols[record['status']]}{' (unchanged)' if record['skipped'] else ''} "
                      f"| {findings.get('fail', '')} | {findings.get('warn', '')} | {record['duration_s']:.1f} s | {detail} |")
     lines += ["", f"{counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail, {counts['error']} error; "
                   f"{counts['skipped']} unchanged entries were not re-run."]
@@ -125,10 +126,6 @@ def junit_suites(report: BatchReport) -> list[SuiteSpec]:
         result = AuditResult.load_json(report.plan.out / record["paths"]["json"])
         suites.append(SuiteSpec(record["name"], findings=tuple(result.findings), time=record["duration_s"]))
     return suites
-
-
-def md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def first_line(text: str) -> str:

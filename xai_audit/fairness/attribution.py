@@ -179,7 +179,8 @@ def signed_share(contribution, gap, *, tolerance: float = 1e-12):
     return contribution / gap
 
 
-def proxy_scan(features, groups, *, attributions=None, random_state=None, threshold: float = 0.7) -> dict:
+def proxy_scan(features, groups, *, attributions=None, random_state=None, threshold: float = 0.7,
+               min_group_size: int = 30) -> dict:
     """How well each feature alone tells members of each sensitive group from everyone else.
 
     For a numeric feature the score is the ROC AUC of its raw value for membership, taken as
@@ -187,7 +188,9 @@ def proxy_scan(features, groups, *, attributions=None, random_state=None, thresh
     the category's membership rate (target encoding), each row encoded from the other folds of a
     seeded 5-fold split, so a category seen once cannot predict its own row (on small data this
     makes the categorical score slightly conservative). A feature is a proxy when its best AUC over
-    the attribute's groups is at least ``threshold``.
+    the attribute's groups is at least ``threshold``. As everywhere else in the audit, a group of fewer
+    than ``min_group_size`` rows is reported (its AUC in ``by_group``) but never judged: it cannot make a
+    feature a proxy (one row is separated by almost any feature).
 
     Parameters
     ----------
@@ -204,12 +207,15 @@ def proxy_scan(features, groups, *, attributions=None, random_state=None, thresh
         Seed for the fold split of categorical features.
     threshold : float, default 0.7
         AUC at or above which a feature is flagged as a proxy.
+    min_group_size : int, default 30
+        Groups with fewer rows are listed in ``small_groups`` and left out of ``auc``, ``group`` and ``proxy``.
 
     Returns
     -------
     dict
         ``{attribute: {"convention", "threshold", "features": {feature: {"kind", "auc", "group",
-        "by_group": {label: auc}, "proxy", "mean_abs_attribution"}}, "proxies": [feature, ...]}}``
+        "by_group": {label: auc}, "proxy", "mean_abs_attribution"}}, "proxies": [feature, ...],
+        "min_group_size", "small_groups": [label, ...]}}``
         with ``proxies`` sorted by AUC, highest first. An AUC is ``None`` for a group that holds all
         rows or none.
 
@@ -218,19 +224,25 @@ def proxy_scan(features, groups, *, attributions=None, random_state=None, thresh
     >>> frame = pd.DataFrame({"height": [150, 160, 165, 175, 180, 185], "city": list("aabbab")})
     >>> groups = pd.DataFrame({"sex": ["f", "f", "f", "m", "m", "m"]})
     >>> scan = proxy_scan(frame, groups, random_state=0)["sex"]
+    >>> scan = proxy_scan(frame, groups, random_state=0, min_group_size=3)["sex"]
     >>> scan["features"]["height"]["auc"], scan["proxies"]
     (1.0, ['height'])
+    >>> proxy_scan(frame, groups, random_state=0)["sex"]["proxies"]  # groups of 3 rows are too small to judge
+    []
     """
     if not isinstance(features, pd.DataFrame):
         raise InvalidInputError(f"features must be a pandas DataFrame; got {type(features).__name__}.")
     if not 0.5 <= threshold <= 1:
         raise InvalidInputError(f"threshold must be an AUC between 0.5 and 1; got {threshold!r}.")
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, (int, np.integer)) or min_group_size < 1:
+        raise InvalidInputError(f"min_group_size must be a positive whole number of rows; got {min_group_size!r}.")
     features = features.reset_index(drop=True)
     codings = encode_groups(as_group_frame(groups, len(features)), len(features), intersections=False)
     importance = _mean_abs_attribution(attributions, features)
     rng = np.random.default_rng(random_state)
     folds = rng.permutation(len(features)) % N_FOLDS
-    return {coding.name: _proxy_table(coding, features, folds, importance, threshold) for coding in codings}
+    return {coding.name: _proxy_table(coding, features, folds, importance, threshold, int(min_group_size))
+            for coding in codings}
 
 
 def _mean_abs_attribution(attributions, features: pd.DataFrame) -> dict | None:
@@ -251,16 +263,19 @@ def _mean_abs_attribution(attributions, features: pd.DataFrame) -> dict | None:
     return dict(zip(names, np.abs(matrix).mean(axis=0)))
 
 
-def _proxy_table(coding: GroupCoding, features: pd.DataFrame, folds, importance, threshold: float) -> dict:
+def _proxy_table(coding: GroupCoding, features: pd.DataFrame, folds, importance, threshold: float,
+                 min_group_size: int) -> dict:
     table = {}
+    small = np.asarray(coding.sizes) < min_group_size
     for column in features.columns:
         values = features[column]
         if pd.api.types.is_numeric_dtype(values):
             kind, aucs = "numeric", _numeric_aucs(values.to_numpy(dtype=float, na_value=np.nan), coding)
         else:
             kind, aucs = "categorical", _categorical_aucs(values, coding, folds)
-        best = int(np.nanargmax(aucs)) if not np.isnan(aucs).all() else None
-        auc = None if best is None else as_number(aucs[best])
+        judged = np.where(small, np.nan, aucs)
+        best = int(np.nanargmax(judged)) if not np.isnan(judged).all() else None
+        auc = None if best is None else as_number(judged[best])
         table[str(column)] = {
             "kind": kind,
             "auc": auc,
@@ -277,6 +292,8 @@ def _proxy_table(coding: GroupCoding, features: pd.DataFrame, folds, importance,
         "threshold": float(threshold),
         "features": table,
         "proxies": proxies,
+        "min_group_size": min_group_size,
+        "small_groups": [label for label, is_small in zip(coding.labels, small) if is_small],
     }
 
 

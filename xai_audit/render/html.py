@@ -80,7 +80,9 @@ def breakable(text) -> Markup:
     >>> str(breakable("<b> short"))
     '&lt;b&gt; short'
     """
-    text = "" if text is None else str(text)
+    from xai_audit.render.escape import isolate_bidi
+
+    text = isolate_bidi(text)  # a bidi control would reverse the link text and what follows it
     pieces, last = [], 0
     for match in _LONG_RUN.finditer(text):
         pieces.append(escape(text[last:match.start()]))

@@ -7,29 +7,24 @@ table cell (no pipes, no line breaks).
 
 from __future__ import annotations
 
-import re
-
-from xai_audit.render.text import STATUS_LABELS, plain, plural, rule_directions, serious_order
+from xai_audit.render.escape import markdown_text
+from xai_audit.render.text import STATUS_LABELS, plural, rule_directions, serious_order
 
 STATUS_MARKS = {"fail": "\u274c", "warn": "\u26a0\ufe0f", "pass": "\u2705", "info": "\u2139\ufe0f"}
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 MAX_ROWS = 50
 
 
 def md_escape(text) -> str:
-    """``text`` as literal Markdown inline text, safe inside a table cell.
-
-    HTML is neutralised by entities (GitHub renders inline HTML), Markdown punctuation by
-    backslashes, and line breaks become spaces.
+    """``text`` whole, as literal Markdown inline text, safe inside a table cell
+    (:func:`xai_audit.render.escape.markdown_text`, the one escaping of every Markdown output; the
+    report's summary never cuts a name or a message).
 
     Examples
     --------
     >>> md_escape("a|b\\n<script>*x*</script>")
     'a\\\\|b &lt;script&gt;\\\\*x\\\\*&lt;/script&gt;'
     """
-    text = " ".join(plain(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", text)
+    return markdown_text(text, limit=None)
 
 
 def render_markdown(result) -> str:

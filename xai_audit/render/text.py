@@ -115,7 +115,9 @@ def with_interval(value, ci, digits: int = 3) -> str:
     return f"{shown} ({span})" if span and is_number(value) else shown
 
 
-_BIDI_CONTROLS = {code: f"[U+{code:04X}]" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+from xai_audit.render.escape import BIDI_CODES  # noqa: E402  (one list of bidi controls for every output)
+
+_BIDI_CONTROLS = {code: f"[U+{code:04X}]" for code in BIDI_CODES}
 
 
 def plain(text) -> str:
