@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xai_audit import AuditDataset, InvalidInputError, UntrustedModelError, load_model
-from xai_audit import sniff_csv
+from xai_audit import AuditDataset, InvalidInputError, UntrustedModelError, XaiAuditError, load_model, sniff_csv
 from xai_audit.spec import model_file_suffixes, read_data_file, read_toml_file
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_models"
@@ -90,9 +89,27 @@ def saved_uploads(files):
     """The uploaded files written to a private temporary folder (mode 0700), deleted on exit.
 
     Everything is read into memory while the folder exists, so no uploaded file outlives its load.
+    An error's message names the uploaded files as the analyst named them, never the server's
+    temporary folder.
     """
     with tempfile.TemporaryDirectory(prefix="xai-audit-app-") as folder:
-        yield save_uploads(files, Path(folder))
+        try:
+            yield save_uploads(files, Path(folder))
+        except XaiAuditError as error:
+            raise type(error)(without_folder(str(error), folder)) from None
+
+
+def without_folder(message: str, folder) -> str:
+    """``message`` with every mention of the server-side ``folder`` removed (files keep their names).
+
+    Examples
+    --------
+    >>> without_folder("The file '/tmp/xai-audit-app-x1/m.toml' names 'net.py'; no file '/tmp/xai-audit-app-x1'.",
+    ...                "/tmp/xai-audit-app-x1")
+    "The file 'm.toml' names 'net.py'; no file 'the uploaded files'."
+    """
+    folder = str(folder).rstrip("/")
+    return message.replace(folder + "/", "").replace(folder, "the uploaded files")
 
 
 def save_uploads(files, folder: Path) -> list[Path]:
