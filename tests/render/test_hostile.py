@@ -80,3 +80,15 @@ def test_markdown_cells_cannot_break_the_table(hostile_record):
     for row in rows:
         assert len(re.findall(r"(?<!\\)\|", row)) == 6, row
     assert "<" not in markdown and ">" not in markdown.replace("&gt;", "")
+
+
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def test_no_bidirectional_control_reaches_the_page_raw(hostile_html, hostile_record):
+    """Every bidi control of the hostile names (finding-id link text, chart captions and SVG labels
+    included) is shown as visible text, so no name can reverse the text around it."""
+    import json
+
+    assert BIDI_CONTROLS.search(json.dumps(hostile_record, ensure_ascii=False))  # the record does hold them
+    assert BIDI_CONTROLS.findall(hostile_html) == []
