@@ -144,3 +144,24 @@ def test_batch_markdown_is_inert(tmp_path_factory, name, error):
     markdown = batch_markdown(BatchReport(BatchPlan(Path(f"{name}.toml"), Path("out"), ()), (record,), {}, 0.1, ""))
     check_markdown(markdown)
     assert len(markdown) < 2000  # a 10,000-character name is shortened
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(feature=hostile, model_name=hostile)
+def test_the_pdf_text_stays_inert(feature, model_name):
+    """The PDF report of hostile names is a valid PDF whose text shows every bidi control as visible
+    text (none raw) and no name becomes anything but text."""
+    pytest.importorskip("weasyprint")
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    feature = feature.strip().replace("\x00", "") or "f"
+    if feature in ("grp", "y", "p"):
+        feature = f"f{feature}"
+    result, _ = audit_with(feature, "other", model_name)
+    content = result.to_pdf()
+    assert content.startswith(b"%PDF")
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = "".join(page.extract_text() or "" for page in reader.pages)
+    assert text.strip() and not any(ch in BIDI for ch in text)
+    assert "/JavaScript" not in content.decode("latin-1") and "/JS " not in content.decode("latin-1")
