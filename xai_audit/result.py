@@ -79,11 +79,16 @@ class AuditResult:
 
     def to_dict(self) -> dict:
         """The JSON record as a dict (a deep copy; the result stays frozen)."""
+        return json.loads(json.dumps(self._record(), allow_nan=False))
+
+    def _record(self) -> dict:
+        """The record's sections as they are held (no copy): what :meth:`to_dict` copies and
+        :meth:`to_json` writes."""
         record = {"schema_version": self.schema_version, "status": self.status}
         for name in SECTIONS:
             record[name] = getattr(self, name)
         record["findings"] = [f.to_dict() for f in self.findings]
-        return json.loads(json.dumps(record, allow_nan=False))
+        return record
 
     @classmethod
     def from_dict(cls, record: dict) -> "AuditResult":
@@ -95,7 +100,7 @@ class AuditResult:
 
     def to_json(self) -> str:
         """The record as indented JSON text with sorted keys (stable for diffs)."""
-        return dumps_record(self.to_dict()) + "\n"  # indented; long arrays on one line (C encoder)
+        return dumps_record(self._record()) + "\n"  # no deep copy first: the text is the copy
 
     def save_json(self, path) -> Path:
         """Write the JSON record atomically.
