@@ -118,7 +118,9 @@ def drift(model, reference: AuditDataset, current: AuditDataset, *, policy="defa
     fairness_section = {}
     if task == "binary" and reference.sensitive and current.sensitive:
         fairness_section = fairness_drift(period_ref, period_cur, confidence=confidence,
-                                          min_group_size=policy.setting("fairness", "min_group_size", 30))
+                                          min_group_size=policy.setting("fairness", "min_group_size", 30),
+                                          intersections=policy.setting("fairness", "intersections", True),
+                                          n_resamples=n_resamples, random_state=random_state)
 
     explanations_section = {}
     if not predictions_only and explain_rows:

@@ -12,6 +12,7 @@ from xai_audit.render.html import environment, stylesheet
 PANEL_W, PANEL_H = 180, 70
 BAR_ROW_H, CHART_W, LABEL_W = 18, 520, 150
 MAX_PANELS = 24
+VERDICT_CONVENTIONS = (("four_fifths", "four-fifths"), ("ll144", "Local Law 144"))
 
 
 def _moved(row: dict) -> bool:
@@ -71,7 +72,21 @@ def summary_sentence(record: dict) -> str:
             parts.append(f"the selection rate for {group} ({attribute}) {_went(row)}, {_chance(row)}")
         else:
             parts.append("no group's selection rate moved beyond the range expected by chance")
+    parts += _verdict_changes(record.get("fairness") or {})
     return "; ".join(parts) + "."
+
+
+def _verdict_changes(fairness: dict) -> list[str]:
+    """One clause per convention naming the groups whose impact-ratio verdict changed (at most three each)."""
+    clauses = []
+    for key, title in VERDICT_CONVENTIONS:
+        changes = [f"{group} ({attribute}) from {entry[key]['reference']['groups'][group]['verdict']} to "
+                   f"{entry[key]['current']['groups'][group]['verdict']}"
+                   for attribute, entry in fairness.items() if entry.get(key) for group in entry[key]["changed"]]
+        if changes:
+            more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
+            clauses.append(f"the {title} verdict changed for {', '.join(changes[:3])}{more}")
+    return clauses
 
 
 def feature_rows(record: dict) -> list[dict]:
@@ -105,7 +120,7 @@ def _bars(shares_ref, shares_cur) -> dict:
             height = share / top * (PANEL_H - 4)
             bars.append({"x": round(i * slot + j * slot / 2, 2), "y": round(PANEL_H - height, 2),
                          "w": round(max(slot / 2 - 0.5, 0.5), 2), "h": round(height, 2), "period": period})
-    return {"bars": bars, "w": PANEL_W, "h": PANEL_H}
+    return {"bars": bars, "w": PANEL_W, "h": PANEL_H, "top": fmt(top)}
 
 
 def small_multiples(record: dict) -> list[dict]:
@@ -128,16 +143,29 @@ def small_multiples(record: dict) -> list[dict]:
     return panels
 
 
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Evenly spaced tick values from ``low`` to ``high`` with 0 among them when it lies inside."""
+    values = [low + (high - low) * i / (count - 1) for i in range(count)]
+    if low < 0 < high:
+        values = sorted([v for v in values if abs(v) > (high - low) / (2 * count)] + [0.0])
+    return values
+
+
 def explanation_chart(record: dict) -> dict | None:
-    """Geometry of the explanation-drift chart: per feature, the change of mean |attribution| and its interval."""
-    table = (record.get("explanations") or {}).get("features")
+    """Geometry of the explanation-drift chart: per feature, the change of mean |attribution| and its interval.
+
+    Rows are ordered by the current period's rank; the x axis carries ticks (with zero) and a title
+    naming the scale of the attributions.
+    """
+    explanations = record.get("explanations") or {}
+    table = explanations.get("features")
     if not table:
         return None
     names = sorted(table, key=lambda n: table[n]["rank_current"])
     ends = [v for n in names for v in (*table[n]["ci"], table[n]["change"])] + [0.0]
     low, high = min(ends), max(ends)
     span = (high - low) or 1.0
-    plot_w = CHART_W - LABEL_W - 10
+    plot_w = CHART_W - LABEL_W - 20
 
     def x(value):
         return round(LABEL_W + (value - low) / span * plot_w, 2)
@@ -145,8 +173,12 @@ def explanation_chart(record: dict) -> dict | None:
     rows = [{"name": n, "y": i * BAR_ROW_H + BAR_ROW_H / 2, "x_lo": x(table[n]["ci"][0]), "x_hi": x(table[n]["ci"][1]),
              "x": x(table[n]["change"]), "moved": table[n]["use_moved"], "cls": table[n]["class"],
              "text": f"{fmt(table[n]['reference'])} to {fmt(table[n]['current'])}"} for i, n in enumerate(names)]
-    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": len(names) * BAR_ROW_H + 20,
-            "low": fmt(low), "high": fmt(high), "label_w": LABEL_W}
+    axis_y = len(names) * BAR_ROW_H + 4
+    ticks = [{"x": x(value), "label": fmt(value)} for value in _ticks(low, high)]
+    space = (explanations.get("meta") or {}).get("output_space")
+    title = "Change of mean |attribution|, current minus reference" + (f" ({space})" if space else "")
+    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": axis_y + 62, "axis_y": axis_y, "ticks": ticks,
+            "title": title, "low": fmt(low), "high": fmt(high), "label_w": LABEL_W}
 
 
 def _context(record: dict) -> dict:
