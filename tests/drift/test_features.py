@@ -143,3 +143,24 @@ def test_tvd_interval_covers_the_true_distance():
 def test_unknown_correction_is_refused():
     with pytest.raises(ValueError, match="correction must be one of"):
         feature_drift(pd.DataFrame({"a": [1.0]}), pd.DataFrame({"a": [1.0]}), ["a"], {}, correction="bonf")
+
+
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_large_samples_equal_scipy_and_numpy_with_and_without_ties(decimals):
+    """Above scipy's exact-KS size the asymptotic branch is computed from the shared distribution
+    functions; it, the Wasserstein distance, the histogram and PSI equal the plain library calls."""
+    rng = np.random.default_rng(3)
+    reference, current = rng.normal(size=12_000), rng.normal(0.05, 1.1, size=15_000)
+    if decimals is not None:
+        reference, current = reference.round(decimals), current.round(decimals)
+    row = numeric_drift(reference, current)
+    expected = stats.ks_2samp(reference, current)
+    assert row["statistic"] == expected.statistic
+    assert row["p_value"] == expected.pvalue
+    assert row["wasserstein"] == pytest.approx(stats.wasserstein_distance(reference, current), rel=1e-9)
+    edges = np.array(row["histogram"]["edges"])
+    assert row["histogram"]["reference"] == pytest.approx(np.histogram(reference, bins=edges)[0] / reference.size)
+    assert row["histogram"]["current"] == pytest.approx(np.histogram(current, bins=edges)[0] / current.size)
+    cuts = np.unique(np.quantile(reference, np.linspace(0, 1, 11)[1:-1]))
+    by_bin = [np.bincount(np.searchsorted(cuts, x, side="right"), minlength=cuts.size + 1) for x in (reference, current)]
+    assert row["psi"] == pytest.approx(psi_from_counts(*by_bin), rel=1e-12)

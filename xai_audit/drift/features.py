@@ -30,6 +30,8 @@ HISTOGRAM_BINS = 20
 PSI_FLOOR = 1e-4
 MISSING = "missing"
 CORRECTIONS = ("fdr_bh", "holm", "none")
+# scipy's ks_2samp (method "auto") gives the exact p-value up to this many rows in the larger sample
+KS_EXACT_N = 10_000
 
 
 def numeric_drift(reference, current, *, confidence: float = 0.95) -> dict:
@@ -38,7 +40,8 @@ def numeric_drift(reference, current, *, confidence: float = 0.95) -> dict:
     Missing values are dropped and counted. The interval of D is simultaneous and conservative:
     with ``eps_i = sqrt(log(4 / (1 - confidence)) / (2 n_i))`` each empirical distribution function
     lies within ``eps_i`` of its truth with probability at least ``1 - (1 - confidence) / 2``
-    (Massart's constant), so the true D lies within ``D ± (eps_1 + eps_2)``.
+    (Massart's constant), so the true D lies within ``D ± (eps_1 + eps_2)``. Each sample is sorted
+    once; the test, the distance, PSI and the histogram all read the sorted samples.
 
     Examples
     --------
@@ -55,38 +58,71 @@ def numeric_drift(reference, current, *, confidence: float = 0.95) -> dict:
     if ref_ok.size == 0 or cur_ok.size == 0:
         return {**row, "statistic": None, "p_value": None, "effect": None, "effect_ci": None,
                 "wasserstein": None, "psi": None, "note": "no non-missing values in one period"}
-    ks = stats.ks_2samp(ref_ok, cur_ok)
-    d = float(ks.statistic)
+    ref_sorted, cur_sorted = np.sort(ref_ok), np.sort(cur_ok)
+    values, ref_cdf, cur_cdf = distribution_functions(ref_sorted, cur_sorted)
+    d, p_value = ks_test(ref_sorted, cur_sorted, ref_cdf, cur_cdf)
     eps = sum(math.sqrt(math.log(4.0 / (1.0 - confidence)) / (2.0 * n)) for n in (ref_ok.size, cur_ok.size))
     spread = float(np.std(ref_ok))
-    wasserstein = wasserstein_1d(np.sort(ref_ok), np.sort(cur_ok))
-    return {**row, "statistic": d, "p_value": float(ks.pvalue), "effect": d, "effect_name": "ks_statistic",
+    wasserstein = float(np.sum(np.abs(ref_cdf[:-1] - cur_cdf[:-1]) * np.diff(values)))
+    return {**row, "statistic": d, "p_value": p_value, "effect": d, "effect_name": "ks_statistic",
             "effect_ci": [max(0.0, d - eps), min(1.0, d + eps)], "wasserstein": wasserstein,
             "wasserstein_std": wasserstein / spread if spread > 0 else None,
-            "psi": numeric_psi(ref_ok, cur_ok), "histogram": shared_histogram(ref_ok, cur_ok),
+            "psi": numeric_psi(ref_sorted, cur_sorted), "histogram": shared_histogram(ref_sorted, cur_sorted),
             "mean_reference": float(ref_ok.mean()), "mean_current": float(cur_ok.mean())}
 
 
-def wasserstein_1d(reference_sorted: np.ndarray, current_sorted: np.ndarray) -> float:
-    """The first Wasserstein distance of two sorted samples: the area between their distribution functions.
+def distribution_functions(reference_sorted: np.ndarray, current_sorted: np.ndarray):
+    """The distinct values of two sorted samples, in order, and each sample's distribution function at them.
 
-    The formula of ``scipy.stats.wasserstein_distance`` (equal to it up to rounding), without its
-    two argsorts: the samples come sorted, and merging two sorted runs is linear (a stable sort).
+    The two sorted runs are merged by a stable argsort (linear on two runs); a value's distribution
+    function is the share of the sample at or below it, read at the last of its ties — the values
+    ``scipy.stats.ks_2samp`` computes with ``searchsorted(..., side="right")``.
 
     Examples
     --------
-    >>> wasserstein_1d(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
-    1.0
+    >>> values, f, g = distribution_functions(np.array([0.0, 1.0]), np.array([1.0, 1.0, 2.0]))
+    >>> values.tolist(), f.tolist(), g.round(3).tolist()
+    ([0.0, 1.0, 2.0], [0.5, 1.0, 1.0], [0.0, 0.667, 1.0])
     """
-    merged = np.sort(np.concatenate((reference_sorted, current_sorted)), kind="stable")
-    deltas = np.diff(merged)
-    ref_cdf = np.searchsorted(reference_sorted, merged[:-1], side="right") / reference_sorted.size
-    cur_cdf = np.searchsorted(current_sorted, merged[:-1], side="right") / current_sorted.size
-    return float(np.sum(np.abs(ref_cdf - cur_cdf) * deltas))
+    both = np.concatenate((reference_sorted, current_sorted))
+    order = np.argsort(both, kind="stable")
+    merged = both[order]
+    from_reference = np.cumsum(order < reference_sorted.size)
+    last = np.flatnonzero(np.r_[merged[1:] != merged[:-1], True])
+    return (merged[last], from_reference[last] / reference_sorted.size,
+            (last + 1 - from_reference[last]) / current_sorted.size)
 
 
-def shared_histogram(reference: np.ndarray, current: np.ndarray, n_bins: int = HISTOGRAM_BINS) -> dict:
+def ks_test(reference_sorted, current_sorted, reference_cdf, current_cdf) -> tuple[float, float]:
+    """The two-sided two-sample Kolmogorov–Smirnov statistic and p-value, equal to ``scipy.stats.ks_2samp``'s.
+
+    Up to ``KS_EXACT_N`` rows in the larger sample scipy's exact p-value is used (``ks_2samp`` itself);
+    above it, scipy's own asymptotic branch is followed on the distribution functions already at hand
+    (``D`` the largest gap, ``p = kstwo.sf(D, round(n m / (n + m)))``), which saves its two sorts and
+    two searches over both samples.
+
+    Examples
+    --------
+    >>> a, b = np.sort(np.random.default_rng(0).normal(size=(2, 20_000)), axis=1)
+    >>> _, f, g = distribution_functions(a, b)
+    >>> ks_test(a, b, f, g) == tuple(float(v) for v in stats.ks_2samp(a, b))
+    True
+    """
+    n1, n2 = reference_sorted.size, current_sorted.size
+    if max(n1, n2) <= KS_EXACT_N:
+        result = stats.ks_2samp(reference_sorted, current_sorted)
+        return float(result.statistic), float(result.pvalue)
+    gaps = reference_cdf - current_cdf
+    d = float(max(gaps.max(), np.clip(-gaps.min(), 0, 1)))
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    return d, float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
+
+
+def shared_histogram(reference_sorted: np.ndarray, current_sorted: np.ndarray, n_bins: int = HISTOGRAM_BINS) -> dict:
     """Each period's share of rows in ``n_bins`` equal-width bins over both periods' range (for the report).
+
+    Bins are ``[e_i, e_i+1)``, the last one closed, as ``numpy.histogram``; the samples come sorted,
+    so each count is a difference of two positions.
 
     Examples
     --------
@@ -94,20 +130,26 @@ def shared_histogram(reference: np.ndarray, current: np.ndarray, n_bins: int = H
     >>> h["edges"], h["reference"], h["current"]
     ([0.0, 0.5, 1.0], [0.5, 0.5], [0.0, 1.0])
     """
-    low, high = float(min(reference.min(), current.min())), float(max(reference.max(), current.max()))
+    low = float(min(reference_sorted[0], current_sorted[0]))
+    high = float(max(reference_sorted[-1], current_sorted[-1]))
     if high == low:
         high = low + 1.0
     edges = np.linspace(low, high, n_bins + 1)
-    ref_counts = np.histogram(reference, bins=edges)[0]
-    cur_counts = np.histogram(current, bins=edges)[0]
-    return {"edges": edges.tolist(), "reference": (ref_counts / reference.size).tolist(),
-            "current": (cur_counts / current.size).tolist()}
+
+    def counts(values):
+        below = np.searchsorted(values, edges, side="left")
+        below[-1] = np.searchsorted(values, edges[-1], side="right")
+        return np.diff(below)
+
+    return {"edges": edges.tolist(), "reference": (counts(reference_sorted) / reference_sorted.size).tolist(),
+            "current": (counts(current_sorted) / current_sorted.size).tolist()}
 
 
-def numeric_psi(reference: np.ndarray, current: np.ndarray, n_bins: int = PSI_BINS) -> float:
-    """Population stability index over bins at the reference's quantiles.
+def numeric_psi(reference_sorted: np.ndarray, current_sorted: np.ndarray, n_bins: int = PSI_BINS) -> float:
+    """Population stability index over bins at the reference's quantiles (both samples sorted).
 
-    ``PSI = sum((c_i - r_i) * log(c_i / r_i))`` over bins, shares floored at ``PSI_FLOOR``.
+    ``PSI = sum((c_i - r_i) * log(c_i / r_i))`` over bins, shares floored at ``PSI_FLOOR``; a value
+    equal to an edge falls in the bin above it.
 
     Examples
     --------
@@ -115,10 +157,12 @@ def numeric_psi(reference: np.ndarray, current: np.ndarray, n_bins: int = PSI_BI
     >>> numeric_psi(x, x)
     0.0
     """
-    edges = np.unique(np.quantile(reference, np.linspace(0, 1, n_bins + 1)[1:-1]))
-    ref_counts = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=edges.size + 1)
-    cur_counts = np.bincount(np.searchsorted(edges, current, side="right"), minlength=edges.size + 1)
-    return psi_from_counts(ref_counts, cur_counts)
+    edges = np.unique(np.quantile(reference_sorted, np.linspace(0, 1, n_bins + 1)[1:-1]))
+
+    def counts(values):
+        return np.diff(np.r_[0, np.searchsorted(values, edges, side="left"), values.size])
+
+    return psi_from_counts(counts(reference_sorted), counts(current_sorted))
 
 
 def psi_from_counts(reference_counts, current_counts) -> float:
