@@ -94,3 +94,23 @@ def test_the_interval_of_an_impact_ratio_change_covers_the_truth():
         covered += row["ci"][0] <= truth <= row["ci"][1]
     # nominal 0.95; the percentile interval of a ratio whose denominator is a maximum runs a little short
     assert covered >= 0.88 * 150
+
+
+def _crossing(ci):
+    groups = {"a": {"impact_ratio": 1.0, "verdict": "pass"}, "b": {"impact_ratio": 0.82, "verdict": "pass"}}
+    after = {"a": {"impact_ratio": 1.0, "verdict": "pass"}, "b": {"impact_ratio": 0.78, "verdict": "fail"}}
+    four_fifths = {"reference": {"groups": groups}, "current": {"groups": after}, "changed": ["b"],
+                   "ratio_change": {"a": {"ci": None}, "b": {"change": -0.04, "ci": ci}}}
+    return {"drift": {"fairness": {"g": {"groups": {}, "four_fifths": four_fifths}}}}
+
+
+@pytest.mark.parametrize("ci, status, observed", [([-0.2, 0.1], "warn", 0), ([-0.2, -0.01], "fail", 1)])
+def test_a_crossing_within_chance_warns_and_one_beyond_chance_fails(ci, status, observed):
+    from xai_audit.checks.drift import check_drift_four_fifths
+    from xai_audit.policy import Rule
+
+    rule = Rule(id="drift.four_fifths", check="drift_four_fifths", metric="n", direction="below", threshold=0)
+    finding, = check_drift_four_fifths(rule, _crossing(ci), {"confidence": 0.95})
+    assert (finding.status, finding.observed) == (status, observed)
+    assert "'b' 0.820 to 0.780" in finding.message
+    assert ("within the range expected by chance" in finding.message) == (status == "warn")

@@ -78,16 +78,34 @@ def check_drift_fairness(rule: Rule, sections: dict, settings: dict) -> list[Fin
 
 
 def check_drift_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
-    """Per attribute, the number of groups that passed the four-fifths rule before and fail it now."""
+    """Per attribute and intersection, the groups that passed the four-fifths rule before and fail it now.
+
+    A group counts against the rule when its impact ratio's fall is beyond chance (the bootstrap
+    interval of the change lies below zero); a group that crossed the line within chance is named
+    and the finding warns at least, so chance crossings among many small intersections do not fail
+    a gate on their own.
+    """
     findings = []
     for attribute, table in (sections.get("drift", {}).get("fairness") or {}).items():
         ff = table["four_fifths"]
         newly = [g for g in ff["changed"] if ff["current"]["groups"][g]["verdict"] == "fail"]
+        changes = ff.get("ratio_change")
+        established = newly if changes is None else [
+            g for g in newly if changes[g].get("ci") is not None and changes[g]["ci"][1] < 0]
+        by_chance = [g for g in newly if g not in established]
+
+        def named(groups):
+            return ", ".join(f"'{g}' {fmt(ff['reference']['groups'][g]['impact_ratio'])} to "
+                             f"{fmt(ff['current']['groups'][g]['impact_ratio'])}" for g in groups)
+
         subject = f"{rule.title or 'Groups newly below four-fifths'} by {attribute}"
-        if newly:
-            subject += " (" + ", ".join(
-                f"'{g}' {fmt(ff['reference']['groups'][g]['impact_ratio'])} to {fmt(ff['current']['groups'][g]['impact_ratio'])}"
-                for g in newly) + ")"
-        findings.append(make_finding(rule, f"{rule.id}.{attribute}", len(newly), subject,
+        if established:
+            subject += f" ({named(established)})"
+        if by_chance:
+            subject += f" (crossed within the range expected by chance, not counted: {named(by_chance)})"
+        status = rule.verdict(len(established))
+        if status == "pass" and by_chance:
+            status = "warn"
+        findings.append(make_finding(rule, f"{rule.id}.{attribute}", len(established), subject, status=status,
                                      confidence=settings["confidence"]))
     return findings

@@ -112,6 +112,10 @@ def _convention(c_ref: dict, c_cur: dict, unknown: np.ndarray, labels, name: str
         if before is None or after is None or not (eligible_ref[index] and eligible_cur[index]):
             changes[label] = {"reference": before, "current": after, "change": None, "ci": None}
             continue
+        if reference["highest_group"] == label == current["highest_group"]:
+            changes[label] = {"reference": before, "current": after, "change": 0.0, "ci": None,
+                              "note": "the highest group in both periods: its ratio is 1 by construction"}
+            continue
         interval = None if np.isnan(low[index]) else [float(low[index]), float(high[index])]
         changes[label] = {"reference": before, "current": after, "change": after - before, "ci": interval}
     changed = [label for label in labels

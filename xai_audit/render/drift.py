@@ -15,6 +15,17 @@ MAX_PANELS = 24
 VERDICT_CONVENTIONS = (("four_fifths", "four-fifths"), ("ll144", "Local Law 144"))
 
 
+def percent(level) -> str:
+    """A confidence level as a percentage without padding zeros.
+
+    Examples
+    --------
+    >>> percent(0.95), percent(0.999)
+    ('95', '99.9')
+    """
+    return f"{level * 100:.10g}"
+
+
 def _moved(row: dict) -> bool:
     """True when the interval of a change excludes zero."""
     return bool(row.get("ci")) and (row["ci"][0] > 0 or row["ci"][1] < 0)
@@ -177,7 +188,7 @@ def explanation_chart(record: dict) -> dict | None:
     ticks = [{"x": x(value), "label": fmt(value)} for value in _ticks(low, high)]
     space = (explanations.get("meta") or {}).get("output_space")
     title = "Change of mean |attribution|, current minus reference" + (f" ({space})" if space else "")
-    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": axis_y + 62, "axis_y": axis_y, "ticks": ticks,
+    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": axis_y + 76, "axis_y": axis_y, "ticks": ticks,
             "title": title, "low": fmt(low), "high": fmt(high), "label_w": LABEL_W}
 
 
@@ -192,6 +203,7 @@ def _context(record: dict) -> dict:
         "chart": explanation_chart(record), "explanations": explanations,
         "predictions": record.get("predictions") or {}, "fairness": record.get("fairness") or {},
         "reference": record.get("reference") or {}, "current": record.get("current") or {}, "fmt": fmt,
+        "percent": percent,
     }
 
 
