@@ -148,16 +148,31 @@ def drift(model, reference: AuditDataset, current: AuditDataset, *, policy="defa
 
 def _explanation_drift(adapter, reference, current, features, features_section, *, rows, n_resamples,
                        confidence, reliance_share, random_state) -> dict:
+    """Explain a seeded sample of each period in one call, so both share one background sample.
+
+    The explained rows of both periods are pooled into one frame; an explainer that needs a
+    background draws it from that pool, and the same background serves both periods. A change of
+    mean |attribution| is then a change in the explained rows alone, which the bootstrap over those
+    rows measures (with a background per period, the draw of each background would move the means
+    too, and no interval would account for it).
+    """
+    import pandas as pd
+
     from xai_audit.explainers import explain
 
-    ref = explain(adapter, reference, method="auto", rows=min(rows, reference.n_rows), random_state=random_state)
-    cur = explain(adapter, current, method="auto", rows=min(rows, current.n_rows), random_state=random_state)
+    rng = np.random.default_rng(random_state)
+    picks = [np.sort(rng.choice(data.n_rows, min(rows, data.n_rows), replace=False)) for data in (reference, current)]
+    pooled = pd.concat([data.frame.iloc[positions][list(features)] for data, positions in zip((reference, current), picks)],
+                       ignore_index=True)
+    explained = explain(adapter, pooled, method="auto", rows=list(range(len(pooled))), random_state=random_state)
+    n_ref = len(picks[0])
+    values = np.asarray(explained.values)
     drifted = {name for name, row in features_section["features"].items() if row["verdict"] == "drifted"}
-    meta = {"algorithm": ref.meta.get("algorithm"), "output_space": ref.meta.get("output_space"),
-            "sample": f"a seeded sample of {len(ref.values)} reference and {len(cur.values)} current rows",
-            "background": ("each period is explained against a background sample of its own rows, so a change "
-                           "of contribution is a change in how the model uses the input within that period"
-                           if ref.meta.get("uses_background") else "the explainer uses no background sample")}
-    return explanation_drift(ref.values, cur.values, list(ref.feature_names), drifted, n_resamples=n_resamples,
-                             confidence=confidence, reliance_share=reliance_share, random_state=random_state,
-                             meta=meta)
+    meta = {"algorithm": explained.meta.get("algorithm"), "output_space": explained.meta.get("output_space"),
+            "sample": f"a seeded sample of {n_ref} reference and {len(pooled) - n_ref} current rows",
+            "background": ("both periods are explained against one background sample drawn from the pooled "
+                           "explained rows of both, so a change of contribution comes from the explained rows alone"
+                           if explained.meta.get("uses_background") else "the explainer uses no background sample")}
+    return explanation_drift(values[:n_ref], values[n_ref:], list(explained.feature_names), drifted,
+                             n_resamples=n_resamples, confidence=confidence, reliance_share=reliance_share,
+                             random_state=random_state, meta=meta)
