@@ -153,3 +153,22 @@ def test_regression_model_reports_prediction_and_error_drift():
     assert result.predictions["predictions"]["test"] == "ks"
     assert result.predictions["performance"]["mae"]["ci"][0] > 0  # the error grew with the noise
     assert result.features["n_drifted"] == 0
+
+
+def test_explanation_drift_between_random_halves_flags_about_the_nominal_share():
+    """Two random halves of one population, 12 seeds x 3 inputs, a boosted model explained in probability
+    space against a background sample: each input's contribution change is flagged (its 95% interval
+    excludes zero) in at most the binomial 0.999 quantile of 36 cases at 5%."""
+    from scipy import stats
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    train = _period(np.random.default_rng(99), 1500)
+    boosted = GradientBoostingClassifier(n_estimators=30, max_depth=2, random_state=0).fit(train[FEATURES], train["y"])
+    flagged = 0
+    for seed in range(12):
+        frame = _period(np.random.default_rng(100 + seed), 800)
+        result = xa.drift(boosted, _data(frame.iloc[:400]), _data(frame.iloc[400:]), random_state=seed,
+                          explain_rows=150, n_resamples=200)
+        flagged += len(result.explanations["use_moved"])
+        assert "one background sample" in result.explanations["meta"]["background"]
+    assert flagged <= stats.binom.isf(0.001, 36, 0.05)
