@@ -7,6 +7,7 @@ added later) is still shown, as a generic table, so no computed number goes miss
 
 from __future__ import annotations
 
+from xai_audit.fairness.table import group_tables
 from xai_audit.render import names
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.sections.fairness_attribution import ATTRIBUTION_KEYS, attribution_blocks
@@ -57,38 +58,37 @@ def headline(record: dict, outcome: str, ctx=None) -> str:
     """The sentence about the lowest impact ratio across every attribute, for the executive summary
     (attributes and groups by their plain names when ``ctx`` carries the record's labels)."""
     worst = None
-    for name, table in record.items():
-        four = table.get("four_fifths") if isinstance(table, dict) else None
-        if not isinstance(four, dict):
-            continue
-        for group, entry in (four.get("groups") or {}).items():
-            ratio = entry.get("impact_ratio")
-            if is_number(ratio) and not entry.get("small_group") and group != four.get("highest_group") \
-                    and "unknown" not in str(group).split("*") and (worst is None or ratio < worst[4]):
-                worst = (name, table, group, four.get("highest_group"), ratio, entry.get("ci"))
+    tables = group_tables(record)
+    for name, table in tables.items():
+        for row in table.rows:
+            entry = row.four_fifths
+            if entry is None or not is_number(entry.impact_ratio) or entry.small_group \
+                    or row.group == table.highest_group or "unknown" in str(row.group).split("*"):
+                continue
+            if worst is None or entry.impact_ratio < worst[4]:
+                worst = (name, table, row.group, table.highest_group, entry.impact_ratio, entry.ci)
     if worst is None:
         return _residual_headline(record, ctx)
     name, table, group, highest, ratio, ci = worst
-    labels = group_labels(table, ctx, name)
-    return ratio_sentence(attribute_name(name, ctx), labels.get(group, group), labels.get(highest, highest), ratio, ci,
-                          outcome=outcome)
+    labels = group_labels(record[name], ctx, name)
+    return ratio_sentence(attribute_name(name, ctx), labels.get(group, group), labels.get(highest, highest), ratio,
+                          None if ci is None else list(ci), outcome=outcome)
 
 
 def _residual_headline(record: dict, ctx=None) -> str:
     """For a regression model: the attribute whose groups' mean absolute errors differ most, and which
     groups the model over- and under-predicts there (residual = prediction minus truth)."""
     widest = None
-    for name, table in record.items():
-        summary = table.get("summary") if isinstance(table, dict) and isinstance(table.get("summary"), dict) else {}
-        gap = summary.get("mae_difference")
+    for name, table in group_tables(record).items():
+        gap = table.summary.get("mae_difference")
         if is_number(gap) and (widest is None or gap > widest[1]):
             widest = (name, gap, table)
     if widest is None:
         return ""
     name, gap, table = widest
-    labels = group_labels(table, ctx, name)
-    residuals = {labels.get(g, g): e.get("mean_residual") for g, e in (table.get("groups") or {}).items()
-                 if isinstance(e, dict) and not e.get("small_group") and g != "unknown"}
+    labels = group_labels(record[name], ctx, name)
+    residuals = {labels.get(row.group, row.group): row.value("mean_residual") for row in table.rows
+                 if row.listed and not row.small_group and row.group != "unknown"}
     return (f"By {attribute_name(name, ctx)}, the groups' mean absolute errors differ by {num(gap, 3)} (in the target's "
             f"units). " + residual_sentence(residuals)).strip()
 
