@@ -20,8 +20,9 @@ The rule's ``metric`` says what is covered:
 
 from __future__ import annotations
 
-from xai_audit.checks.common import crossing_word, fmt, line_text
+from xai_audit.checks.common import crossing_word, line_text
 from xai_audit.fairness.table import group_tables
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 METRICS = ("performance", "fairness", "explainers", "sanity_check", "small_groups")
@@ -113,12 +114,12 @@ def _sanity(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
             findings.append(_finding(
                 rule, f"{rule.id}.{method}", "pass", correlation,
                 f"{method}: passed the model-randomisation sanity check (mean rank correlation between the maps of "
-                f"the trained and the randomised model {fmt(correlation)}, at most {fmt(line)}).", threshold=line))
+                f"the trained and the randomised model {format_number(correlation)}, at most {format_number(line)}).", threshold=line))
         else:
             findings.append(_finding(
                 rule, f"{rule.id}.{method}", gap_status(rule), correlation,
                 f"{method}: failed the model-randomisation sanity check (mean rank correlation between the maps of "
-                f"the trained and the randomised model {fmt(correlation)}, above {fmt(line)}); its maps, shown in "
+                f"the trained and the randomised model {format_number(correlation)}, above {format_number(line)}); its maps, shown in "
                 "this report, barely depend on what the model learned and are not trustworthy.", threshold=line))
     return findings
 
@@ -135,9 +136,9 @@ def _small_groups(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
             group, n, test = row.group, row.n, row.test or {}
             p_value = test.get("p_value")
             evidence = ("" if p_value is None else
-                        f"; {str(test.get('test', 'test')).replace('_', ' ')} p = {fmt(p_value)} for its selection rate")
+                        f"; {str(test.get('test', 'test')).replace('_', ' ')} p = {format_number(p_value)} for its selection rate")
             message = (f"Selection rate of '{group}' relative to '{table.highest_group}' ({name}): impact "
-                       f"ratio {fmt(value)}, {crossing_word(rule)} {line_text(rule)}; not judged: too small (n = {fmt(n)}"
+                       f"ratio {format_number(value)}, {crossing_word(rule)} {line_text(rule)}; not judged: too small (n = {format_number(n)}"
                        + (f", under the minimum of {minimum}" if minimum is not None else "") + f"){evidence}.")
             findings.append(_finding(rule, f"{rule.id}.{name}.{group}", gap_status(rule), value, message))
     return findings

@@ -3,10 +3,11 @@ through the comparisons against the reference group, and proxy features."""
 
 from __future__ import annotations
 
-from xai_audit.checks.common import fmt, make_finding
+from xai_audit.checks.common import make_finding
 from xai_audit.checks.comparisons import worst_comparison
 from xai_audit.fairness.attribution import signed_share
 from xai_audit.fairness.table import group_tables
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 
@@ -34,7 +35,7 @@ def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Findin
             if value is None:
                 continue
             subject = (f"Selection rate of '{row.group}' relative to '{highest}' ({name}, four-fifths rule): "
-                       f"{fmt(entry.selection_rate)} vs the highest group's; impact ratio")
+                       f"{format_number(entry.selection_rate)} vs the highest group's; impact ratio")
             interval = None if entry.ci is None else list(entry.ci)
             findings.append(make_finding(rule, f"{rule.id}.{name}.{row.group}", value, subject, interval,
                                          confidence=table.level(settings["confidence"])))
@@ -66,9 +67,9 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
         group, metric, signed, folded, interval = worst
         relation = "minus" if judged["comparison"] == "difference" else "over"
         fold = "in absolute value" if judged["comparison"] == "difference" else "as the lower of it and its inverse"
-        subject = (f"{rule.title or rule.metric} by {name} is {fmt(value)} over groups {listed}; judged against the "
+        subject = (f"{rule.title or rule.metric} by {name} is {format_number(value)} over groups {listed}; judged against the "
                    f"reference group '{table.reference_group}': {metric} of '{group}' {relation} the "
-                   f"reference is {fmt(signed)}, {fold}")
+                   f"reference is {format_number(signed)}, {fold}")
         findings.append(make_finding(rule, f"{rule.id}.{name}", folded, subject, interval, confidence=level))
     return findings
 
@@ -112,7 +113,7 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
                 gap = (split.get("groups") or {}).get(gap_group, {}).get("output_difference")
                 reference = split.get("reference_group")
                 reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but accounts for "
-                                    f"{gap_share:.0%} of the {fmt(gap)} gap in mean output between '{gap_group}' "
+                                    f"{gap_share:.0%} of the {format_number(gap)} gap in mean output between '{gap_group}' "
                                     f"and '{reference}' on the attributed rows"), "warn"
             else:
                 reliance, status = (f"it carries only {share:.0%} of the model's mean |attribution| "
