@@ -130,6 +130,27 @@ class AuditResult:
         return cls(status=record["status"], findings=tuple(Finding.from_dict(f) for f in record["findings"]),
                    schema_version=record["schema_version"], **fields)
 
+    def fairness_tables(self) -> dict:
+        """Each sensitive attribute's (and intersection's) fairness table, typed: ``{name: GroupTable}``.
+
+        The same numbers as the record's ``fairness`` section, read into frozen rows
+        (:class:`xai_audit.GroupTable`) instead of nested dicts; works on results read from any record,
+        schema 1.0 included.
+
+        Examples
+        --------
+        >>> fairness = {"sex": {"reference_group": "m", "groups": {"f": {"n": 40, "selection_rate": 0.4},
+        ...                                                      "m": {"n": 60, "selection_rate": 0.6}},
+        ...                     "differences": {"convention": "group minus reference",
+        ...                                     "values": {"f": {"selection_rate": {"value": -0.2, "ci": None}}}}}}
+        >>> table = AuditResult("pass", (), model={}, data={}, performance={}, fairness=fairness).fairness_tables()["sex"]
+        >>> table.row("f").n, table.row("f").difference("selection_rate").value, table.row("m").differences
+        (40, -0.2, None)
+        """
+        from xai_audit.fairness.table import group_tables
+
+        return group_tables(self.fairness)
+
     def predictions(self):
         """The audited rows' decisions and scores as a DataFrame indexed like the audited data.
 

@@ -95,3 +95,13 @@ def test_a_dropped_group_would_not_round_trip():
     table = GroupTable.from_dict("g", report["g"])
     fewer = GroupTable.from_dict("g", {**report["g"], "groups": dict(list(report["g"]["groups"].items())[:2])})
     assert fewer.to_dict() != table.to_dict()
+
+
+def test_a_result_reads_its_tables_through_the_public_accessor():
+    from xai_audit.result import AuditResult
+
+    record = json.loads(RECORDS[0].read_text())
+    result = AuditResult.from_dict(record)
+    tables = result.fairness_tables()
+    assert set(tables) == {name for name, table in record["fairness"].items() if "groups" in table}
+    assert all(table.to_dict() == record["fairness"][name] for name, table in tables.items())
