@@ -12,7 +12,8 @@ from tests.conftest import make_credit_frame
 FAST = {"explainers": [], "n_resamples": 20}
 
 
-def _binary():
+@pytest.fixture(scope="module")
+def binary():
     frame = make_credit_frame(n=200, seed=4)
     frame.index = pd.RangeIndex(1000, 1200, name="application_id")
     model = LogisticRegression(max_iter=200).fit(frame[["income", "debt"]], frame["outcome"])
@@ -21,8 +22,8 @@ def _binary():
     return frame, model, xa.audit(model, data, random_state=0, **FAST)
 
 
-def test_binary_rows_are_the_models_own_decisions_and_scores():
-    frame, model, result = _binary()
+def test_binary_rows_are_the_models_own_decisions_and_scores(binary):
+    frame, model, result = binary
     rows = result.predictions()
     assert list(rows.columns) == ["decision", "score", "target"]
     assert rows.index.tolist() == frame.index.tolist()
@@ -36,8 +37,8 @@ def test_binary_rows_are_the_models_own_decisions_and_scores():
         assert entry["selection_rate"] == pytest.approx((chosen == "repaid").mean())
 
 
-def test_the_rows_stay_out_of_the_record(tmp_path):
-    _, _, result = _binary()
+def test_the_rows_stay_out_of_the_record(binary, tmp_path):
+    _, _, result = binary
     assert set(result.to_dict()) == {"schema_version", "status", "findings", "model", "data", "performance",
                                      "explanations", "fairness", "reasons", "reasons_summary", "recourse",
                                      "challenger", "model_card", "manifest"}

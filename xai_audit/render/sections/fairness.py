@@ -7,13 +7,13 @@ added later) is still shown, as a generic table, so no computed number goes miss
 
 from __future__ import annotations
 
-from xai_audit.fairness.table import group_tables
+from xai_audit.fairness.table import GroupTable, group_tables
 from xai_audit.render import names
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.sections.fairness_attribution import ATTRIBUTION_KEYS, attribution_blocks
-from xai_audit.render.sections.fairness_tables import (comparison_blocks, four_fifths_chart, four_fifths_table,
-                                                      group_blocks, ll144_blocks, residual_sentence, selection_chart,
-                                                      summary_table, table_level, test_blocks)
+from xai_audit.render.sections.fairness_four_fifths import four_fifths_chart, four_fifths_table
+from xai_audit.render.sections.fairness_tables import (comparison_blocks, group_blocks, ll144_blocks, residual_sentence,
+                                                      selection_chart, summary_table, table_level, test_blocks)
 from xai_audit.render.tables import generic_table
 from xai_audit.render.text import is_number, num, plural, quoted, ratio_sentence, plain
 
@@ -137,7 +137,8 @@ def _attribute_part(ctx, name, table) -> dict:
     blocks = [{"kind": "text", "text": intro}]
     level = table_level(table)
     charts = [selection_chart(ctx, shown_name, groups, reference, labels, level)]
-    ratio_chart = four_fifths_chart(ctx, shown_name, table.get("four_fifths"), labels, level)
+    typed = GroupTable.from_dict(name, table)
+    ratio_chart = four_fifths_chart(ctx, shown_name, typed, labels, level)
     charts = [c for c in (*charts, ratio_chart) if c is not None]
     summary_view = summary_table(ctx, shown_name, summary, labels, table, level)
     if charts:
@@ -145,7 +146,7 @@ def _attribute_part(ctx, name, table) -> dict:
     elif summary_view is not None:
         blocks.append({"kind": "table", "table": summary_view})
     blocks += group_blocks(ctx, shown_name, groups, reference, labels, level)
-    four_fifths_view = four_fifths_table(ctx, shown_name, table.get("four_fifths"), labels)
+    four_fifths_view = four_fifths_table(ctx, shown_name, typed, labels)
     if four_fifths_view is not None:
         blocks.append({"kind": "table", "table": four_fifths_view})
     blocks += ll144_blocks(ctx, shown_name, table.get("ll144"), labels)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.names import with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import (interval, is_number, join_and, lower_first, num, plain, plural, quoted, range_sentence,
-                                   ratio_sentence)
+from xai_audit.render.text import (interval, is_number, join_and, lower_first, num, plain, plural, quoted,
+                                   range_sentence)
 
 MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
                 "mean_prediction", "mae", "rmse", "r2", "mean_residual")
@@ -217,7 +217,7 @@ def group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
         rows = []
         for group, entry in groups.items():
             spans = entry.get("ci") or {}
-            cells = [Cell(_group_label(labels[group], str(group) == str(reference), entry.get("small_group")))]
+            cells = [Cell(group_label(labels[group], str(group) == str(reference), entry.get("small_group")))]
             cells += [num(entry.get("n")), num(entry.get("share"), 3)] if lead else []
             rows.append(cells + [Cell(num(entry.get(m)), note=interval(spans.get(m))) for m in shown])
         focus = next((m for m in ("fnr", "mae") if m in shown), shown[0])
@@ -253,7 +253,8 @@ def _paren(text) -> str:
     return f" ({text})" if text else ""
 
 
-def _group_label(label, is_reference, small) -> str:
+def group_label(label, is_reference, small) -> str:
+    """A group's name in a table: marked as the reference, and with \u2020 when it is small."""
     return str(label) + (" (reference)" if is_reference else "") + (" \u2020" if small else "")
 
 
@@ -265,60 +266,6 @@ def _group_notes(groups, min_size, level="95%") -> list:
     if any(g.get("small_group") for g in groups.values()):
         notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
     return notes
-
-
-def four_fifths_chart(ctx, name, four, labels, level="95%"):
-    if not isinstance(four, dict) or not four.get("groups"):
-        return None
-    groups = four["groups"]
-    highest = four.get("highest_group")
-    candidates = {g: e for g, e in groups.items() if g != highest and is_number(e.get("impact_ratio"))
-                  and not e.get("small_group") and "unknown" not in str(g).split("*")}
-    if candidates:
-        low = min(candidates, key=lambda g: candidates[g]["impact_ratio"])
-        reading = ratio_sentence(name, labels.get(low, low), labels.get(highest, highest),
-                                 candidates[low]["impact_ratio"], candidates[low].get("ci"), outcome=ctx.outcome)
-    else:
-        reading = "No group other than the highest has an impact ratio to judge."
-    return ctx.charts.bars(
-        [labels.get(g, g) for g in groups], [e.get("impact_ratio") for e in groups.values()],
-        ci=[e.get("ci") for e in groups.values()],
-        colors=["#D55E00" if e.get("flagged") else "#0072B2" for e in groups.values()],
-        hatches=["//" if e.get("flagged") else "" for e in groups.values()],
-        legend=[("below four-fifths (flagged)", "#D55E00", "//"), ("at or above four-fifths", "#0072B2", "")]
-        if any(e.get("flagged") for e in groups.values()) and not all(e.get("flagged") for e in groups.values())
-        else None,
-        line=0.8, line_label="four-fifths",
-        title=f"Impact ratios by {name}",
-        desc=f"Impact ratio per group with {level} intervals: " + "; ".join(
-            f"{plain(labels.get(g, g))}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
-            for g, e in groups.items()) + ". Bars below the dashed four-fifths line are hatched and orange-red.",
-        reading=reading, xlabel="impact ratio (1 = same rate as the highest group)")
-
-
-def four_fifths_table(ctx, name, four, labels):
-    if not isinstance(four, dict) or not four.get("groups"):
-        return None
-    groups = four["groups"]
-    highest = four.get("highest_group")
-    rows = []
-    for group, entry in groups.items():
-        verdict = (Cell("Below four-fifths", status="fail") if entry.get("flagged") else
-                   Cell("At or above four-fifths", status="pass") if is_number(entry.get("impact_ratio"))
-                   else Cell("n/a"))
-        rows.append([_group_label(labels.get(group, group), False, entry.get("small_group"))
-                     + (" (highest)" if group == highest else ""),
-                     num(entry.get("selection_rate")),
-                     Cell(num(entry.get("impact_ratio")), note=interval(entry.get("ci"))), verdict])
-    flagged = [labels.get(g, g) for g, e in groups.items() if e.get("flagged")]
-    reading = (f"{join_and(quoted(g) for g in flagged)} {'falls' if len(flagged) == 1 else 'fall'} below "
-               "four-fifths of the highest group's selection rate." if flagged else
-               "No group falls below four-fifths of the highest group's selection rate.")
-    notes = [f"{with_group_names(four['convention'], labels)}."] if four.get("convention") else []
-    return ctx.tables.make(f"Four-fifths rule by {name}", reading,
-                           [Column("Group"), Column("Selection rate", key="selection_rate", numeric=True),
-                            Column("Impact ratio", key="impact_ratio", numeric=True),
-                            Column("Four-fifths", key="four_fifths")], rows, notes=notes)
 
 
 def ll144_blocks(ctx, name, ll144, labels) -> list:
