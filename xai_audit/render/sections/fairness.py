@@ -150,8 +150,8 @@ def _attribute_part(ctx, name, table) -> dict:
     if four_fifths_view is not None:
         blocks.append({"kind": "table", "table": four_fifths_view})
     blocks += ll144_blocks(ctx, shown_name, table.get("ll144"), labels)
-    blocks += comparison_blocks(ctx, shown_name, table, reference, labels, level)
-    blocks += test_blocks(ctx, shown_name, table.get("tests"), reference, labels)
+    blocks += comparison_blocks(ctx, shown_name, typed, labels, level)
+    blocks += test_blocks(ctx, shown_name, typed, labels)
     for key in ATTRIBUTION_KEYS:
         if table.get(key):
             blocks += attribution_blocks(ctx, shown_name, key, table[key], labels)

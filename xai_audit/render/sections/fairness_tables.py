@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.names import with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table, show
@@ -321,11 +323,13 @@ COMPARED_ORDER = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "npv", "accuracy
 MAIN_RATES = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "mae")
 
 
-def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
-    """Differences and ratios against the reference group, and the between-group spread, in one table."""
-    differences = _values(table.get("differences"))
-    ratios = _values(table.get("ratios"))
-    between = _values(table.get("between_groups"))
+def comparison_blocks(ctx, name, table, labels, level="95%") -> list:
+    """Differences and ratios against the reference group, and the between-group spread, in one table,
+    from the typed group table (:class:`xai_audit.fairness.table.GroupTable`)."""
+    reference = table.reference_group
+    differences = {row.group: row.differences for row in table.rows if row.differences is not None}
+    ratios = {row.group: row.ratios for row in table.rows if row.ratios is not None}
+    between = _values(table.sections.get("between_groups"))
     groups = list(dict.fromkeys([*differences, *ratios]))
     present = {m for g in groups for m in [*differences.get(g, {}), *ratios.get(g, {})]} | set(between)
     metrics = [m for m in COMPARED_ORDER if m in present] + sorted(present - set(COMPARED_ORDER))
@@ -344,7 +348,7 @@ def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
         for g in groups:
             for source in (differences, ratios):
                 entry = source.get(g, {}).get(m)
-                row.append(Cell(num(_value(entry)), note=interval(_span(entry))) if entry is not None
+                row.append(Cell(num(entry.value), note=interval(_as_list(entry.ci))) if entry is not None
                            else Cell("\u2014"))
         if between:
             entry = between.get(m) if isinstance(between.get(m), dict) else {}
@@ -352,9 +356,10 @@ def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
             row += [Cell(num(entry.get("difference")), note=interval(spans.get("difference"))),
                     Cell(num(entry.get("ratio")), note=interval(spans.get("ratio")))]
         rows.append(row)
-    notes = [f"{what}: {with_group_names(table[key]['convention'], labels)}." for key, what in
-             (("differences", "Difference"), ("ratios", "Ratio"), ("between_groups", "Spread"))
-             if isinstance(table.get(key), dict) and table[key].get("convention")]
+    spread = table.sections.get("between_groups")
+    conventions = (("Difference", table.differences_convention), ("Ratio", table.ratios_convention),
+                   ("Spread", spread.get("convention") if isinstance(spread, Mapping) else None))
+    notes = [f"{what}: {with_group_names(convention, labels)}." for what, convention in conventions if convention]
     notes.append(f"Second line: {level} interval (Newcombe for differences and Katz for ratios of rates; "
                  "bias-corrected bootstrap for the other metrics); spreads have none. \u2014: not defined for "
                  "this metric.")
@@ -371,15 +376,19 @@ def _comparison_reading(differences, reference, labels) -> str:
     best = None
     for g, metrics in differences.items():
         for m, entry in metrics.items():
-            v = _value(entry)
+            v = entry.value
             if m in MAIN_RATES and is_number(v) and (best is None or abs(v) > abs(best[2])):
-                best = (g, m, v, _span(entry))
+                best = (g, m, v, _as_list(entry.ci))
     ref = quoted(labels.get(reference, reference))
     if best is None:
         return f"No difference from the reference group {ref} is defined."
     g, m, v, span = best
     return (f"The largest difference from {ref} among the main rates is in {display_name(m)}: "
             f"{quoted(labels.get(g, g))} is {num(abs(v), 3)} {'higher' if v > 0 else 'lower'}{_paren(interval(span, 3))}.")
+
+
+def _as_list(span) -> list | None:
+    return None if span is None else list(span)
 
 
 def _value(entry):
@@ -390,8 +399,11 @@ def _span(entry):
     return entry.get("ci") if isinstance(entry, dict) else None
 
 
-def test_blocks(ctx, name, tests, reference, labels) -> list:
-    if not isinstance(tests, dict) or not tests:
+def test_blocks(ctx, name, table, labels) -> list:
+    """The selection-rate tests against the reference group, from the typed group table's rows."""
+    reference = table.reference_group
+    tests = {row.group: dict(row.test) for row in table.rows if row.test is not None}
+    if not tests:
         return []
     rows, significant = [], []
     adjusted_any = any(isinstance(e, dict) and "p_value_adjusted" in e for e in tests.values())
