@@ -122,12 +122,13 @@ def group_labels(table, ctx=None, name="") -> dict:
 def _attribute_part(ctx, name, table) -> dict:
     intersection = "*" in name
     shown_name = attribute_name(name, ctx)
-    groups = table.get("groups") or {}
+    typed = GroupTable.from_dict(name, table)
     labels = group_labels(table, ctx, name)
-    reference = table.get("reference_group")
+    reference = typed.reference_group
     summary = table.get("summary") if isinstance(table.get("summary"), dict) else {}
     excluded = summary.get("groups_excluded") or {}
-    intro = (f"{plural(len(groups), 'group')}; comparisons are against the reference group "
+    intro = (f"{plural(len([row for row in typed.rows if row.listed]), 'group')}; comparisons are against the "
+             f"reference group "
              f"{quoted(labels.get(reference, reference))}.")
     if excluded:
         intro += " Left out of the summary measures: " + "; ".join(
@@ -136,8 +137,7 @@ def _attribute_part(ctx, name, table) -> dict:
         intro += " " + str(summary["note"])
     blocks = [{"kind": "text", "text": intro}]
     level = table_level(table)
-    charts = [selection_chart(ctx, shown_name, groups, reference, labels, level)]
-    typed = GroupTable.from_dict(name, table)
+    charts = [selection_chart(ctx, shown_name, typed, labels, level)]
     ratio_chart = four_fifths_chart(ctx, shown_name, typed, labels, level)
     charts = [c for c in (*charts, ratio_chart) if c is not None]
     summary_view = summary_table(ctx, shown_name, summary, labels, table, level)
@@ -145,7 +145,7 @@ def _attribute_part(ctx, name, table) -> dict:
         blocks.append({"kind": "pair", "figures": charts, "side": summary_view})
     elif summary_view is not None:
         blocks.append({"kind": "table", "table": summary_view})
-    blocks += group_blocks(ctx, shown_name, groups, reference, labels, level)
+    blocks += group_blocks(ctx, shown_name, typed, labels, level)
     four_fifths_view = four_fifths_table(ctx, shown_name, typed, labels)
     if four_fifths_view is not None:
         blocks.append({"kind": "table", "table": four_fifths_view})

@@ -162,77 +162,85 @@ def _calibration_reading(table, labels, level) -> str:
     return text + ("; " + "; ".join(compared) if compared else "") + "."
 
 
-def selection_chart(ctx, name, groups, reference, labels, level="95%"):
-    rate = "selection_rate" if any("selection_rate" in g for g in groups.values()) else "mean_prediction"
-    values = {g: v.get(rate) for g, v in groups.items()}
+def selection_chart(ctx, name, table, labels, level="95%"):
+    """Each group's selection rate (mean prediction for regression) with its interval, from the typed table."""
+    reference, rows = table.reference_group, _listed(table)
+    rate = "selection_rate" if any("selection_rate" in row.metrics for row in rows) else "mean_prediction"
+    values = {row.group: row.value(rate) for row in rows}
     known = {g: v for g, v in values.items() if is_number(v)}
     if not known:
         return None
     low, high = min(known, key=known.get), max(known, key=known.get)
+    spans = {row.group: _as_list(row.interval(rate)) for row in rows}
     reading = (f"{quoted(labels[low])} has the lowest {lower_first(display_name(rate))}, "
-               f"{num(known[low], 2)}{_paren(interval((groups[low].get('ci') or {}).get(rate), 2))}, and "
+               f"{num(known[low], 2)}{_paren(interval(spans[low], 2))}, and "
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
-               f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
+               f"{_paren(interval(spans[high], 2))}.")
     desc = "; ".join(f"{plain(labels[g])}: {num(v, 3)}" for g, v in values.items())
-    if rate == "mean_prediction" and any(is_number(v.get("mean_residual")) for v in groups.values()):
-        return observed_beside_predicted(ctx, name, groups, labels, reading)
-    hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
+    if rate == "mean_prediction" and any(is_number(row.value("mean_residual")) for row in rows):
+        return observed_beside_predicted(ctx, name, rows, labels, reading)
+    hatches = ["//" if str(row.group) == str(reference) else ("xx" if row.small_group else "") for row in rows]
     legend = [(text, "#0072B2", hatch) for text, hatch in (("other groups", ""), ("reference group", "//"),
                                                             ("small group (left out of the summaries)", "xx"))
               if hatch in hatches]
     return ctx.charts.bars(
-        [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
+        [labels[row.group] for row in rows], list(values.values()), ci=[spans[row.group] for row in rows],
         hatches=hatches, legend=legend if len(legend) > 1 else None, title=f"{display_name(rate)} by {name}",
         desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
         reading=reading, xlabel=lower_first(display_name(rate)))
 
 
-def observed_beside_predicted(ctx, name, groups, labels, reading):
+def observed_beside_predicted(ctx, name, rows, labels, reading):
     """A regression model's mean prediction per group beside the observed mean of the target.
 
     The observed mean is the mean prediction minus the mean residual (residual = prediction − truth),
     both over the group's rows, so the gap between the two bars is the group's mean residual.
     """
-    shown = [g for g in groups if is_number(groups[g].get("mean_prediction")) and is_number(groups[g].get("mean_residual"))]
-    observed = [groups[g]["mean_prediction"] - groups[g]["mean_residual"] for g in shown]
-    predicted = [groups[g]["mean_prediction"] for g in shown]
+    shown = [row for row in rows if is_number(row.value("mean_prediction")) and is_number(row.value("mean_residual"))]
+    observed = [row.value("mean_prediction") - row.value("mean_residual") for row in shown]
+    predicted = [row.value("mean_prediction") for row in shown]
     return ctx.charts.paired_bars(
-        [labels[g] for g in shown], observed, predicted, legend=("observed mean", "mean prediction"),
+        [labels[row.group] for row in shown], observed, predicted, legend=("observed mean", "mean prediction"),
         title=f"Observed and predicted means by {name}",
         desc="Per group, observed mean of the target and mean prediction: " + "; ".join(
-            f"{plain(labels[g])}: {num(o, 3)} observed, {num(p, 3)} predicted"
-            for g, o, p in zip(shown, observed, predicted)) + ".",
+            f"{plain(labels[row.group])}: {num(o, 3)} observed, {num(p, 3)} predicted"
+            for row, o, p in zip(shown, observed, predicted)) + ".",
         reading=reading + " The gap between a group's two bars is its mean residual (prediction minus truth).",
         xlabel="target units")
 
 
-def group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
+def group_blocks(ctx, name, table, labels, level="95%") -> list:
+    """The group metrics tables (main and further rates) with their intervals, from the typed table."""
+    reference, listed = table.reference_group, _listed(table)
+    judged = [row for row in listed if not row.small_group and row.group != "unknown"]
     blocks = []
     for title, metrics in (("Group metrics", MAIN_METRICS), ("Further group rates", FURTHER_METRICS)):
-        shown = [m for m in metrics if any(g.get(m) is not None for g in groups.values())]
+        shown = [m for m in metrics if any(row.value(m) is not None for row in listed)]
         if not shown:
             continue
         lead = title == "Group metrics"
         columns = [Column("Group")] + ([Column("Rows", numeric=True), Column("Share", key="share", numeric=True)]
                                        if lead else []) + [Column(display_name(m), key=m, numeric=True) for m in shown]
         rows = []
-        for group, entry in groups.items():
-            spans = entry.get("ci") or {}
-            cells = [Cell(group_label(labels[group], str(group) == str(reference), entry.get("small_group")))]
-            cells += [num(entry.get("n")), num(entry.get("share"), 3)] if lead else []
-            rows.append(cells + [Cell(num(entry.get(m)), note=interval(spans.get(m))) for m in shown])
+        for row in listed:
+            cells = [Cell(group_label(labels[row.group], str(row.group) == str(reference), row.small_group))]
+            cells += [num(row.n), num(row.share, 3)] if lead else []
+            rows.append(cells + [Cell(num(row.value(m)), note=interval(_as_list(row.interval(m)))) for m in shown])
         focus = next((m for m in ("fnr", "mae") if m in shown), shown[0])
-        reading = range_sentence(display_name(focus), {labels[g]: e.get(focus) for g, e in groups.items()
-                                                       if not e.get("small_group") and g != "unknown"})
+        reading = range_sentence(display_name(focus), {labels[row.group]: row.value(focus) for row in judged})
         if focus == "fnr":
             reading = reading.replace("ranges", "\u2014 favourable cases wrongly declined \u2014 ranges", 1)
         if lead and "mean_residual" in shown:
-            reading += " " + residual_sentence({labels[g]: e.get("mean_residual") for g, e in groups.items()
-                                                if not e.get("small_group") and g != "unknown"})
+            reading += " " + residual_sentence({labels[row.group]: row.value("mean_residual") for row in judged})
         blocks.append({"kind": "table", "table": ctx.tables.make(
-            f"{title} by {name}", reading, columns, rows, notes=_group_notes(groups, ctx.min_group_size, level))})
+            f"{title} by {name}", reading, columns, rows, notes=_group_notes(listed, ctx.min_group_size, level))})
     return blocks
+
+
+def _listed(table) -> list:
+    """The rows of the groups the record's ``groups`` lists, in its order."""
+    return [row for row in table.rows if row.listed]
 
 
 def residual_sentence(residuals: dict) -> str:
@@ -260,12 +268,12 @@ def group_label(label, is_reference, small) -> str:
     return str(label) + (" (reference)" if is_reference else "") + (" \u2020" if small else "")
 
 
-def _group_notes(groups, min_size, level="95%") -> list:
-    rates = any(isinstance(g, dict) and "selection_rate" in g for g in groups.values())
+def _group_notes(rows, min_size, level="95%") -> list:
+    rates = any("selection_rate" in row.metrics for row in rows)
     notes = [f"Second line in a cell: {level} interval (Wilson score for rates; bias-corrected bootstrap for "
              "AUC, calibration and regression metrics)." if rates else
              f"Second line in a cell: {level} interval (bias-corrected bootstrap)."]
-    if any(g.get("small_group") for g in groups.values()):
+    if any(row.small_group for row in rows):
         notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
     return notes
 
