@@ -19,8 +19,9 @@ _spec.loader.exec_module(import_graph)
 
 LAYERS = [
     ("foundation", ("xai_audit._version", "xai_audit.exceptions", "xai_audit._optional", "xai_audit._toml",
-                    "xai_audit._io", "xai_audit._json", "xai_audit.manifest", "xai_audit.model_card", "xai_audit.policy",
-                    "xai_audit.policies", "xai_audit.schemas", "xai_audit.parallel")),
+                    "xai_audit._io", "xai_audit._json", "xai_audit.numbers", "xai_audit.manifest",
+                    "xai_audit.model_card", "xai_audit.policy", "xai_audit.policies", "xai_audit.schemas",
+                    "xai_audit.parallel")),
     ("adapters and data", ("xai_audit.adapters", "xai_audit.data")),
     ("statistics", ("xai_audit.stats",)),
     ("analyses", ("xai_audit.explainers", "xai_audit.performance", "xai_audit.fairness", "xai_audit.drift",

@@ -120,13 +120,13 @@ def test_text_and_markdown_reports():
     assert text.splitlines()[:3] == ["xai-audit diff: old.json -> new.json", "Status: pass -> fail (REGRESSED)",
                                      "Note: the data differ between the audits (their SHA-256 changed); metric "
                                      "changes may come from the data."]
-    assert "changed (worse)  fairness.di.sex  pass -> fail  observed 0.85 -> 0.62" in text
-    assert "performance.overall.roc_auc  0.85  ->  0.8  -0.05" in text
+    assert "changed (worse)  fairness.di.sex  pass -> fail  observed 0.850 -> 0.620" in text
+    assert "performance.overall.roc_auc  0.850  ->  0.800  -0.050" in text
     assert "Explanation drift (shap): Spearman correlation of global importances -1.000; top-2 overlap 2/2" in text
     assert "income  rank 1 -> 2" in text
     markdown = change.to_markdown()
     assert "**Status:** pass → fail — **regressed**" in markdown
-    assert "| fairness.di.sex | changed (worse) | pass → fail | 0.85 → 0.62 |" in markdown
+    assert "| fairness.di.sex | changed (worse) | pass → fail | 0.850 → 0.620 |" in markdown
     assert json.loads(json.dumps(change.to_dict()))["regressed"] is True
 
 

@@ -131,6 +131,27 @@ def test_the_default_policy_is_pinned():
     assert _rows(load_policy("default")) == DEFAULT_RULES
 
 
+# (policy, section, key, value): settings that judge, pinned like the rules' lines
+SETTINGS = [
+    ("default", "diff", "worsening_tolerance", 0.02),
+    ("lenient", "diff", "worsening_tolerance", 0.02),
+    ("credit", "diff", "worsening_tolerance", 0.02),
+]
+
+
+@pytest.mark.parametrize("policy_name, section, key, value", SETTINGS)
+def test_the_judging_settings_are_pinned(policy_name, section, key, value):
+    assert load_policy(policy_name).setting(section, key) == value
+
+
+def test_the_diff_worsening_tolerance_states_its_source():
+    from importlib import resources
+
+    text = resources.files("xai_audit.policies").joinpath("default.toml").read_text()
+    comment = text[text.index("# `xai-audit diff`"):text.index("[diff]")]
+    assert "SR 11-7" in comment and "This policy's own line" in comment
+
+
 def test_the_lenient_policy_is_pinned():
     assert _rows(load_policy("lenient")) == _lenient_rules()
 

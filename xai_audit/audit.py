@@ -27,7 +27,7 @@ from xai_audit.performance import performance_report
 from xai_audit.policy import load_policy
 from xai_audit.reasons import adverse_action_reasons, mark_proxy_reasons
 from xai_audit.recourse import recourse_section
-from xai_audit.result import AuditResult
+from xai_audit.result import AuditResult, RowPredictions
 
 
 # The proxy scan ranks every feature once per group; a seeded sample of this many rows bounds its cost.
@@ -174,6 +174,7 @@ class Audit:
             recourse=sections.get("recourse", {}), challenger=sections.get("challenger", {}), model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
+            rows=_row_predictions(adapter, data, y_pred, proba),
         )
 
     def _fairness(self, adapter, data, y_pred, proba, policy, how=Chunking()) -> dict:
@@ -248,6 +249,16 @@ class Audit:
     def _report(self, step: str, fraction: float) -> None:
         if self.progress is not None:
             self.progress(step, fraction)
+
+
+def _row_predictions(adapter, data: AuditDataset, y_pred, proba) -> RowPredictions:
+    """The rows' decisions and positive-class scores the audit computed, for ``AuditResult.predictions()``."""
+    binary = adapter.task == "binary"
+    return RowPredictions(
+        index=data.frame.index.to_numpy(), decision=np.asarray(y_pred),
+        score=np.asarray(proba, dtype=float)[:, adapter.positive_index] if binary and proba is not None else None,
+        target=None if data.target is None else data.y_true(),
+        positive_class=adapter.positive_class if binary else None)
 
 
 def full_data_output(adapter, y_pred, proba, attributions):

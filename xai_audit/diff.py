@@ -6,12 +6,17 @@ Three kinds of change are reported:
   fairness summary (parity differences and ratios, equalized odds, calibration gap, ...) and its
   impact ratios (the four-fifths rule's selection-rate ratios per group);
 - findings that appeared, disappeared or changed status;
+- findings that got worse inside a status that stayed failed or warned (a minimum impact ratio falling
+  from 0.36 to 0.25 while it fails both times), by more than the policy's ``[diff] worsening_tolerance``;
+- each group's selection rate, TPR and FPR in both audits, per sensitive attribute and intersection
+  (read from the fairness group tables, :class:`xai_audit.fairness.table.GroupTable`);
 - explanation drift per explainer: the Spearman correlation of the global importances over the
   features both audits explain, the overlap of the top-k features, and the features whose rank moved.
 
-The new audit *regresses* when its overall status is worse or any finding got worse (a finding that
-appears counts as worse when it warns or fails). Metric deltas and drift are information: the policy's
-rules decide what is bad, so a metric that moved without changing a finding is not a regression.
+The new audit *regresses* when its overall status is worse, any finding got worse (a finding that
+appears counts as worse when it warns or fails), or a failed or warned finding moved further the wrong
+way by more than the worsening tolerance. Metric deltas, group rates and drift are information: the
+policy's rules decide what is bad, so a metric that moved without changing a finding is not a regression.
 
 This module works on records (the dicts of ``AuditResult.to_dict()``) only, and imports nothing from
 :mod:`xai_audit.result`: ``AuditResult.diff`` and the ``diff`` command turn results and files into
@@ -22,13 +27,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from xai_audit.exceptions import InvalidInputError
+from xai_audit.numbers import is_number
+from xai_audit.render.diff_text import format_markdown, format_text
+
+if TYPE_CHECKING:
+    from xai_audit.checks.worsening import Worsening
 
 STATUS_RANK = {"pass": 0, "info": 0, "warn": 1, "fail": 2}
 SKIPPED_KEYS = frozenset({"n", "ci"})
 DEFAULT_TOLERANCE = 0.01
 DEFAULT_TOP_K = 5
+GROUP_RATES = ("selection_rate", "tpr", "fpr")
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,21 @@ class FindingChange:
         if self.new is None:
             return False
         return STATUS_RANK[self.new] > STATUS_RANK.get(self.old, 0)
+
+
+@dataclass(frozen=True)
+class GroupRateChange:
+    """One group's rate (``selection_rate``, ``tpr`` or ``fpr``) in the old and the new audit (None: absent)."""
+
+    attribute: str
+    group: str
+    metric: str
+    old: float | None
+    new: float | None
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.old is None or self.new is None else self.new - self.old
 
 
 @dataclass(frozen=True)
@@ -113,15 +140,26 @@ class AuditDiff:
     same_data: bool = True
     same_policy: bool = True
     names: tuple[str, str] = ("old", "new")
+    group_rates: tuple[GroupRateChange, ...] = ()
+    worsenings: tuple[Worsening, ...] = ()
+    worsening_tolerance: float | None = None
+
+    @property
+    def status_worse(self) -> bool:
+        """True when the overall status got worse."""
+        return STATUS_RANK[self.new_status] > STATUS_RANK[self.old_status]
 
     @property
     def regressed(self) -> bool:
-        """True when the overall status got worse or any finding got worse."""
-        return STATUS_RANK[self.new_status] > STATUS_RANK[self.old_status] or any(f.worse for f in self.findings)
+        """True when the overall status got worse, any finding got worse, or a failed or warned finding
+        moved further the wrong way by more than the worsening tolerance."""
+        return self.status_worse or any(f.worse for f in self.findings) or bool(self.worsenings)
 
     @property
     def changed(self) -> bool:
-        return bool(self.old_status != self.new_status or self.metrics or self.findings
+        rates_moved = any(r.delta is None or abs(r.delta) > self.tolerance for r in self.group_rates)
+        return bool(self.old_status != self.new_status or self.metrics or self.findings or self.worsenings
+                    or rates_moved
                     or any(d.rank_changes or d.features_added or d.features_removed for d in self.explanations))
 
     def to_dict(self) -> dict:
@@ -133,6 +171,9 @@ class AuditDiff:
             "metrics": [{**asdict(m), "delta": m.delta} for m in self.metrics],
             "findings": [{**asdict(f), "kind": f.kind, "worse": f.worse} for f in self.findings],
             "explanations": [asdict(d) for d in self.explanations],
+            "worsening_tolerance": self.worsening_tolerance,
+            "worsenings": [{**asdict(w), "delta": w.delta} for w in self.worsenings],
+            "group_rates": [{**asdict(r), "delta": r.delta} for r in self.group_rates],
         }
 
     def to_text(self) -> str:
@@ -145,7 +186,7 @@ class AuditDiff:
 
 
 def diff_results(old, new, *, tolerance: float = DEFAULT_TOLERANCE, top_k: int = DEFAULT_TOP_K,
-                 names: tuple[str, str] = ("old", "new")) -> AuditDiff:
+                 names: tuple[str, str] = ("old", "new"), policy=None) -> AuditDiff:
     """Compare two audit records.
 
     Parameters
@@ -159,6 +200,10 @@ def diff_results(old, new, *, tolerance: float = DEFAULT_TOLERANCE, top_k: int =
         How many of the most important features the drift measures look at.
     names : (str, str)
         How the report names the two audits (file names on the command line).
+    policy : str, path, dict or Policy, optional
+        The policy whose ``[diff] worsening_tolerance`` and rule directions judge a finding that got
+        worse inside an unchanged failed or warned status. Default: the policy the new audit recorded
+        (``manifest.config.policy``), and the bundled default policy for what it does not say.
 
     Returns
     -------
@@ -173,12 +218,27 @@ def diff_results(old, new, *, tolerance: float = DEFAULT_TOLERANCE, top_k: int =
     >>> change = diff_results(record(0.80, "pass"), record(0.70, "warn"))
     >>> change.regressed, [(m.path, round(m.delta, 2)) for m in change.metrics]
     (True, [('performance.overall.roc_auc', -0.1)])
+
+    A finding that fails in both audits but moved further beyond its line is a regression too:
+
+    >>> def ratio(value):
+    ...     finding = {"id": "fairness.four_fifths.sex.female", "check": "four_fifths", "status": "fail",
+    ...                "observed": value, "threshold": 0.8, "message": "", "references": []}
+    ...     return {"status": "fail", "findings": [finding]}
+    >>> change = diff_results(ratio(0.36), ratio(0.25))
+    >>> change.regressed, [(w.id, w.old, w.new) for w in change.worsenings]
+    (True, [('fairness.four_fifths.sex.female', 0.36, 0.25)])
+    >>> diff_results(ratio(0.36), ratio(0.35)).regressed  # within the policy's worsening tolerance
+    False
     """
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0 and math.isfinite(tolerance)):
         raise InvalidInputError(f"tolerance must be a number >= 0; got {tolerance!r}.")
     if not (isinstance(top_k, int) and top_k >= 1):
         raise InvalidInputError(f"top_k must be a whole number >= 1; got {top_k!r}.")
+    from xai_audit.checks.worsening import worsening_policy, worsenings  # the policy checks load numpy
+
     old_record, new_record = _record(old, names[0]), _record(new, names[1])
+    worsening_tolerance, directions = worsening_policy(policy, [_policy(new_record), _policy(old_record)])
     return AuditDiff(
         old_status=old_record["status"], new_status=new_record["status"], tolerance=float(tolerance),
         metrics=tuple(metric_changes(old_record, new_record, tolerance=tolerance)),
@@ -189,6 +249,10 @@ def diff_results(old, new, *, tolerance: float = DEFAULT_TOLERANCE, top_k: int =
         same_data=_hash(old_record, "data") == _hash(new_record, "data"),
         same_policy=_policy(old_record) == _policy(new_record),
         names=tuple(names),
+        group_rates=tuple(group_rate_changes(old_record, new_record)),
+        worsenings=tuple(worsenings(old_record.get("findings", []), new_record.get("findings", []),
+                                    tolerance=worsening_tolerance, directions=directions)),
+        worsening_tolerance=worsening_tolerance,
     )
 
 
@@ -244,6 +308,36 @@ def finding_changes(old: list, new: list) -> list[FindingChange]:
     return changes
 
 
+def group_rate_changes(old: dict, new: dict, *, metrics=GROUP_RATES) -> list[GroupRateChange]:
+    """Each group's selection rate, TPR and FPR in both records, per attribute and intersection of the
+    fairness sections; a group or metric only one record has appears with None on the other side.
+
+    Examples
+    --------
+    >>> def record(tpr):
+    ...     return {"fairness": {"sex": {"groups": {"f": {"n": 40, "selection_rate": 0.4, "tpr": tpr}}}}}
+    >>> [(c.group, c.metric, c.old, c.new) for c in group_rate_changes(record(0.5), record(0.7))]
+    [('f', 'selection_rate', 0.4, 0.4), ('f', 'tpr', 0.5, 0.7)]
+    """
+    from xai_audit.fairness.table import group_tables  # the fairness package loads numpy
+
+    before, after = group_tables(old.get("fairness")), group_tables(new.get("fairness"))
+    changes = []
+    # single attributes first, then intersections ("a*b"), as the report orders them
+    for attribute in sorted(dict.fromkeys([*after, *before]), key=lambda name: "*" in name):
+        old_table, new_table = before.get(attribute), after.get(attribute)
+        groups = dict.fromkeys([*(new_table.groups if new_table else ()), *(old_table.groups if old_table else ())])
+        for group in groups:
+            old_row = old_table.row(group) if old_table else None
+            new_row = new_table.row(group) if new_table else None
+            for metric in metrics:
+                previous = _rate(old_row, metric)
+                current = _rate(new_row, metric)
+                if previous is not None or current is not None:
+                    changes.append(GroupRateChange(attribute, group, metric, previous, current))
+    return changes
+
+
 def explanation_drift(old: dict, new: dict, *, top_k: int = DEFAULT_TOP_K) -> list[ExplanationDrift]:
     """Drift of the global importances of every explainer both audits ran.
 
@@ -294,141 +388,6 @@ def spearman(first, second) -> float | None:
     return float(spearmanr(first, second).statistic)
 
 
-# -- the reports -------------------------------------------------------------------------------------
-
-
-def format_text(diff: AuditDiff) -> str:
-    """The diff as plain text: the verdict line first, then findings, metrics and explanation drift.
-
-    Examples
-    --------
-    >>> print(format_text(AuditDiff("pass", "pass", 0.01, names=("a.json", "b.json"))))
-    xai-audit diff: a.json -> b.json
-    Status: pass -> pass (no regression)
-    No metric moved by more than 0.01; no finding changed; explanations kept their ranks.
-    """
-    lines = [f"xai-audit diff: {diff.names[0]} -> {diff.names[1]}",
-             f"Status: {diff.old_status} -> {diff.new_status} ({_verdict(diff)})"]
-    lines += [f"Note: {note}" for note in _notes(diff)]
-    if not diff.changed:
-        lines.append(f"No metric moved by more than {_num(diff.tolerance)}; no finding changed; "
-                     "explanations kept their ranks.")
-        return "\n".join(lines)
-    if diff.findings:
-        lines += ["", f"Findings ({len(diff.findings)} changed)"]
-        lines += _columns([[f.kind + (" (worse)" if f.worse else ""), f.id, _statuses(f),
-                            f"observed {_observed(f)}"] for f in diff.findings])
-    if diff.metrics:
-        lines += ["", f"Metrics that moved by more than {_num(diff.tolerance)} ({len(diff.metrics)})"]
-        lines += _columns([[m.path, _num(m.old), "->", _num(m.new), _signed(m.delta)] for m in diff.metrics])
-    for drift in diff.explanations:
-        lines += ["", f"Explanation drift ({drift.method}): {_drift_summary(drift)}"]
-        lines += _columns([[c.feature, f"rank {_rank(c.old_rank)} -> {_rank(c.new_rank)}"] for c in drift.rank_changes])
-    return "\n".join(lines)
-
-
-def format_markdown(diff: AuditDiff) -> str:
-    """The diff as Markdown: a verdict line and one table per kind of change.
-
-    Examples
-    --------
-    >>> print(format_markdown(AuditDiff("pass", "fail", 0.01)).splitlines()[2])
-    **Status:** pass → fail — **regressed**
-    """
-    lines = [f"### xai-audit diff: {_md(diff.names[0])} → {_md(diff.names[1])}", "",
-             f"**Status:** {diff.old_status} → {diff.new_status} — "
-             + (f"**{_verdict(diff).lower()}**" if diff.regressed else "no regression")]
-    lines += [f"> Note: {_md(note)}" for note in _notes(diff)]
-    if not diff.changed:
-        lines += ["", f"No metric moved by more than {_num(diff.tolerance)}; no finding changed; "
-                      "explanations kept their ranks."]
-    if diff.findings:
-        lines += ["", "| Finding | Change | Status | Observed |", "|---|---|---|---|"]
-        lines += [f"| {_md(f.id)} | {f.kind}{' (worse)' if f.worse else ''} | {_statuses(f).replace('->', '→')} "
-                  f"| {_md(_observed(f).replace('->', '→'))} |" for f in diff.findings]
-    if diff.metrics:
-        lines += ["", f"Metrics that moved by more than {_num(diff.tolerance)}:", "",
-                  "| Metric | Old | New | Change |", "|---|---:|---:|---:|"]
-        lines += [f"| {_md(m.path)} | {_num(m.old)} | {_num(m.new)} | {_signed(m.delta)} |" for m in diff.metrics]
-    for drift in diff.explanations:
-        lines += ["", f"Explanation drift (**{_md(drift.method)}**): {_md(_drift_summary(drift))}"]
-        if drift.rank_changes:
-            lines += ["", "| Feature | Old rank | New rank |", "|---|---:|---:|"]
-            lines += [f"| {_md(c.feature)} | {_rank(c.old_rank)} | {_rank(c.new_rank)} |" for c in drift.rank_changes]
-    return "\n".join(lines) + "\n"
-
-
-def _verdict(diff: AuditDiff) -> str:
-    if not diff.regressed:
-        return "no regression"
-    worse = sum(f.worse for f in diff.findings)
-    if STATUS_RANK[diff.new_status] > STATUS_RANK[diff.old_status] or not worse:
-        return "REGRESSED"
-    return f"REGRESSED: {worse} finding{'s' if worse != 1 else ''} got worse"
-
-
-def _notes(diff: AuditDiff) -> list[str]:
-    notes = []
-    if not diff.same_model:
-        notes.append("the model differs between the audits (its SHA-256 changed).")
-    if not diff.same_data:
-        notes.append("the data differ between the audits (their SHA-256 changed); metric changes may come from the data.")
-    if not diff.same_policy:
-        notes.append("the policy differs between the audits; findings may have changed with its rules, not the model.")
-    return notes
-
-
-def _statuses(change: FindingChange) -> str:
-    return f"{change.old or '-'} -> {change.new or '-'}"
-
-
-def _observed(change: FindingChange) -> str:
-    if change.kind == "appeared":
-        return _num(change.new_observed)
-    if change.kind == "disappeared":
-        return _num(change.old_observed)
-    return f"{_num(change.old_observed)} -> {_num(change.new_observed)}"
-
-
-def _drift_summary(drift: ExplanationDrift) -> str:
-    rho = "n/a" if drift.spearman is None else f"{drift.spearman:.3f}"
-    overlap = round(drift.top_k_overlap * drift.top_k)
-    text = (f"Spearman correlation of global importances {rho}; top-{drift.top_k} overlap "
-            f"{overlap}/{drift.top_k} ({drift.top_k_overlap:.0%})")
-    if drift.features_added:
-        text += f"; new features {list(drift.features_added)}"
-    if drift.features_removed:
-        text += f"; features no longer explained {list(drift.features_removed)}"
-    return text + ("" if drift.rank_changes else "; the top features kept their ranks") + "."
-
-
-def _columns(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-
-
-def _num(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _signed(value) -> str:
-    return "-" if value is None else f"{value:+.4g}"
-
-
-def _rank(value) -> str:
-    return "-" if value is None else str(value)
-
-
-def _md(text) -> str:
-    from xai_audit.render.escape import markdown_text
-
-    return markdown_text(text)
-
-
 def _record(source, label: str) -> dict:
     if not isinstance(source, dict):
         raise InvalidInputError(
@@ -459,6 +418,11 @@ def _fairness_numbers(fairness: dict, out: dict) -> None:
         for group, values in groups.items():
             if isinstance(values, dict):
                 _flatten(values.get("impact_ratio"), f"fairness.{attribute}.impact_ratio.{group}", out)
+
+
+def _rate(row, metric: str) -> float | None:
+    value = None if row is None else row.value(metric)
+    return float(value) if is_number(value) else None
 
 
 def _importances(section) -> dict:

@@ -40,6 +40,22 @@ class DriftResult:
         Group rates in both periods and their changes (empty without sensitive attributes).
     manifest : dict
         Tool version, packages, random state, creation time and configuration.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, pandas as pd, xai_audit as xa
+    >>> rng = np.random.default_rng(1)
+    >>> def period(shift):
+    ...     x = rng.normal(shift, 1, 300)
+    ...     frame = pd.DataFrame({"x": x, "pred": (x > 0).astype(int)})
+    ...     return xa.AuditDataset.from_frame(frame, predictions="pred", features=["x"])
+    >>> result = xa.drift(None, period(0.0), period(1.5), random_state=0)
+    >>> result.status, result.features["features"]["x"]["verdict"]
+    ('fail', 'drifted')
+    >>> path = result.save_json(os.path.join(tempfile.mkdtemp(), "drift.json"))
+    >>> xa.DriftResult.load_json(path).features == result.features
+    True
     """
 
     status: str

@@ -25,6 +25,31 @@ SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons
             "challenger", "model_card", "manifest")
 
 
+@dataclass(frozen=True, eq=False)
+class RowPredictions:
+    """The audited rows' decisions and scores, kept in memory beside the record (never written into it).
+
+    Attributes
+    ----------
+    index : numpy.ndarray
+        The data's row labels (its DataFrame index), so rows join back to the data.
+    decision : numpy.ndarray
+        The model's prediction per row: a class label, or the predicted value for regression.
+    score : numpy.ndarray or None
+        The probability of the positive class (binary models with probabilities); None otherwise.
+    target : numpy.ndarray or None
+        The observed target per row; None when the data has no target.
+    positive_class : object
+        The favourable class (binary models); None otherwise.
+    """
+
+    index: object
+    decision: object
+    score: object = None
+    target: object = None
+    positive_class: object = None
+
+
 @dataclass(frozen=True)
 class AuditResult:
     """Everything one audit found. Built by :meth:`Audit.run`; read, saved and compared here.
@@ -46,6 +71,9 @@ class AuditResult:
     challenger : dict
         Glass-box challengers beside the audited model (:mod:`xai_audit.challenger`); empty when not
         run and in records older than schema 1.1.
+    rows : RowPredictions or None
+        The audited rows' decisions and scores, read with :meth:`predictions`. Kept in memory only:
+        not part of the JSON record, not compared by ``==``, and None for a result read from a record.
 
     Examples
     --------
@@ -60,6 +88,9 @@ class AuditResult:
     >>> again = xa.AuditResult.load_json(path)
     >>> again.status == result.status, again.performance == result.performance
     (True, True)
+    >>> rows = result.predictions()
+    >>> list(rows.columns), len(rows) == len(df), bool((rows["target"] == df["y"]).all())
+    (['decision', 'score', 'target'], True, True)
     """
 
     status: str
@@ -76,6 +107,7 @@ class AuditResult:
     model_card: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
+    rows: RowPredictions | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """The JSON record as a dict (a deep copy; the result stays frozen)."""
@@ -97,6 +129,63 @@ class AuditResult:
         fields = {name: record.get(name, {} if name != "reasons" else []) for name in SECTIONS}
         return cls(status=record["status"], findings=tuple(Finding.from_dict(f) for f in record["findings"]),
                    schema_version=record["schema_version"], **fields)
+
+    def fairness_tables(self) -> dict:
+        """Each sensitive attribute's (and intersection's) fairness table, typed: ``{name: GroupTable}``.
+
+        The same numbers as the record's ``fairness`` section, read into frozen rows
+        (:class:`xai_audit.GroupTable`) instead of nested dicts; works on results read from any record,
+        schema 1.0 included.
+
+        Examples
+        --------
+        >>> fairness = {"sex": {"reference_group": "m", "groups": {"f": {"n": 40, "selection_rate": 0.4},
+        ...                                                      "m": {"n": 60, "selection_rate": 0.6}},
+        ...                     "differences": {"convention": "group minus reference",
+        ...                                     "values": {"f": {"selection_rate": {"value": -0.2, "ci": None}}}}}}
+        >>> table = AuditResult("pass", (), model={}, data={}, performance={}, fairness=fairness).fairness_tables()["sex"]
+        >>> table.row("f").n, table.row("f").difference("selection_rate").value, table.row("m").differences
+        (40, -0.2, None)
+        """
+        from xai_audit.fairness.table import group_tables
+
+        return group_tables(self.fairness)
+
+    def predictions(self):
+        """The audited rows' decisions and scores as a DataFrame indexed like the audited data.
+
+        Columns: ``decision`` (the model's prediction: a class label, or the predicted value for
+        regression), ``score`` (the probability of the positive class, binary models with
+        probabilities only) and ``target`` (the observed value, where the data has a target). These
+        are the values every section of the audit was computed from, so a front end that needs them
+        (the app's threshold explorer, a per-row download) does not predict again. They are kept in
+        memory only and never written into the JSON record.
+
+        Raises
+        ------
+        InvalidInputError
+            For a result read from a JSON record, which holds no per-row values.
+
+        Examples
+        --------
+        >>> result = AuditResult("pass", (), model={}, data={}, performance={},
+        ...                      rows=RowPredictions(index=[10, 11], decision=["yes", "no"], score=[0.8, 0.3]))
+        >>> result.predictions().to_dict("index")
+        {10: {'decision': 'yes', 'score': 0.8}, 11: {'decision': 'no', 'score': 0.3}}
+        """
+        import pandas as pd
+
+        if self.rows is None:
+            raise InvalidInputError(
+                "This result holds no per-row predictions: it was read from a JSON record, which keeps only "
+                "the audit's summaries. Run the audit (xai_audit.audit or AuditSpec.run) to get them."
+            )
+        columns = {"decision": self.rows.decision}
+        if self.rows.score is not None:
+            columns["score"] = self.rows.score
+        if self.rows.target is not None:
+            columns["target"] = self.rows.target
+        return pd.DataFrame(columns, index=pd.Index(self.rows.index))
 
     def to_json(self) -> str:
         """The record as indented JSON text with sorted keys (stable for diffs)."""

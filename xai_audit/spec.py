@@ -37,6 +37,7 @@ from xai_audit._spec_inputs import (
 )
 from xai_audit._spec_toml import NAME_PATTERN
 from xai_audit.exceptions import InvalidInputError
+from xai_audit.numbers import format_number  # noqa: F401  (the app reads the one number format here)
 
 FORMATS = ("html", "json", "md", "pdf")
 DEFAULT_FORMATS = ("html", "json")
@@ -474,16 +475,3 @@ def check_predictions_only(data) -> bool:
     from xai_audit.adapters import PredictionsAdapter
 
     return bool(PredictionsAdapter(data).has_proba)
-
-
-def format_number(value) -> str:
-    """A number as the report shows it (three decimals, or 'n/a').
-
-    Examples
-    --------
-    >>> format_number(0.12345), format_number(None)
-    ('0.123', 'n/a')
-    """
-    from xai_audit.checks import fmt
-
-    return fmt(value)

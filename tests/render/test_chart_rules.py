@@ -201,11 +201,13 @@ def test_report_stays_under_3_mb_at_50000_explained_rows():
 def test_regression_group_chart_shows_observed_beside_predicted():
     from types import SimpleNamespace
 
+    from xai_audit.fairness.table import GroupTable
     from xai_audit.render.sections.fairness_tables import observed_beside_predicted
 
     groups = {"f": {"mean_prediction": 12.0, "mean_residual": 2.5}, "m": {"mean_prediction": 9.0, "mean_residual": -1.0}}
     ctx = SimpleNamespace(charts=ChartBook())
-    chart = observed_beside_predicted(ctx, "sex", groups, {"f": "female", "m": "male"}, "Reading.")
+    rows = GroupTable.from_dict("sex", {"groups": groups}).rows
+    chart = observed_beside_predicted(ctx, "sex", rows, {"f": "female", "m": "male"}, "Reading.")
     assert chart.values == (9.5, 10.0, 12.0, 9.0)  # observed = prediction - residual, then predicted
     assert "observed mean" in str(chart.svg) and "mean prediction" in str(chart.svg)
     assert re.search(r'id="fig1-legend"', str(chart.svg))

@@ -6,48 +6,17 @@ the rule hopes for: ``"... a gap: 0.167; above the line of at most 0.15"``, not 
 
 from __future__ import annotations
 
+from xai_audit.numbers import format_line, format_number
 from xai_audit.policy import Finding, Rule
 
-
-def fmt(value) -> str:
-    """A number as a report shows it: three decimals, or 'n/a'; a value just short of a whole number
-    keeps the decimals that show it is short (0.99979 is never written 1.000).
-
-    Examples
-    --------
-    >>> fmt(0.16666), fmt(None), fmt(0.00001234), fmt(3)
-    ('0.167', 'n/a', '1.23e-05', '3')
-    >>> fmt(0.99979), fmt(1.0), fmt(-0.99996)
-    ('0.9998', '1.000', '-0.99996')
-    """
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        if value != 0 and abs(value) < 0.001:
-            return f"{value:.2e}"
-        for decimals in range(3, 7):
-            text = f"{value:.{decimals}f}"
-            if float(text) != round(value) or value == round(value):
-                return text
-        return text
-    return str(value)
+# The name the policy checks' callers have always imported; the one formatter is xai_audit.numbers.
+fmt = format_number
 
 
 def line_text(rule: Rule) -> str:
     """``"the line of at most 0.15"`` (direction ``below``) or ``"the line of at least 0.8"``."""
     side = "at least" if rule.direction == "above" else "at most"
-    return f"the line of {side} {fmt_line(rule.threshold)}"
-
-
-def fmt_line(value) -> str:
-    """A rule's line as the policy states it, without padding zeros.
-
-    Examples
-    --------
-    >>> fmt_line(0.15), fmt_line(1e-4), fmt_line(0.8)
-    ('0.15', '0.0001', '0.8')
-    """
-    return f"{value:g}" if isinstance(value, float) else fmt(value)
+    return f"the line of {side} {format_line(rule.threshold)}"
 
 
 def crossing_word(rule: Rule) -> str:
@@ -68,8 +37,8 @@ def make_finding(rule: Rule, finding_id: str, value, subject: str, interval=None
     """
     status = status or rule.verdict(value, interval)
     level = f"{confidence * 100:g}%"
-    ci = "" if interval is None else f" ({level} interval {fmt(interval[0])} to {fmt(interval[1])})"
-    message = f"{subject}: {fmt(value)}{ci}; {verdict_text(rule, status, value, interval)}."
+    ci = "" if interval is None else f" ({level} interval {format_number(interval[0])} to {format_number(interval[1])})"
+    message = f"{subject}: {format_number(value)}{ci}; {verdict_text(rule, status, value, interval)}."
     return Finding(id=finding_id, check=rule.check, status=status, observed=value,
                    threshold=rule.threshold, message=message, references=rule.references)
 
@@ -107,5 +76,5 @@ def verdict_text(rule: Rule, status: str, value, interval=None) -> str:
     if ends and any(ends):
         return f"within {line}, but the interval reaches {word} it, so the data cannot settle it"
     if status == "warn" and rule.warn is not None:
-        return f"within {line} but {word} the warning line of {fmt_line(rule.warn)}"
+        return f"within {line} but {word} the warning line of {format_line(rule.warn)}"
     return f"within {line}"

@@ -3,6 +3,8 @@ judge them: the comparison furthest from parity, with its interval folded the sa
 
 from __future__ import annotations
 
+from xai_audit.fairness.table import GroupTable, group_tables
+
 # Names of the performance metrics in the fairness tables, where they differ.
 FAIRNESS_NAMES = {"roc_auc": "auc"}
 
@@ -11,16 +13,18 @@ def gap_interval(sections: dict, attribute: str, metric: str, gap: float):
     """The worst group's difference from the reference group in the fairness table of ``attribute``:
     ``(group, reference, signed difference, |difference|, interval of |difference|)``, or None when the
     table does not report the metric. ``gap`` (the spread) is what the finding describes besides."""
-    table = (sections.get("fairness") or {}).get(attribute) or {}
+    table = group_tables(sections.get("fairness")).get(attribute)
+    if table is None:
+        return None
     name = FAIRNESS_NAMES.get(metric, metric)
-    compared = set((table.get("summary") or {}).get("groups_compared") or [])
-    worst = worst_comparison(table, "difference", (name,), compared, lambda value, interval: 0)
-    return None if worst is None else worst[:1] + (table.get("reference_group"),) + worst[2:]
+    worst = worst_comparison(table, "difference", (name,), set(table.groups_compared), lambda value, interval: 0)
+    return None if worst is None else worst[:1] + (table.reference_group,) + worst[2:]
 
 
 def table_level(sections: dict, attribute: str, settings: dict) -> float:
-    table = (sections.get("fairness") or {}).get(attribute) or {}
-    return (table.get("interval_method") or {}).get("level", settings["confidence"])
+    """The confidence level of the intervals in the fairness table of ``attribute``."""
+    table = group_tables(sections.get("fairness")).get(attribute)
+    return settings["confidence"] if table is None else table.level(settings["confidence"])
 
 
 def folded_from_parity(kind: str, value: float, interval):
@@ -46,22 +50,22 @@ def folded_from_parity(kind: str, value: float, interval):
     return folded, [1 / high, (1 / low) if low > 0 else float("inf")]
 
 
-def worst_comparison(table: dict, kind: str, metrics, groups, rank):
+def worst_comparison(table: GroupTable, kind: str, metrics, groups, rank):
     """``(group, metric, signed value, folded value, folded interval)`` of the comparison against the
     reference group furthest from parity, among ``groups`` and ``metrics``; ``rank(value, interval)``
     orders ties in the verdict first (higher is worse). None without any comparison."""
-    values = ((table.get("differences" if kind == "difference" else "ratios") or {}).get("values") or {})
     worst, worst_key = None, None
-    for group, metrics_of_group in values.items():
-        if groups and group not in groups:
+    for row in table.rows:
+        if groups and row.group not in groups:
             continue
         for metric in metrics:
-            entry = metrics_of_group.get(metric) or {}
-            if entry.get("value") is None:
+            comparison = row.difference(metric) if kind == "difference" else row.ratio(metric)
+            if comparison is None or comparison.value is None:
                 continue
-            folded, interval = folded_from_parity(kind, entry["value"], entry.get("ci"))
+            ci = None if comparison.ci is None else list(comparison.ci)
+            folded, interval = folded_from_parity(kind, comparison.value, ci)
             distance = folded if kind == "difference" else -folded
             key = (rank(folded, interval), distance)
             if worst_key is None or key > worst_key:
-                worst, worst_key = (group, metric, entry["value"], folded, interval), key
+                worst, worst_key = (row.group, metric, comparison.value, folded, interval), key
     return worst

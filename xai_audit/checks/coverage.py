@@ -20,7 +20,9 @@ The rule's ``metric`` says what is covered:
 
 from __future__ import annotations
 
-from xai_audit.checks.common import crossing_word, fmt, line_text
+from xai_audit.checks.common import crossing_word, line_text
+from xai_audit.fairness.table import group_tables
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 METRICS = ("performance", "fairness", "explainers", "sanity_check", "small_groups")
@@ -112,12 +114,12 @@ def _sanity(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
             findings.append(_finding(
                 rule, f"{rule.id}.{method}", "pass", correlation,
                 f"{method}: passed the model-randomisation sanity check (mean rank correlation between the maps of "
-                f"the trained and the randomised model {fmt(correlation)}, at most {fmt(line)}).", threshold=line))
+                f"the trained and the randomised model {format_number(correlation)}, at most {format_number(line)}).", threshold=line))
         else:
             findings.append(_finding(
                 rule, f"{rule.id}.{method}", gap_status(rule), correlation,
                 f"{method}: failed the model-randomisation sanity check (mean rank correlation between the maps of "
-                f"the trained and the randomised model {fmt(correlation)}, above {fmt(line)}); its maps, shown in "
+                f"the trained and the randomised model {format_number(correlation)}, above {format_number(line)}); its maps, shown in "
                 "this report, barely depend on what the model learned and are not trustworthy.", threshold=line))
     return findings
 
@@ -125,21 +127,18 @@ def _sanity(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
 def _small_groups(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     findings = []
     minimum = settings.get("min_group_size")
-    for name, table in (sections.get("fairness") or {}).items():
-        if not isinstance(table, dict):
-            continue
-        rule_table = table.get("four_fifths") or {}
-        for group, entry in (rule_table.get("groups") or {}).items():
-            value = (entry or {}).get("impact_ratio")
-            if not entry.get("small_group") or value is None or rule.verdict(value) == "pass":
+    for name, table in group_tables(sections.get("fairness")).items():
+        for row in table.rows:
+            value = None if row.four_fifths is None else row.four_fifths.impact_ratio
+            if row.four_fifths is None or not row.four_fifths.small_group or value is None \
+                    or rule.verdict(value) == "pass":
                 continue
-            n = ((table.get("groups") or {}).get(group) or {}).get("n")
-            test = (table.get("tests") or {}).get(group) or {}
+            group, n, test = row.group, row.n, row.test or {}
             p_value = test.get("p_value")
             evidence = ("" if p_value is None else
-                        f"; {str(test.get('test', 'test')).replace('_', ' ')} p = {fmt(p_value)} for its selection rate")
-            message = (f"Selection rate of '{group}' relative to '{rule_table.get('highest_group')}' ({name}): impact "
-                       f"ratio {fmt(value)}, {crossing_word(rule)} {line_text(rule)}; not judged: too small (n = {fmt(n)}"
+                        f"; {str(test.get('test', 'test')).replace('_', ' ')} p = {format_number(p_value)} for its selection rate")
+            message = (f"Selection rate of '{group}' relative to '{table.highest_group}' ({name}): impact "
+                       f"ratio {format_number(value)}, {crossing_word(rule)} {line_text(rule)}; not judged: too small (n = {format_number(n)}"
                        + (f", under the minimum of {minimum}" if minimum is not None else "") + f"){evidence}.")
             findings.append(_finding(rule, f"{rule.id}.{name}.{group}", gap_status(rule), value, message))
     return findings

@@ -6,7 +6,8 @@ audit, which has no ``drift`` section, is not affected by these rules.
 
 from __future__ import annotations
 
-from xai_audit.checks.common import fmt, make_finding
+from xai_audit.checks.common import make_finding
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 DRIFT_CHECKS = ("drift_share", "drift_psi", "drift_performance", "drift_fairness", "drift_four_fifths")
@@ -18,7 +19,7 @@ def check_drift_share(rule: Rule, sections: dict, settings: dict) -> list[Findin
     if table.get("share_drifted") is None:
         return []
     subject = (f"{rule.title or 'Share of inputs whose distribution changed'} ({table['n_drifted']} of "
-               f"{table['n_features']}, {table['correction']}-adjusted p below {fmt(table['alpha'])})")
+               f"{table['n_features']}, {table['correction']}-adjusted p below {format_number(table['alpha'])})")
     return [make_finding(rule, rule.id, table["share_drifted"], subject, confidence=settings["confidence"])]
 
 
@@ -47,7 +48,7 @@ def check_drift_performance(rule: Rule, sections: dict, settings: dict) -> list[
     if not row or row.get("change") is None:
         return []
     subject = (f"{rule.title or rule.metric} change, current minus reference "
-               f"({fmt(row['reference'])} to {fmt(row['current'])})")
+               f"({format_number(row['reference'])} to {format_number(row['current'])})")
     return [make_finding(rule, rule.id, row["change"], subject, row.get("ci"),
                          confidence=predictions.get("confidence", settings["confidence"]))]
 
@@ -71,7 +72,7 @@ def check_drift_fairness(rule: Rule, sections: dict, settings: dict) -> list[Fin
         low, high = row["ci"]
         interval = [low, high] if row["change"] >= 0 else [-high, -low]
         subject = (f"{rule.title or rule.metric} by {attribute}: the largest change is '{group}', "
-                   f"{fmt(row['reference'])} to {fmt(row['current'])} ({fmt(row['change'])}), in absolute value")
+                   f"{format_number(row['reference'])} to {format_number(row['current'])} ({format_number(row['change'])}), in absolute value")
         findings.append(make_finding(rule, f"{rule.id}.{attribute}", abs(row["change"]), subject, interval,
                                      confidence=confidence))
     return findings
@@ -95,8 +96,8 @@ def check_drift_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[
         by_chance = [g for g in newly if g not in established]
 
         def named(groups):
-            return ", ".join(f"'{g}' {fmt(ff['reference']['groups'][g]['impact_ratio'])} to "
-                             f"{fmt(ff['current']['groups'][g]['impact_ratio'])}" for g in groups)
+            return ", ".join(f"'{g}' {format_number(ff['reference']['groups'][g]['impact_ratio'])} to "
+                             f"{format_number(ff['current']['groups'][g]['impact_ratio'])}" for g in groups)
 
         subject = f"{rule.title or 'Groups newly below four-fifths'} by {attribute}"
         if established:

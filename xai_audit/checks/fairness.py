@@ -3,9 +3,11 @@ through the comparisons against the reference group, and proxy features."""
 
 from __future__ import annotations
 
-from xai_audit.checks.common import fmt, make_finding
+from xai_audit.checks.common import make_finding
 from xai_audit.checks.comparisons import worst_comparison
 from xai_audit.fairness.attribution import signed_share
+from xai_audit.fairness.table import group_tables
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 
@@ -19,27 +21,24 @@ def check_unknown_share(rule: Rule, sections: dict, settings: dict) -> list[Find
     return findings
 
 
-def _compared_tables(sections: dict):
-    """(name, table) for every attribute and intersection of the fairness section."""
-    return [(name, table) for name, table in sections.get("fairness", {}).items() if isinstance(table, dict)]
-
-
 def check_four_fifths(rule: Rule, sections: dict, settings: dict) -> list[Finding]:
     """UGESP's four-fifths rule for every group of enough size, judged with its interval."""
     findings = []
-    for name, table in _compared_tables(sections):
-        rule_table = table.get("four_fifths") or {}
-        highest = rule_table.get("highest_group")
-        compared = set((table.get("summary") or {}).get("groups_compared") or [])
-        for group, entry in rule_table.get("groups", {}).items():
-            value = entry.get(rule.metric)
-            if group == highest or group not in compared or entry.get("small_group") or value is None:
+    for name, table in group_tables(sections.get("fairness")).items():
+        highest = table.highest_group
+        compared = set(table.groups_compared)
+        for row in table.rows:
+            entry = row.four_fifths
+            if entry is None or row.group == highest or row.group not in compared or entry.small_group:
                 continue
-            subject = (f"Selection rate of '{group}' relative to '{highest}' ({name}, four-fifths rule): "
-                       f"{fmt(entry.get('selection_rate'))} vs the highest group's; impact ratio")
-            level = (table.get("interval_method") or {}).get("level", settings["confidence"])
-            findings.append(make_finding(rule, f"{rule.id}.{name}.{group}", value, subject, entry.get("ci"),
-                                         confidence=level))
+            value = getattr(entry, rule.metric, None)
+            if value is None:
+                continue
+            subject = (f"Selection rate of '{row.group}' relative to '{highest}' ({name}, four-fifths rule): "
+                       f"{format_number(entry.selection_rate)} vs the highest group's; impact ratio")
+            interval = None if entry.ci is None else list(entry.ci)
+            findings.append(make_finding(rule, f"{rule.id}.{name}.{row.group}", value, subject, interval,
+                                         confidence=table.level(settings["confidence"])))
     return findings
 
 
@@ -50,15 +49,14 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
     the finding reports the comparison furthest from parity, the worst verdict first."""
     severity = {"pass": 0, "info": 0, "warn": 1, "fail": 2}
     findings = []
-    for name, table in _compared_tables(sections):
-        summary = table.get("summary") or {}
-        value = summary.get(rule.metric)
+    for name, table in group_tables(sections.get("fairness")).items():
+        value = table.summary.get(rule.metric)
         if value is None:
             continue
-        compared = summary.get("groups_compared", [])
+        compared = table.groups_compared
         listed = ", ".join(f"'{g}'" for g in compared)
-        judged = (summary.get("judged_by") or {}).get(rule.metric)
-        level = (table.get("interval_method") or {}).get("level", settings["confidence"])
+        judged = (table.summary.get("judged_by") or {}).get(rule.metric)
+        level = table.level(settings["confidence"])
         worst = None if judged is None else worst_comparison(
             table, judged["comparison"], judged["metrics"], set(compared),
             lambda v, interval: severity[rule.verdict(v, interval)])
@@ -69,9 +67,9 @@ def check_fairness_gap(rule: Rule, sections: dict, settings: dict) -> list[Findi
         group, metric, signed, folded, interval = worst
         relation = "minus" if judged["comparison"] == "difference" else "over"
         fold = "in absolute value" if judged["comparison"] == "difference" else "as the lower of it and its inverse"
-        subject = (f"{rule.title or rule.metric} by {name} is {fmt(value)} over groups {listed}; judged against the "
-                   f"reference group '{table.get('reference_group')}': {metric} of '{group}' {relation} the "
-                   f"reference is {fmt(signed)}, {fold}")
+        subject = (f"{rule.title or rule.metric} by {name} is {format_number(value)} over groups {listed}; judged against the "
+                   f"reference group '{table.reference_group}': {metric} of '{group}' {relation} the "
+                   f"reference is {format_number(signed)}, {fold}")
         findings.append(make_finding(rule, f"{rule.id}.{name}", folded, subject, interval, confidence=level))
     return findings
 
@@ -90,7 +88,10 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
     share_line = float(rule.options.get("min_attribution_share", 0.05))
     gap_line = float(rule.options.get("min_gap_share", 0.2))
     findings = []
-    for name, table in _compared_tables(sections):
+    # the proxy scan sits beside the group table; a legacy record's section-level entries are no tables
+    for name, table in (sections.get("fairness") or {}).items():
+        if not isinstance(table, dict):
+            continue
         scan = table.get("proxies") or {}
         features = scan.get("features") or {}
         if not features:
@@ -108,11 +109,11 @@ def check_proxy_features(rule: Rule, sections: dict, settings: dict) -> list[Fin
             elif share >= share_line:
                 reliance, status = f"it carries {share:.0%} of the model's mean |attribution|", "warn"
             elif gap_share is not None and gap_share >= gap_line:
-                gap = ((table.get("disparity_attribution") or {}).get("groups") or {}).get(gap_group, {}).get(
-                    "output_difference")
-                reference = (table.get("disparity_attribution") or {}).get("reference_group")
+                split = table.get("disparity_attribution") or {}
+                gap = (split.get("groups") or {}).get(gap_group, {}).get("output_difference")
+                reference = split.get("reference_group")
                 reliance, status = (f"it carries {share:.0%} of the model's mean |attribution| but accounts for "
-                                    f"{gap_share:.0%} of the {fmt(gap)} gap in mean output between '{gap_group}' "
+                                    f"{gap_share:.0%} of the {format_number(gap)} gap in mean output between '{gap_group}' "
                                     f"and '{reference}' on the attributed rows"), "warn"
             else:
                 reliance, status = (f"it carries only {share:.0%} of the model's mean |attribution| "

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from xai_audit.checks.common import fmt, make_finding
+from xai_audit.checks.common import make_finding
 from xai_audit.checks.comparisons import gap_interval, table_level
 from xai_audit.data.groups import UNKNOWN_GROUP
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 
@@ -33,8 +34,8 @@ def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Fi
             continue
         best, worst = max(values, key=values.get), min(values, key=values.get)
         gap = values[best] - values[worst]
-        spread = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {fmt(values[worst])} "
-                  f"('{worst}') to {fmt(values[best])} ('{best}')")
+        spread = (f"{rule.title or rule.metric} by {attribute}: {rule.metric} ranges from {format_number(values[worst])} "
+                  f"('{worst}') to {format_number(values[best])} ('{best}')")
         comparison = gap_interval(sections, attribute, rule.metric, gap)
         if comparison is None:
             findings.append(make_finding(rule, f"{rule.id}.{attribute}", gap, spread + ", a gap",
@@ -42,7 +43,7 @@ def check_performance_gap(rule: Rule, sections: dict, settings: dict) -> list[Fi
             continue
         group, reference, signed, folded, interval = comparison
         subject = (f"{spread}; the largest gap against the reference group '{reference}' is '{group}' "
-                   f"({fmt(signed)}, group minus reference), in absolute value")
+                   f"({format_number(signed)}, group minus reference), in absolute value")
         findings.append(make_finding(rule, f"{rule.id}.{attribute}", folded, subject, interval,
                                      confidence=table_level(sections, attribute, settings)))
     return findings

@@ -12,7 +12,8 @@ policy's ``min_group_size`` are not judged.
 from __future__ import annotations
 
 from xai_audit.challenger import SHORT_NAMES
-from xai_audit.checks.common import fmt, make_finding
+from xai_audit.checks.common import make_finding
+from xai_audit.numbers import format_number
 from xai_audit.policy import Finding, Rule
 
 METRICS = {"share_ratio": "share_within_budget", "cost_ratio": "median_cost"}
@@ -35,10 +36,10 @@ def check_recourse_burden(rule: Rule, sections: dict, settings: dict) -> list[Fi
             if group == reference or value is None or entry.get("n_declined", 0) < settings["min_group_size"]:
                 continue
             what = ("share of declined cases with a recourse within the budget of "
-                    f"{fmt(recourse.get('budget'))}" if rule.metric == "share_ratio"
+                    f"{format_number(recourse.get('budget'))}" if rule.metric == "share_ratio"
                     else "median cost of recourse")
             subject = (f"Recourse for declined '{group}' vs '{reference}' cases ({attribute}): {what}, "
-                       f"{fmt(entry.get(base))} vs {fmt(ref.get(base))}; ratio")
+                       f"{format_number(entry.get(base))} vs {format_number(ref.get(base))}; ratio")
             findings.append(make_finding(rule, f"{rule.id}.{attribute}.{group}", value, subject,
                                          (entry.get("ci") or {}).get(rule.metric), confidence=settings["confidence"]))
     return findings
@@ -57,11 +58,11 @@ def check_challenger(rule: Rule, sections: dict, settings: dict) -> list[Finding
     close = value <= rule.threshold + 1e-12
     status = "warn" if close else "pass"
     level = f"{settings['confidence'] * 100:g}%"
-    ci = "" if interval is None else f" ({level} interval {fmt(interval[0])} to {fmt(interval[1])})"
-    verdict = (f"an interpretable model is within {fmt(rule.threshold)} AUC: consider it" if close else
-               f"more than the line of {fmt(rule.threshold)}, so the audited model's added complexity buys accuracy")
+    ci = "" if interval is None else f" ({level} interval {format_number(interval[0])} to {format_number(interval[1])})"
+    verdict = (f"an interpretable model is within {format_number(rule.threshold)} AUC: consider it" if close else
+               f"more than the line of {format_number(rule.threshold)}, so the audited model's added complexity buys accuracy")
     message = (f"ROC AUC of the audited model minus that of the best interpretable challenger "
-               f"({SHORT_NAMES.get(best, best)}, {section.get('training', {}).get('source', '')}): {fmt(value)}{ci}; "
+               f"({SHORT_NAMES.get(best, best)}, {section.get('training', {}).get('source', '')}): {format_number(value)}{ci}; "
                f"{verdict}.")
     return [Finding(id=rule.id, check=rule.check, status=status, observed=value, threshold=rule.threshold,
                     message=message, references=rule.references)]

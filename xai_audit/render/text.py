@@ -9,38 +9,24 @@ from __future__ import annotations
 
 import math
 
+from xai_audit.numbers import NOT_AVAILABLE, format_decimal, is_number
+
 DASH = "\u2013"
-NOT_AVAILABLE = "n/a"
 STATUS_LABELS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "info": "Information"}
 STATUS_SYMBOLS = {"pass": "\u2713", "warn": "!", "fail": "\u2717", "info": "i"}
 
 
-def is_number(value) -> bool:
-    """True for a finite int or float (bools are not numbers here).
-
-    Examples
-    --------
-    >>> is_number(0.5), is_number(float("nan")), is_number(True), is_number("1")
-    (True, False, False, False)
-    """
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def num(value, digits: int = 3, *, sci: bool = True) -> str:
-    """A number as the report prints it: ``digits`` decimals, thousands separators for counts.
+    """A number as the report prints it (:func:`xai_audit.numbers.format_decimal`); text as plain text.
 
     Examples
     --------
-    >>> num(0.71234), num(0.71234, 2), num(1000), num(None), num(0.00004), num(0.0022, 2)
-    ('0.712', '0.71', '1,000', 'n/a', '4.0e-05', '0.00')
+    >>> num(0.71234), num(0.71234, 2), num(1000), num(None), num(0.00004), num("car")
+    ('0.712', '0.71', '1,000', 'n/a', '4.0e-05', 'car')
     """
-    if not is_number(value):
-        return NOT_AVAILABLE if value is None or isinstance(value, float) else plain(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if sci and value != 0 and abs(value) < 0.001 and digits >= 3:
-        return f"{value:.1e}"
-    return f"{value:,.{digits}f}"
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return format_decimal(value, digits, sci=sci)
+    return plain(value)
 
 
 def short_of_one(value, digits: int = 3) -> str:

@@ -7,12 +7,13 @@ added later) is still shown, as a generic table, so no computed number goes miss
 
 from __future__ import annotations
 
+from xai_audit.fairness.table import GroupTable, group_tables
 from xai_audit.render import names
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.sections.fairness_attribution import ATTRIBUTION_KEYS, attribution_blocks
-from xai_audit.render.sections.fairness_tables import (comparison_blocks, four_fifths_chart, four_fifths_table,
-                                                      group_blocks, ll144_blocks, residual_sentence, selection_chart,
-                                                      summary_table, table_level, test_blocks)
+from xai_audit.render.sections.fairness_four_fifths import four_fifths_chart, four_fifths_table
+from xai_audit.render.sections.fairness_tables import (comparison_blocks, group_blocks, ll144_blocks, residual_sentence,
+                                                      selection_chart, summary_table, table_level, test_blocks)
 from xai_audit.render.tables import generic_table
 from xai_audit.render.text import is_number, num, plural, quoted, ratio_sentence, plain
 
@@ -57,38 +58,37 @@ def headline(record: dict, outcome: str, ctx=None) -> str:
     """The sentence about the lowest impact ratio across every attribute, for the executive summary
     (attributes and groups by their plain names when ``ctx`` carries the record's labels)."""
     worst = None
-    for name, table in record.items():
-        four = table.get("four_fifths") if isinstance(table, dict) else None
-        if not isinstance(four, dict):
-            continue
-        for group, entry in (four.get("groups") or {}).items():
-            ratio = entry.get("impact_ratio")
-            if is_number(ratio) and not entry.get("small_group") and group != four.get("highest_group") \
-                    and "unknown" not in str(group).split("*") and (worst is None or ratio < worst[4]):
-                worst = (name, table, group, four.get("highest_group"), ratio, entry.get("ci"))
+    tables = group_tables(record)
+    for name, table in tables.items():
+        for row in table.rows:
+            entry = row.four_fifths
+            if entry is None or not is_number(entry.impact_ratio) or entry.small_group \
+                    or row.group == table.highest_group or "unknown" in str(row.group).split("*"):
+                continue
+            if worst is None or entry.impact_ratio < worst[4]:
+                worst = (name, table, row.group, table.highest_group, entry.impact_ratio, entry.ci)
     if worst is None:
         return _residual_headline(record, ctx)
     name, table, group, highest, ratio, ci = worst
-    labels = group_labels(table, ctx, name)
-    return ratio_sentence(attribute_name(name, ctx), labels.get(group, group), labels.get(highest, highest), ratio, ci,
-                          outcome=outcome)
+    labels = group_labels(record[name], ctx, name)
+    return ratio_sentence(attribute_name(name, ctx), labels.get(group, group), labels.get(highest, highest), ratio,
+                          None if ci is None else list(ci), outcome=outcome)
 
 
 def _residual_headline(record: dict, ctx=None) -> str:
     """For a regression model: the attribute whose groups' mean absolute errors differ most, and which
     groups the model over- and under-predicts there (residual = prediction minus truth)."""
     widest = None
-    for name, table in record.items():
-        summary = table.get("summary") if isinstance(table, dict) and isinstance(table.get("summary"), dict) else {}
-        gap = summary.get("mae_difference")
+    for name, table in group_tables(record).items():
+        gap = table.summary.get("mae_difference")
         if is_number(gap) and (widest is None or gap > widest[1]):
             widest = (name, gap, table)
     if widest is None:
         return ""
     name, gap, table = widest
-    labels = group_labels(table, ctx, name)
-    residuals = {labels.get(g, g): e.get("mean_residual") for g, e in (table.get("groups") or {}).items()
-                 if isinstance(e, dict) and not e.get("small_group") and g != "unknown"}
+    labels = group_labels(record[name], ctx, name)
+    residuals = {labels.get(row.group, row.group): row.value("mean_residual") for row in table.rows
+                 if row.listed and not row.small_group and row.group != "unknown"}
     return (f"By {attribute_name(name, ctx)}, the groups' mean absolute errors differ by {num(gap, 3)} (in the target's "
             f"units). " + residual_sentence(residuals)).strip()
 
@@ -122,12 +122,13 @@ def group_labels(table, ctx=None, name="") -> dict:
 def _attribute_part(ctx, name, table) -> dict:
     intersection = "*" in name
     shown_name = attribute_name(name, ctx)
-    groups = table.get("groups") or {}
+    typed = GroupTable.from_dict(name, table)
     labels = group_labels(table, ctx, name)
-    reference = table.get("reference_group")
+    reference = typed.reference_group
     summary = table.get("summary") if isinstance(table.get("summary"), dict) else {}
     excluded = summary.get("groups_excluded") or {}
-    intro = (f"{plural(len(groups), 'group')}; comparisons are against the reference group "
+    intro = (f"{plural(len([row for row in typed.rows if row.listed]), 'group')}; comparisons are against the "
+             f"reference group "
              f"{quoted(labels.get(reference, reference))}.")
     if excluded:
         intro += " Left out of the summary measures: " + "; ".join(
@@ -136,21 +137,21 @@ def _attribute_part(ctx, name, table) -> dict:
         intro += " " + str(summary["note"])
     blocks = [{"kind": "text", "text": intro}]
     level = table_level(table)
-    charts = [selection_chart(ctx, shown_name, groups, reference, labels, level)]
-    ratio_chart = four_fifths_chart(ctx, shown_name, table.get("four_fifths"), labels, level)
+    charts = [selection_chart(ctx, shown_name, typed, labels, level)]
+    ratio_chart = four_fifths_chart(ctx, shown_name, typed, labels, level)
     charts = [c for c in (*charts, ratio_chart) if c is not None]
     summary_view = summary_table(ctx, shown_name, summary, labels, table, level)
     if charts:
         blocks.append({"kind": "pair", "figures": charts, "side": summary_view})
     elif summary_view is not None:
         blocks.append({"kind": "table", "table": summary_view})
-    blocks += group_blocks(ctx, shown_name, groups, reference, labels, level)
-    four_fifths_view = four_fifths_table(ctx, shown_name, table.get("four_fifths"), labels)
+    blocks += group_blocks(ctx, shown_name, typed, labels, level)
+    four_fifths_view = four_fifths_table(ctx, shown_name, typed, labels)
     if four_fifths_view is not None:
         blocks.append({"kind": "table", "table": four_fifths_view})
     blocks += ll144_blocks(ctx, shown_name, table.get("ll144"), labels)
-    blocks += comparison_blocks(ctx, shown_name, table, reference, labels, level)
-    blocks += test_blocks(ctx, shown_name, table.get("tests"), reference, labels)
+    blocks += comparison_blocks(ctx, shown_name, typed, labels, level)
+    blocks += test_blocks(ctx, shown_name, typed, labels)
     for key in ATTRIBUTION_KEYS:
         if table.get(key):
             blocks += attribution_blocks(ctx, shown_name, key, table[key], labels)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.names import with_group_names
 from xai_audit.render.tables import Cell, Column, generic_table, show
-from xai_audit.render.text import (interval, is_number, join_and, lower_first, num, plain, plural, quoted, range_sentence,
-                                   ratio_sentence)
+from xai_audit.render.text import (interval, is_number, join_and, lower_first, num, plain, plural, quoted,
+                                   range_sentence)
 
 MAIN_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "auc",
                 "mean_prediction", "mae", "rmse", "r2", "mean_residual")
@@ -160,77 +162,85 @@ def _calibration_reading(table, labels, level) -> str:
     return text + ("; " + "; ".join(compared) if compared else "") + "."
 
 
-def selection_chart(ctx, name, groups, reference, labels, level="95%"):
-    rate = "selection_rate" if any("selection_rate" in g for g in groups.values()) else "mean_prediction"
-    values = {g: v.get(rate) for g, v in groups.items()}
+def selection_chart(ctx, name, table, labels, level="95%"):
+    """Each group's selection rate (mean prediction for regression) with its interval, from the typed table."""
+    reference, rows = table.reference_group, _listed(table)
+    rate = "selection_rate" if any("selection_rate" in row.metrics for row in rows) else "mean_prediction"
+    values = {row.group: row.value(rate) for row in rows}
     known = {g: v for g, v in values.items() if is_number(v)}
     if not known:
         return None
     low, high = min(known, key=known.get), max(known, key=known.get)
+    spans = {row.group: _as_list(row.interval(rate)) for row in rows}
     reading = (f"{quoted(labels[low])} has the lowest {lower_first(display_name(rate))}, "
-               f"{num(known[low], 2)}{_paren(interval((groups[low].get('ci') or {}).get(rate), 2))}, and "
+               f"{num(known[low], 2)}{_paren(interval(spans[low], 2))}, and "
                f"{quoted(labels[high])} the highest, {num(known[high], 2)}"
-               f"{_paren(interval((groups[high].get('ci') or {}).get(rate), 2))}.")
+               f"{_paren(interval(spans[high], 2))}.")
     desc = "; ".join(f"{plain(labels[g])}: {num(v, 3)}" for g, v in values.items())
-    if rate == "mean_prediction" and any(is_number(v.get("mean_residual")) for v in groups.values()):
-        return observed_beside_predicted(ctx, name, groups, labels, reading)
-    hatches = ["//" if str(g) == str(reference) else ("xx" if groups[g].get("small_group") else "") for g in groups]
+    if rate == "mean_prediction" and any(is_number(row.value("mean_residual")) for row in rows):
+        return observed_beside_predicted(ctx, name, rows, labels, reading)
+    hatches = ["//" if str(row.group) == str(reference) else ("xx" if row.small_group else "") for row in rows]
     legend = [(text, "#0072B2", hatch) for text, hatch in (("other groups", ""), ("reference group", "//"),
                                                             ("small group (left out of the summaries)", "xx"))
               if hatch in hatches]
     return ctx.charts.bars(
-        [labels[g] for g in groups], list(values.values()), ci=[(v.get("ci") or {}).get(rate) for v in groups.values()],
+        [labels[row.group] for row in rows], list(values.values()), ci=[spans[row.group] for row in rows],
         hatches=hatches, legend=legend if len(legend) > 1 else None, title=f"{display_name(rate)} by {name}",
         desc=f"{display_name(rate)} per group with {level} intervals: {desc}. The reference group is hatched "
              "with diagonal lines, small groups with crosses.",
         reading=reading, xlabel=lower_first(display_name(rate)))
 
 
-def observed_beside_predicted(ctx, name, groups, labels, reading):
+def observed_beside_predicted(ctx, name, rows, labels, reading):
     """A regression model's mean prediction per group beside the observed mean of the target.
 
     The observed mean is the mean prediction minus the mean residual (residual = prediction − truth),
     both over the group's rows, so the gap between the two bars is the group's mean residual.
     """
-    shown = [g for g in groups if is_number(groups[g].get("mean_prediction")) and is_number(groups[g].get("mean_residual"))]
-    observed = [groups[g]["mean_prediction"] - groups[g]["mean_residual"] for g in shown]
-    predicted = [groups[g]["mean_prediction"] for g in shown]
+    shown = [row for row in rows if is_number(row.value("mean_prediction")) and is_number(row.value("mean_residual"))]
+    observed = [row.value("mean_prediction") - row.value("mean_residual") for row in shown]
+    predicted = [row.value("mean_prediction") for row in shown]
     return ctx.charts.paired_bars(
-        [labels[g] for g in shown], observed, predicted, legend=("observed mean", "mean prediction"),
+        [labels[row.group] for row in shown], observed, predicted, legend=("observed mean", "mean prediction"),
         title=f"Observed and predicted means by {name}",
         desc="Per group, observed mean of the target and mean prediction: " + "; ".join(
-            f"{plain(labels[g])}: {num(o, 3)} observed, {num(p, 3)} predicted"
-            for g, o, p in zip(shown, observed, predicted)) + ".",
+            f"{plain(labels[row.group])}: {num(o, 3)} observed, {num(p, 3)} predicted"
+            for row, o, p in zip(shown, observed, predicted)) + ".",
         reading=reading + " The gap between a group's two bars is its mean residual (prediction minus truth).",
         xlabel="target units")
 
 
-def group_blocks(ctx, name, groups, reference, labels, level="95%") -> list:
+def group_blocks(ctx, name, table, labels, level="95%") -> list:
+    """The group metrics tables (main and further rates) with their intervals, from the typed table."""
+    reference, listed = table.reference_group, _listed(table)
+    judged = [row for row in listed if not row.small_group and row.group != "unknown"]
     blocks = []
     for title, metrics in (("Group metrics", MAIN_METRICS), ("Further group rates", FURTHER_METRICS)):
-        shown = [m for m in metrics if any(g.get(m) is not None for g in groups.values())]
+        shown = [m for m in metrics if any(row.value(m) is not None for row in listed)]
         if not shown:
             continue
         lead = title == "Group metrics"
         columns = [Column("Group")] + ([Column("Rows", numeric=True), Column("Share", key="share", numeric=True)]
                                        if lead else []) + [Column(display_name(m), key=m, numeric=True) for m in shown]
         rows = []
-        for group, entry in groups.items():
-            spans = entry.get("ci") or {}
-            cells = [Cell(_group_label(labels[group], str(group) == str(reference), entry.get("small_group")))]
-            cells += [num(entry.get("n")), num(entry.get("share"), 3)] if lead else []
-            rows.append(cells + [Cell(num(entry.get(m)), note=interval(spans.get(m))) for m in shown])
+        for row in listed:
+            cells = [Cell(group_label(labels[row.group], str(row.group) == str(reference), row.small_group))]
+            cells += [num(row.n), num(row.share, 3)] if lead else []
+            rows.append(cells + [Cell(num(row.value(m)), note=interval(_as_list(row.interval(m)))) for m in shown])
         focus = next((m for m in ("fnr", "mae") if m in shown), shown[0])
-        reading = range_sentence(display_name(focus), {labels[g]: e.get(focus) for g, e in groups.items()
-                                                       if not e.get("small_group") and g != "unknown"})
+        reading = range_sentence(display_name(focus), {labels[row.group]: row.value(focus) for row in judged})
         if focus == "fnr":
             reading = reading.replace("ranges", "\u2014 favourable cases wrongly declined \u2014 ranges", 1)
         if lead and "mean_residual" in shown:
-            reading += " " + residual_sentence({labels[g]: e.get("mean_residual") for g, e in groups.items()
-                                                if not e.get("small_group") and g != "unknown"})
+            reading += " " + residual_sentence({labels[row.group]: row.value("mean_residual") for row in judged})
         blocks.append({"kind": "table", "table": ctx.tables.make(
-            f"{title} by {name}", reading, columns, rows, notes=_group_notes(groups, ctx.min_group_size, level))})
+            f"{title} by {name}", reading, columns, rows, notes=_group_notes(listed, ctx.min_group_size, level))})
     return blocks
+
+
+def _listed(table) -> list:
+    """The rows of the groups the record's ``groups`` lists, in its order."""
+    return [row for row in table.rows if row.listed]
 
 
 def residual_sentence(residuals: dict) -> str:
@@ -253,72 +263,19 @@ def _paren(text) -> str:
     return f" ({text})" if text else ""
 
 
-def _group_label(label, is_reference, small) -> str:
+def group_label(label, is_reference, small) -> str:
+    """A group's name in a table: marked as the reference, and with \u2020 when it is small."""
     return str(label) + (" (reference)" if is_reference else "") + (" \u2020" if small else "")
 
 
-def _group_notes(groups, min_size, level="95%") -> list:
-    rates = any(isinstance(g, dict) and "selection_rate" in g for g in groups.values())
+def _group_notes(rows, min_size, level="95%") -> list:
+    rates = any("selection_rate" in row.metrics for row in rows)
     notes = [f"Second line in a cell: {level} interval (Wilson score for rates; bias-corrected bootstrap for "
              "AUC, calibration and regression metrics)." if rates else
              f"Second line in a cell: {level} interval (bias-corrected bootstrap)."]
-    if any(g.get("small_group") for g in groups.values()):
+    if any(row.small_group for row in rows):
         notes.append(f"\u2020 Fewer than {min_size} rows: shown, but left out of the summary measures.")
     return notes
-
-
-def four_fifths_chart(ctx, name, four, labels, level="95%"):
-    if not isinstance(four, dict) or not four.get("groups"):
-        return None
-    groups = four["groups"]
-    highest = four.get("highest_group")
-    candidates = {g: e for g, e in groups.items() if g != highest and is_number(e.get("impact_ratio"))
-                  and not e.get("small_group") and "unknown" not in str(g).split("*")}
-    if candidates:
-        low = min(candidates, key=lambda g: candidates[g]["impact_ratio"])
-        reading = ratio_sentence(name, labels.get(low, low), labels.get(highest, highest),
-                                 candidates[low]["impact_ratio"], candidates[low].get("ci"), outcome=ctx.outcome)
-    else:
-        reading = "No group other than the highest has an impact ratio to judge."
-    return ctx.charts.bars(
-        [labels.get(g, g) for g in groups], [e.get("impact_ratio") for e in groups.values()],
-        ci=[e.get("ci") for e in groups.values()],
-        colors=["#D55E00" if e.get("flagged") else "#0072B2" for e in groups.values()],
-        hatches=["//" if e.get("flagged") else "" for e in groups.values()],
-        legend=[("below four-fifths (flagged)", "#D55E00", "//"), ("at or above four-fifths", "#0072B2", "")]
-        if any(e.get("flagged") for e in groups.values()) and not all(e.get("flagged") for e in groups.values())
-        else None,
-        line=0.8, line_label="four-fifths",
-        title=f"Impact ratios by {name}",
-        desc=f"Impact ratio per group with {level} intervals: " + "; ".join(
-            f"{plain(labels.get(g, g))}: {num(e.get('impact_ratio'), 2)}{' (below 0.8)' if e.get('flagged') else ''}"
-            for g, e in groups.items()) + ". Bars below the dashed four-fifths line are hatched and orange-red.",
-        reading=reading, xlabel="impact ratio (1 = same rate as the highest group)")
-
-
-def four_fifths_table(ctx, name, four, labels):
-    if not isinstance(four, dict) or not four.get("groups"):
-        return None
-    groups = four["groups"]
-    highest = four.get("highest_group")
-    rows = []
-    for group, entry in groups.items():
-        verdict = (Cell("Below four-fifths", status="fail") if entry.get("flagged") else
-                   Cell("At or above four-fifths", status="pass") if is_number(entry.get("impact_ratio"))
-                   else Cell("n/a"))
-        rows.append([_group_label(labels.get(group, group), False, entry.get("small_group"))
-                     + (" (highest)" if group == highest else ""),
-                     num(entry.get("selection_rate")),
-                     Cell(num(entry.get("impact_ratio")), note=interval(entry.get("ci"))), verdict])
-    flagged = [labels.get(g, g) for g, e in groups.items() if e.get("flagged")]
-    reading = (f"{join_and(quoted(g) for g in flagged)} {'falls' if len(flagged) == 1 else 'fall'} below "
-               "four-fifths of the highest group's selection rate." if flagged else
-               "No group falls below four-fifths of the highest group's selection rate.")
-    notes = [f"{with_group_names(four['convention'], labels)}."] if four.get("convention") else []
-    return ctx.tables.make(f"Four-fifths rule by {name}", reading,
-                           [Column("Group"), Column("Selection rate", key="selection_rate", numeric=True),
-                            Column("Impact ratio", key="impact_ratio", numeric=True),
-                            Column("Four-fifths", key="four_fifths")], rows, notes=notes)
 
 
 def ll144_blocks(ctx, name, ll144, labels) -> list:
@@ -374,11 +331,13 @@ COMPARED_ORDER = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "npv", "accuracy
 MAIN_RATES = ("selection_rate", "tpr", "fpr", "fnr", "ppv", "accuracy", "mae")
 
 
-def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
-    """Differences and ratios against the reference group, and the between-group spread, in one table."""
-    differences = _values(table.get("differences"))
-    ratios = _values(table.get("ratios"))
-    between = _values(table.get("between_groups"))
+def comparison_blocks(ctx, name, table, labels, level="95%") -> list:
+    """Differences and ratios against the reference group, and the between-group spread, in one table,
+    from the typed group table (:class:`xai_audit.fairness.table.GroupTable`)."""
+    reference = table.reference_group
+    differences = {row.group: row.differences for row in table.rows if row.differences is not None}
+    ratios = {row.group: row.ratios for row in table.rows if row.ratios is not None}
+    between = _values(table.sections.get("between_groups"))
     groups = list(dict.fromkeys([*differences, *ratios]))
     present = {m for g in groups for m in [*differences.get(g, {}), *ratios.get(g, {})]} | set(between)
     metrics = [m for m in COMPARED_ORDER if m in present] + sorted(present - set(COMPARED_ORDER))
@@ -397,7 +356,7 @@ def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
         for g in groups:
             for source in (differences, ratios):
                 entry = source.get(g, {}).get(m)
-                row.append(Cell(num(_value(entry)), note=interval(_span(entry))) if entry is not None
+                row.append(Cell(num(entry.value), note=interval(_as_list(entry.ci))) if entry is not None
                            else Cell("\u2014"))
         if between:
             entry = between.get(m) if isinstance(between.get(m), dict) else {}
@@ -405,9 +364,10 @@ def comparison_blocks(ctx, name, table, reference, labels, level="95%") -> list:
             row += [Cell(num(entry.get("difference")), note=interval(spans.get("difference"))),
                     Cell(num(entry.get("ratio")), note=interval(spans.get("ratio")))]
         rows.append(row)
-    notes = [f"{what}: {with_group_names(table[key]['convention'], labels)}." for key, what in
-             (("differences", "Difference"), ("ratios", "Ratio"), ("between_groups", "Spread"))
-             if isinstance(table.get(key), dict) and table[key].get("convention")]
+    spread = table.sections.get("between_groups")
+    conventions = (("Difference", table.differences_convention), ("Ratio", table.ratios_convention),
+                   ("Spread", spread.get("convention") if isinstance(spread, Mapping) else None))
+    notes = [f"{what}: {with_group_names(convention, labels)}." for what, convention in conventions if convention]
     notes.append(f"Second line: {level} interval (Newcombe for differences and Katz for ratios of rates; "
                  "bias-corrected bootstrap for the other metrics); spreads have none. \u2014: not defined for "
                  "this metric.")
@@ -424,15 +384,19 @@ def _comparison_reading(differences, reference, labels) -> str:
     best = None
     for g, metrics in differences.items():
         for m, entry in metrics.items():
-            v = _value(entry)
+            v = entry.value
             if m in MAIN_RATES and is_number(v) and (best is None or abs(v) > abs(best[2])):
-                best = (g, m, v, _span(entry))
+                best = (g, m, v, _as_list(entry.ci))
     ref = quoted(labels.get(reference, reference))
     if best is None:
         return f"No difference from the reference group {ref} is defined."
     g, m, v, span = best
     return (f"The largest difference from {ref} among the main rates is in {display_name(m)}: "
             f"{quoted(labels.get(g, g))} is {num(abs(v), 3)} {'higher' if v > 0 else 'lower'}{_paren(interval(span, 3))}.")
+
+
+def _as_list(span) -> list | None:
+    return None if span is None else list(span)
 
 
 def _value(entry):
@@ -443,8 +407,11 @@ def _span(entry):
     return entry.get("ci") if isinstance(entry, dict) else None
 
 
-def test_blocks(ctx, name, tests, reference, labels) -> list:
-    if not isinstance(tests, dict) or not tests:
+def test_blocks(ctx, name, table, labels) -> list:
+    """The selection-rate tests against the reference group, from the typed group table's rows."""
+    reference = table.reference_group
+    tests = {row.group: dict(row.test) for row in table.rows if row.test is not None}
+    if not tests:
         return []
     rows, significant = [], []
     adjusted_any = any(isinstance(e, dict) and "p_value_adjusted" in e for e in tests.values())
