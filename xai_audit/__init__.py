@@ -38,6 +38,7 @@ _LAZY = {
     "explain": "xai_audit.explainers",
     "fairness_at_threshold": "xai_audit.fairness",
     "performance_at_threshold": "xai_audit.fairness",
+    "recourse_for": "xai_audit.recourse.cases",
     "sniff_csv": "xai_audit.data",
     "threshold_curves": "xai_audit.fairness",
     "load_model": "xai_audit.adapters",
@@ -68,6 +69,7 @@ __all__ = [
     "load_model",
     "load_policy",
     "performance_at_threshold",
+    "recourse_for",
     "sniff_csv",
     "threshold_curves",
 ]
