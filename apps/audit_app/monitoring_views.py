@@ -81,17 +81,16 @@ def current_dataset(entry: AuditEntry, frame: pd.DataFrame, *, name: str) -> tup
 def feature_table(record: dict, labels) -> pd.DataFrame:
     """One row per input: test, corrected p-value, effect size with its interval, PSI and verdict; drifted first."""
     section = record.get("features") or {}
-    correction = section.get("correction", "")
     rows = []
     for name, row in (section.get("features") or {}).items():
         ci = row.get("effect_ci") or [None, None]
         effect_name = "KS distance" if row.get("effect_name") == "ks_statistic" else "total variation"
         rows.append({
             "Input": labels.name(name),
-            "Test": "Kolmogorov–Smirnov" if row.get("test") == "ks" else "χ² (homogeneity)",
-            f"p-value ({correction}-adjusted)": fmt(row.get("p_adjusted")),
-            "Effect size": f"{fmt(row.get('effect'))} ({effect_name})",
-            "Effect interval": "n/a" if ci[0] is None else f"{fmt(ci[0])} to {fmt(ci[1])}",
+            "Test": "KS" if row.get("test") == "ks" else "χ²",
+            "Adjusted p": fmt(row.get("p_adjusted")),
+            "Effect (interval)": f"{fmt(row.get('effect'))} {effect_name}"
+                                 + ("" if ci[0] is None else f" ({fmt(ci[0])} to {fmt(ci[1])})"),
             "PSI": fmt(row.get("psi")),
             "Verdict": row.get("verdict", ""),
             "_order": (row.get("verdict") != "drifted", -(row.get("effect") or 0.0)),
@@ -109,12 +108,12 @@ def drifted_inputs(record: dict) -> list[str]:
 
 
 def _change_row(what: str, row: dict) -> dict:
+    """A measure in both periods and its change (current − reference) with the change's interval."""
     ci = row.get("ci")
     moved = bool(ci) and (ci[0] > 0 or ci[1] < 0)
-    return {"Measure": what, "Reference": fmt(row.get("reference")), "Current": fmt(row.get("current")),
-            "Change (current − reference)": fmt(row.get("change")) if row.get("change") is None
-            else f"{row['change']:+.3f}",
-            "Interval of the change": "n/a" if not ci else f"{fmt(ci[0])} to {fmt(ci[1])}",
+    change = "n/a" if row.get("change") is None else f"{row['change']:+.3f}"
+    return {"Measure": what, "Reference → current": f"{fmt(row.get('reference'))} → {fmt(row.get('current'))}",
+            "Change (interval)": change + ("" if not ci else f" ({fmt(ci[0])} to {fmt(ci[1])})"),
             "Beyond chance": "yes" if moved else "no"}
 
 
@@ -164,10 +163,13 @@ def explanation_frame(record: dict, labels) -> pd.DataFrame:
 def explanation_chart(frame: pd.DataFrame, *, title: str) -> alt.Chart:
     """The change of each input's mean |attribution| as a point with its interval, and the zero line."""
     order = frame["feature"].tolist()
+    low, high = min(0.0, float(frame["low"].min())), max(0.0, float(frame["high"].max()))
+    pad = 0.05 * ((high - low) or 1.0)
     base = alt.Chart(frame, title=title)
     y = alt.Y("feature:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     whiskers = base.mark_rule(color="#333333").encode(
-        x=alt.X("low:Q", title="change of mean |attribution| (current − reference)"), x2="high:Q", y=y)
+        x=alt.X("low:Q", title="change of mean |attribution| (current − reference)",
+                scale=alt.Scale(domain=[low - pad, high + pad], nice=False)), x2="high:Q", y=y)
     points = base.mark_point(filled=True, size=60).encode(
         x="change:Q", y=y,
         color=alt.Color("reading:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),

@@ -9,7 +9,7 @@ import streamlit as st
 
 import xai_audit
 from audit_app import inputs, monitoring_views
-from audit_app.display import findings_frame, fmt, md, not_computed, page_header, require_audit, table, verdict
+from audit_app.display import STATUS_ICON, STATUS_LABEL, STATUS_ORDER, fmt, md, not_computed, page_header, require_audit, table, verdict
 from audit_app.setup_sources import report_error
 from audit_app.monitoring_views import CURRENT
 
@@ -106,8 +106,9 @@ def show(result, current_name: str) -> None:
     reference, current = record.get("reference") or {}, record.get("current") or {}
     st.caption(f"Reference: the audited data ({reference.get('n_rows', 0):,} rows). Current: {md(current_name)} "
                f"({current.get('n_rows', 0):,} rows).")
-    if result.findings:
-        table(findings_frame(result.findings), key="monitoring_findings")
+    for finding in sorted(result.findings, key=lambda f: STATUS_ORDER.get(f.status, 9)):
+        st.markdown(f"- {STATUS_ICON.get(finding.status, '')} **{STATUS_LABEL.get(finding.status, finding.status)}**"
+                    f" · {md(finding.message)}")
     st.subheader("Inputs")
     drifted = monitoring_views.drifted_inputs(record)
     share = (record.get("features") or {}).get("share_drifted")

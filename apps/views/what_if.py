@@ -91,7 +91,7 @@ def edit_values(position: int) -> None:
     with st.container(border=True):
         top = st.columns([3, 1])
         top[0].markdown("**The case's values** — change any of them; the cards below follow at once.")
-        top[1].button("Back to the original values", key="whatif_reset", icon=":material/undo:",
+        top[1].button("Reset values", key="whatif_reset", icon=":material/undo:",
                       on_click=whatif_views.set_values, args=(original,), width="stretch")
         columns = st.columns(3)
         for index, name in enumerate(names):

@@ -8,6 +8,8 @@ import hashlib
 import pandas as pd
 import pytest
 
+from xai_audit.spec import format_number as fmt
+
 from tests.app.apptest_support import APP, audited_sample, check_clean, errors, plain  # noqa: F401
 
 PAGE = "views/monitoring.py"
@@ -61,14 +63,14 @@ def test_a_planted_shift_is_found_and_shown(monitoring):
     assert first["Input"] == entry_of(at).data.labels.name(SHIFTED) and first["Verdict"] == "drifted"
     assert set(table["Input"]) == {entry_of(at).data.labels.name(f) for f in features}
     lo, hi = features[SHIFTED]["effect_ci"]
-    assert first["Effect interval"] != "n/a" and lo > 0
+    assert lo > 0 and first["Effect (interval)"].endswith(f"({fmt(lo)} to {fmt(hi)})")
     texts = [plain(m.value) for m in at.markdown]
     assert any(t.startswith(f"{sum(r['verdict'] == 'drifted' for r in features.values())} of 20 inputs changed")
                for t in texts), texts
     assert len(at.get("vega_lite_chart")) == 1
     decisions = next(d.value for d in at.dataframe if "Measure" in d.value.columns and "Group" not in d.value.columns)
     rate = result.predictions["decision_rate"]
-    assert decisions.iloc[0]["Change (current − reference)"] == f"{rate['change']:+.3f}"
+    assert decisions.iloc[0]["Change (interval)"].startswith(f"{rate['change']:+.3f} (")
     fairness = next(d.value for d in at.dataframe if "Group" in d.value.columns)
     assert set(fairness["Attribute"]) == set(entry_of(at).data.sensitive)
 
