@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
 
 import xai_audit as xa
 from tests.conftest import FEATURES, make_credit_frame, make_pipeline_model
@@ -66,3 +69,53 @@ def test_cases_without_the_model_inputs_are_refused(credit):
     model, data = credit
     with pytest.raises(xa.InvalidInputError, match=r"lack the model's input columns \['debt'\]"):
         xa.recourse_for(model, data, data.frame.drop(columns="debt").iloc[:2])
+
+
+NUMERIC = ["income", "debt", "age"]
+
+
+@st.composite
+def recourse_policies(draw):
+    """A policy's [recourse] table: some features immutable, some one-way, a budget of 1 to 3 changes."""
+    immutable = draw(st.lists(st.sampled_from(FEATURES), unique=True, max_size=2))
+    free = [f for f in NUMERIC if f not in immutable]
+    rising = draw(st.lists(st.sampled_from(free), unique=True, max_size=2)) if free else []
+    falling = [f for f in free if f not in rising and draw(st.booleans())]
+    k = draw(st.integers(1, 3))
+    return {"extends": "default", "recourse": {"immutable": immutable, "increase_only": rising,
+                                               "decrease_only": falling, "max_features": k}}
+
+
+@pytest.fixture(scope="module")
+def logistic():
+    frame = make_credit_frame(300, seed=5)
+    model = xa.load_model(make_pipeline_model(frame, LogisticRegression(max_iter=500)))
+    data = xa.AuditDataset.from_frame(frame, target="outcome", positive_label="repaid", sensitive=["sex"],
+                                      features=FEATURES)
+    model = xa.spec.model_for_data(model, data)
+    declined = np.flatnonzero(model.predict(frame[FEATURES]) != model.positive_class)[:12]
+    return model, data, frame.iloc[declined].loc[:, FEATURES]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(policy=recourse_policies())
+def test_no_suggestion_breaks_a_constraint_and_each_is_approved(logistic, policy):
+    model, data, cases = logistic
+    table = policy["recourse"]
+    answers = xa.recourse_for(model, data, cases, policy=policy, random_state=0)
+    assert all(a["declined"] for a in answers)
+    for k, answer in enumerate(answers):
+        if not answer["found"]:
+            assert answer["changes"] == [] and answer["text"].startswith("No change of at most")
+            continue
+        changed = cases.iloc[[k]].copy()
+        for change in answer["changes"]:
+            feature, old, new = change["feature"], change["from"], change["to"]
+            assert feature not in table["immutable"]
+            if feature in table["increase_only"]:
+                assert new >= old
+            if feature in table["decrease_only"]:
+                assert new <= old
+            changed[feature] = new
+        assert 1 <= len(answer["changes"]) <= table["max_features"]
+        assert model.predict(changed)[0] == model.positive_class
