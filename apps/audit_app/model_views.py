@@ -267,6 +267,11 @@ def case_label(entry: AuditEntry, position: int, source: str) -> str:
     parts += [f"{data.labels.name(c)} {frame.iloc[position][c]}" for c in id_columns(entry)[:1]]
     table = decisions(entry)
     decided = table["decision"].iloc[position]
+    if model(entry).task == "regression":
+        why = f"prediction {float(decided):.4g}"
+        if "truth" in table:
+            why += f", true value {float(table['truth'].iloc[position]):.4g}"
+        return " · ".join([" ".join(parts[:1] + ([f"({parts[1]})"] if len(parts) > 1 else [])), why])
     name = data.labels.value(data.target, decided) if data.target is not None else str(decided)
     why = f"decision {name}"
     if "score" in table:

@@ -134,6 +134,13 @@ def show_cards(position: int, changes: dict) -> tuple:
     target = entry.data.target
     word = (lambda d: entry.data.labels.value(target, d)) if target else str
     columns = st.columns(4)
+    if model_views.model(entry).task == "regression":
+        columns[0].metric("Prediction", fmt(after[1]), delta=f"{after[1] - before[1]:+.4g}" if changes else None,
+                          border=True, help="The model's prediction for the values shown.")
+        columns[1].metric("Original prediction", fmt(before[1]), border=True)
+        columns[3].metric("Values changed", len(changes), border=True)
+        _changes_table(original, changes)
+        return after[0], edited
     columns[0].metric("Decision", word(after[0]), delta=None if after[0] == before[0] else f"was {word(before[0])}",
                       delta_color="off", border=True, help="The model's decision for the values shown.")
     if after[1] is not None:
@@ -141,11 +148,15 @@ def show_cards(position: int, changes: dict) -> tuple:
                           border=True, help=_score_help())
         columns[2].metric("Original score", fmt(before[1]), border=True)
     columns[3].metric("Values changed", len(changes), border=True)
+    _changes_table(original, changes)
+    return after[0], edited
+
+
+def _changes_table(original: pd.DataFrame, changes: dict) -> None:
     if changes:
         labels = entry.data.labels
         table(pd.DataFrame([{"feature": labels.name(k), "original": labels.value(k, original.iloc[0][k]),
                              "edited": labels.value(k, v)} for k, v in changes.items()]), key="whatif_changes")
-    return after[0], edited
 
 
 def _score_help() -> str:
