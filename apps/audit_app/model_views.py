@@ -248,7 +248,8 @@ def filter_positions(entry: AuditEntry, column: str, operator: str, text: str) -
         try:
             target = float(text)
         except ValueError:
-            raise InvalidInputError(f"'{column}' holds numbers; give a number to compare it with (got {text!r}).") from None
+            raise InvalidInputError(
+                f"'{column}' holds numbers; give a number to compare it with (got {text!r}).") from None
         numbers = values.to_numpy(dtype=float)
     elif operator in ("=", "≠"):
         numbers, target = values.astype(str).to_numpy(), text

@@ -9,7 +9,8 @@ import streamlit as st
 
 import xai_audit
 from audit_app import inputs, monitoring_views
-from audit_app.display import STATUS_ICON, STATUS_LABEL, STATUS_ORDER, fmt, md, not_computed, page_header, require_audit, table, verdict
+from audit_app.display import (STATUS_ICON, STATUS_LABEL, STATUS_ORDER, fmt, md, not_computed, page_header,
+                                require_audit, table, verdict)
 from audit_app.setup_sources import report_error
 from audit_app.monitoring_views import CURRENT
 

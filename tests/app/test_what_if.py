@@ -42,7 +42,8 @@ def test_declined_cases_are_listed_with_a_plain_label(what_if):
     assert len(box.options) == len(declined) > 11
     assert _positions_from_labels(at, box) == declined.tolist()
     first = plain(box.options[0])
-    assert first.startswith(f"Row {entry.data.frame.index[declined[0]]} · decision bad, score ")
+    bad = entry.data.labels.value(entry.data.target, decided[declined[0]])
+    assert first.startswith(f"Row {entry.data.frame.index[declined[0]]} · decision {bad}, score ")
 
 
 def test_borderline_cases_are_nearest_the_cut_off_first(what_if):
@@ -94,7 +95,8 @@ def test_edits_are_scored_as_typed_and_both_versions_share_one_axis(what_if):
     at.number_input(key="keep_whatif_value::credit_amount").set_value(50000).run()
     check_clean(at)
     assert not errors(at), errors(at)
-    assert set(at.dataframe[0].value["feature"]) == {entry.data.labels.name(f) for f in ("duration_months", "credit_amount")}
+    names = {entry.data.labels.name(f) for f in ("duration_months", "credit_amount")}
+    assert set(at.dataframe[0].value["feature"]) == names
     # the Score card is the model's score of the values on screen
     edited = entry.data.frame.iloc[[position]].copy()
     edited["duration_months"] = int(row["duration_months"]) + 36
@@ -149,7 +151,8 @@ def test_the_case_and_its_edits_survive_navigation(what_if):
     at = what_if
     at.selectbox(key="keep_whatif_source").set_value("declined").run()
     options = at.selectbox(key="keep_whatif_row").options
-    at.selectbox(key="keep_whatif_row").set_value(_positions_from_labels(at, at.selectbox(key="keep_whatif_row"))[2]).run()
+    third = _positions_from_labels(at, at.selectbox(key="keep_whatif_row"))[2]
+    at.selectbox(key="keep_whatif_row").set_value(third).run()
     position = at.selectbox(key="keep_whatif_row").value
     at.number_input(key="keep_whatif_value::age_years").set_value(70).run()
     at.switch_page("views/overview.py").run()

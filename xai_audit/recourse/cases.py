@@ -77,7 +77,8 @@ def recourse_for(model, data, cases, *, policy="default", random_state=None) -> 
             f"{adapter.task} on {adapter.input_kind} input{'' if adapter.has_proba else ' without probabilities'}.")
     features = list(resolve_features(adapter, data))
     if not isinstance(cases, pd.DataFrame):
-        raise InvalidInputError(f"The cases must be a pandas DataFrame of the model's inputs; got {type(cases).__name__}.")
+        raise InvalidInputError(
+            f"The cases must be a pandas DataFrame of the model's inputs; got {type(cases).__name__}.")
     missing = [f for f in features if f not in cases.columns]
     if missing:
         raise InvalidInputError(f"The cases lack the model's input columns {missing}; give every column of {features}.")
