@@ -174,3 +174,25 @@ def _explained(entry, n_rows: int):
     """The explanation the page drew last: the stored one of ``n_rows`` rows."""
     stored = [v for k, v in entry.views.items() if isinstance(k, tuple) and k[0] == "explain" and len(k[2]) == n_rows]
     return stored[-1]
+
+
+def test_a_suggestion_the_model_does_not_approve_is_never_shown(what_if, monkeypatch):
+    import xai_audit
+
+    at = what_if
+    at.selectbox(key="keep_whatif_source").set_value("declined").run()
+    entry = entry_of(at)
+    fifth = _positions_from_labels(at, at.selectbox(key="keep_whatif_row"))[4]
+    at.selectbox(key="keep_whatif_row").set_value(fifth).run()
+    row = entry.data.frame.iloc[fifth]
+    # a library answer claiming approval for a change that leaves the case as it is
+    bogus = {"declined": True, "found": True, "score": 0.3, "new_score": 0.9, "cost": 0.1, "n_changed": 1,
+             "within_budget": True, "text": "Approval would follow if nothing changed.",
+             "changes": [{"feature": "duration_months", "from": int(row["duration_months"]),
+                          "to": int(row["duration_months"]), "kind": "numeric"}]}
+    monkeypatch.setattr(xai_audit, "recourse_for", lambda *args, **kwargs: [bogus])
+    at.button(key="whatif_recourse").click().run()
+    check_clean(at)
+    assert not [s for s in at.success if "Approval would follow" in s.value]
+    assert any("was not approved when scored again" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "whatif_apply_recourse"]
