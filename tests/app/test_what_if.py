@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from tests.app.apptest_support import audited_sample, check_clean, errors, plain  # noqa: F401
+from tests.app.apptest_support import check_clean, errors, plain
+from tests.app.shared_audit import shared_audited_app  # noqa: F401  (a fixture)
 
 PAGE = "views/what_if.py"
 
@@ -18,8 +19,8 @@ def entry_of(at):
 
 
 @pytest.fixture(scope="module")
-def what_if(audited_sample):  # noqa: F811
-    at = audited_sample.switch_page(PAGE).run()
+def what_if(shared_audited_app):  # noqa: F811
+    at = shared_audited_app.switch_page(PAGE).run()
     check_clean(at)
     return at
 
