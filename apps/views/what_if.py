@@ -57,7 +57,7 @@ def _found(source: str):
     """The positions a finder gives, or None while its search box is empty."""
     if source == "id":
         ids = model_views.id_columns(entry)
-        text = st.text_input("Row number" + (f" or {', '.join(ids)}" if ids else ""), key="keep_whatif_id",
+        text = st.text_input("Row number" + (f" or {md(', '.join(ids))}" if ids else ""), key="keep_whatif_id",
                              placeholder="e.g. 17")
         return model_views.find_by_id(entry, text) if text.strip() else None
     if source == "filter":
@@ -105,16 +105,16 @@ def value_input(name: str, current) -> None:
     label = md(entry.data.labels.name(name))
     st.session_state.setdefault(key, current)
     if isinstance(current, int):
-        st.number_input(label, key=key, step=1, help=f"Column '{name}'")
+        st.number_input(label, key=key, step=1, help=f"Column '{md(name)}'")
     elif isinstance(current, float):
-        st.number_input(label, key=key, format="%.6g", help=f"Column '{name}'")
+        st.number_input(label, key=key, format="%.6g", help=f"Column '{md(name)}'")
     else:
         choices = sorted({str(v) for v in column.dropna().unique().tolist()} | {str(current)})
         if len(choices) <= MAX_CHOICES:
             st.selectbox(label, choices, key=key, format_func=lambda code: entry.data.labels.value(name, code),
-                         help=f"Column '{name}'")
+                         help=f"Column '{md(name)}'")
         else:
-            st.text_input(label, key=key, help=f"Column '{name}'")
+            st.text_input(label, key=key, help=f"Column '{md(name)}'")
 
 
 def edited_row(position: int, changes: dict) -> pd.DataFrame:
