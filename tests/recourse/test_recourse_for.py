@@ -29,7 +29,7 @@ def credit():
 def test_every_suggestion_flips_the_decision_and_keeps_the_constraints(credit):
     model, data = credit
     model = xa.spec.model_for_data(model, data)
-    cases = data.frame.loc[:, FEATURES].iloc[:40]
+    cases = data.frame.loc[:, FEATURES].iloc[:24]
     # an edited case, not a row of the data, is answered too
     edited = cases.iloc[[0]].assign(debt=float(data.frame["debt"].max()))
     cases = pd.concat([cases, edited], ignore_index=True)
@@ -93,11 +93,11 @@ def logistic():
     data = xa.AuditDataset.from_frame(frame, target="outcome", positive_label="repaid", sensitive=["sex"],
                                       features=FEATURES)
     model = xa.spec.model_for_data(model, data)
-    declined = np.flatnonzero(model.predict(frame[FEATURES]) != model.positive_class)[:12]
+    declined = np.flatnonzero(model.predict(frame[FEATURES]) != model.positive_class)[:8]
     return model, data, frame.iloc[declined].loc[:, FEATURES]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(policy=recourse_policies())
 def test_no_suggestion_breaks_a_constraint_and_each_is_approved(logistic, policy):
     model, data, cases = logistic
