@@ -30,6 +30,7 @@ PAGES = {
         st.Page("views/what_if.py", title="What-if", icon=":material/science:"),
         st.Page("views/fairness.py", title="Fairness", icon=":material/balance:"),
         st.Page("views/images.py", title="Images", icon=":material/image:"),
+        st.Page("views/monitoring.py", title="Monitoring", icon=":material/monitoring:"),
     ],
     "Export": [
         st.Page("views/report.py", title="Report", icon=":material/download:"),

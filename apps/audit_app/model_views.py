@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from audit_app.state import AuditEntry
-from xai_audit import AuditDataset
+from xai_audit import AuditDataset, InvalidInputError
 from xai_audit.spec import model_features, model_for_data
 
 ROW_FILTERS = {
@@ -22,6 +22,19 @@ ROW_FILTERS = {
     "misclassified": "Decision differs from the true outcome",
     "reasons": "Declined, with adverse-action reasons",
 }
+# How the What-if page finds its case, in the order it offers them.
+CASE_SOURCES = {
+    "declined": "Declined cases",
+    "borderline": "Borderline cases (nearest the cut-off)",
+    "misclassified": "Misclassified cases (decision differs from the true outcome)",
+    "all": "All rows",
+    "id": "By id or row number",
+    "filter": "By a condition on a column",
+}
+FILTER_OPERATORS = ("=", "≠", "<", "≤", ">", "≥", "contains")
+# The cut-off on the probability of the favourable class at which a binary model's decision changes.
+CUT_OFF = 0.5
+BORDERLINE_CASES = 100
 
 
 def explain_function():
@@ -163,3 +176,110 @@ def score_row(entry: AuditEntry, frame_row: pd.DataFrame) -> tuple[object, float
     decision = adapter.predict(X)[0]
     score = float(adapter.output(X)[0]) if adapter.has_proba or adapter.task == "regression" else None
     return decision, score
+
+
+# -- finding a case ---------------------------------------------------------------------------------
+
+
+def case_sources(entry: AuditEntry) -> list[str]:
+    """The ways of finding a case that make sense for this audit (declined and borderline: binary with scores)."""
+    adapter = model(entry)
+    binary = adapter.task == "binary" and adapter.positive_class is not None
+    sources = []
+    if binary:
+        sources.append("declined")
+        if adapter.has_proba:
+            sources.append("borderline")
+    if entry.data.target is not None and adapter.task != "regression":
+        sources.append("misclassified")
+    return sources + ["all", "id", "filter"]
+
+
+def case_positions(entry: AuditEntry, source: str) -> np.ndarray:
+    """Row positions found by ``source`` (a key of :data:`CASE_SOURCES` other than id and filter).
+
+    Borderline cases are the :data:`BORDERLINE_CASES` rows whose score is nearest the cut-off,
+    nearest first; the other sources keep the data's order.
+    """
+    if source == "borderline":
+        scores = decisions(entry)["score"].to_numpy(dtype=float)
+        distance = np.abs(scores - CUT_OFF)
+        return np.argsort(distance, kind="stable")[:BORDERLINE_CASES]
+    if source in ("declined", "misclassified"):
+        return filtered_positions(entry, source)
+    return np.arange(entry.data.n_rows)
+
+
+def id_columns(entry: AuditEntry) -> list[str]:
+    """Columns that identify a row: not read by the model nor given a role, with a distinct value on every row."""
+    data = entry.data
+    roles = {data.target, data.predictions, data.scores, *data.sensitive, *features(entry)}
+    frame = data.frame
+    return [str(c) for c in frame.columns if c not in roles and not pd.api.types.is_float_dtype(frame[c])
+            and frame[c].notna().all() and frame[c].is_unique]
+
+
+def find_by_id(entry: AuditEntry, text: str) -> np.ndarray:
+    """Positions of the rows whose label (row number) or identifier column equals ``text``."""
+    text = str(text).strip()
+    if not text:
+        return np.zeros(0, dtype=int)
+    frame = entry.data.frame
+    hits = frame.index.astype(str) == text
+    for column in id_columns(entry):
+        hits = hits | (frame[column].astype(str).to_numpy() == text)
+    return np.flatnonzero(hits)
+
+
+def filter_positions(entry: AuditEntry, column: str, operator: str, text: str) -> np.ndarray:
+    """Positions of the rows where ``column operator text`` holds (numbers compared as numbers).
+
+    Raises
+    ------
+    InvalidInputError
+        For an order comparison of a column that is not numeric, or a value that is not a number there.
+    """
+    values = entry.data.frame[column]
+    text = str(text).strip()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if operator == "contains":
+        return np.flatnonzero(values.astype(str).str.contains(text, case=False, regex=False).to_numpy())
+    if numeric:
+        try:
+            target = float(text)
+        except ValueError:
+            raise InvalidInputError(
+                f"'{column}' holds numbers; give a number to compare it with (got {text!r}).") from None
+        numbers = values.to_numpy(dtype=float)
+    elif operator in ("=", "≠"):
+        numbers, target = values.astype(str).to_numpy(), text
+    else:
+        raise InvalidInputError(f"'{column}' is not numeric: compare it with = , ≠ or contains, not {operator}.")
+    compare = {"=": np.equal, "≠": np.not_equal, "<": np.less, "≤": np.less_equal, ">": np.greater,
+               "≥": np.greater_equal}[operator]
+    return np.flatnonzero(compare(numbers, target))
+
+
+def case_label(entry: AuditEntry, position: int, source: str) -> str:
+    """A case as the analyst reads it: its row and identifier, its decision and score, and why it is listed."""
+    data = entry.data
+    frame = data.frame
+    parts = [f"Row {frame.index[position]}"]
+    parts += [f"{data.labels.name(c)} {frame.iloc[position][c]}" for c in id_columns(entry)[:1]]
+    table = decisions(entry)
+    decided = table["decision"].iloc[position]
+    if model(entry).task == "regression":
+        why = f"prediction {float(decided):.4g}"
+        if "truth" in table:
+            why += f", true value {float(table['truth'].iloc[position]):.4g}"
+        return " · ".join([" ".join(parts[:1] + ([f"({parts[1]})"] if len(parts) > 1 else [])), why])
+    name = data.labels.value(data.target, decided) if data.target is not None else str(decided)
+    why = f"decision {name}"
+    if "score" in table:
+        score = float(table["score"].iloc[position])
+        why += f", score {score:.3f}"
+        if source == "borderline":
+            why += f" ({abs(score - CUT_OFF):.3f} from the cut-off {CUT_OFF})"
+    if source == "misclassified" and "truth" in table:
+        why += f", true outcome {data.labels.value(data.target, table['truth'].iloc[position])}"
+    return " · ".join([" ".join(parts[:1] + ([f"({parts[1]})"] if len(parts) > 1 else [])), why])

@@ -78,23 +78,6 @@ def test_report_offers_html_and_json_of_the_result(audited_sample):
     assert entry.views["json"].decode("utf-8") == entry.result.to_json()
 
 
-def test_what_if_edit_changes_the_score(audited_sample):
-    at = audited_sample.switch_page("views/what_if.py").run()
-    check_clean(at)
-    entry = at.session_state["audit_results"][at.session_state["audit_current"]]
-    position = at.selectbox(key="keep_whatif_row").value
-    before = entry.data.frame.iloc[position]["duration_months"]
-    at.number_input(key="keep_whatif_value::duration_months").set_value(int(before) + 36)
-    at.number_input(key="keep_whatif_value::credit_amount").set_value(50000)
-    at.button(key="whatif_submit").click().run()
-    check_clean(at)
-    assert not errors(at), errors(at)
-    changes = at.dataframe[0].value
-    assert set(changes["feature"]) == {"duration_months", "credit_amount"}
-    assert [m.label for m in at.metric][:2] == ["Decision", "Score"]
-    assert at.metric[1].delta not in (None, "", "+0.000")
-
-
 def test_explanations_show_shap_and_lime_for_a_declined_row(audited_sample):
     at = audited_sample.switch_page("views/explanations.py").run()
     at.selectbox(key="explain_filter").set_value("reasons").run()
