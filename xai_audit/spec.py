@@ -295,13 +295,15 @@ class AuditSpec:
             options["columns"] = audit_columns(adapter, options)
         return read_dataset(path, **options)
 
-    def run(self, *, progress=None, loaded=None):
+    def run(self, *, progress=None, loaded=None, on_section=None):
         """Load (unless ``loaded`` is given) and audit; return the :class:`~xai_audit.result.AuditResult`.
 
         Parameters
         ----------
         progress : callable, optional
             Passed to :class:`~xai_audit.audit.Audit` (called as the audit's steps finish).
+        on_section : callable, optional
+            Passed to :class:`~xai_audit.audit.Audit` (called with each section of the record as it is ready).
         loaded : tuple, optional
             What :meth:`load` returned, to audit without reading the inputs again.
         """
@@ -311,7 +313,8 @@ class AuditSpec:
         options = {name: getattr(self, name) for name in ("explainers", "explain_rows", "n_resamples")
                    if getattr(self, name) is not None}
         return Audit(policy=policy, random_state=self.random_state, model_card=self.model_card_dict(),
-                     progress=progress, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
+                     progress=progress, on_section=on_section, backend=self.backend, workers=self.workers,
+                     scheduler=self.scheduler,
                      **options).run(adapter, data)
 
     def model_card_dict(self) -> dict:
