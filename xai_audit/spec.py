@@ -358,6 +358,11 @@ class AuditSpec:
             hashes["data"] = {"path": str(self.data), "sha256": file_hash(Path(self.data))}
         else:
             hashes["data"] = {"object": type(self.data).__name__, "sha256": object_hash(self.data)}
+            # a dataset's plain names change every output but not its content hash: key them too
+            labels = getattr(self.data, "labels", None)
+            if labels is not None and labels.to_dict():
+                text = json.dumps(labels.to_dict(), sort_keys=True, default=str)
+                hashes["data"]["labels_sha256"] = hashlib.sha256(text.encode()).hexdigest()
         if self.labels is not None:
             hashes["labels"] = {"path": str(self.labels), "sha256": file_hash(Path(self.labels))}
         if isinstance(self.model_card, (str, Path)):

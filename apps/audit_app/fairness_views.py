@@ -105,18 +105,64 @@ def heatmap_frame(table: dict, metric: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def summary_items(table: dict) -> list[tuple[str, str, str | None]]:
-    """The table's summary measures as (label, value, "interval lo – hi" or None)."""
+def summary_items(table: dict, plain=str) -> list[tuple[str, str, str | None]]:
+    """The table's summary measures as (label, value, interval text or None); ``plain`` gives a group's
+    plain words.
+
+    A summary measure equal to one group's comparison with the reference group (the same difference or
+    ratio of the same metric) shows that comparison's interval, the one the table beside the cards gives,
+    and names the group; a spread over several groups has no interval and says so.
+
+    Examples
+    --------
+    >>> table = {"reference_group": "m", "summary": {"demographic_parity_ratio": 0.8, "judged_by": {
+    ...     "demographic_parity_ratio": {"comparison": "ratio", "metrics": ["selection_rate"]}}},
+    ...     "ratios": {"values": {"f": {"selection_rate": {"value": 0.8, "ci": [0.7, 0.95]}}}}}
+    >>> summary_items(table)
+    [('demographic parity ratio', '0.800', 'f vs m: interval 0.700 – 0.950')]
+    """
     summary = table.get("summary") or {}
-    intervals = summary.get("ci") or {}
     items = []
     for name, value in summary.items():
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
-        interval = intervals.get(name)
-        shown = f"interval {fmt(interval[0])} – {fmt(interval[1])}" if interval and None not in interval else None
+        same = same_comparison(table, name, value)
+        if same is not None:
+            group, signed, interval = same
+            # the table's comparison keeps its direction; where the spread is its negative or inverse,
+            # the card gives the table's value too, so the interval beside it is read the right way
+            shown_value = "" if abs(signed - value) <= 1e-9 else f" {fmt(signed)},"
+            shown = (f"{plain(group)} vs {plain(table.get('reference_group'))}:{shown_value} interval {fmt(interval[0])} – "
+                     f"{fmt(interval[1])}")
+        else:
+            shown = "spread over groups: no interval" if name in (summary.get("judged_by") or {}) else None
         items.append((name.replace("_", " "), fmt(value), shown))
     return items
+
+
+def same_comparison(table: dict, name: str, value: float) -> tuple[str, float, list] | None:
+    """The group whose comparison with the reference group is the summary measure ``name`` (same kind,
+    same metric, same size), with that comparison's signed value and interval; None when there is none."""
+    judged = ((table.get("summary") or {}).get("judged_by") or {}).get(name) or {}
+    metrics = judged.get("metrics") or []
+    kind = {"ratio": "ratios", "difference": "differences"}.get(judged.get("comparison"))
+    if kind is None or len(metrics) != 1:
+        return None
+    for group, compared in ((table.get(kind) or {}).get("values") or {}).items():
+        entry = compared.get(metrics[0]) or {}
+        interval = entry.get("ci")
+        if entry.get("value") is None or not interval or None in interval:
+            continue
+        compared_value = float(entry["value"])
+        # a spread is unsigned (largest minus smallest) or at most 1 (smallest over largest): the
+        # comparison against the reference group may be its negative or its inverse
+        if kind == "differences":
+            candidates = [abs(compared_value)]
+        else:
+            candidates = [compared_value] + ([1 / compared_value] if compared_value else [])
+        if any(abs(v - float(value)) <= 1e-9 for v in candidates):
+            return str(group), compared_value, interval
+    return None
 
 
 def compare_frame(table: dict, metric: str) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from audit_app import charts, fairness_views, threshold_views
+from audit_app import charts, fairness_views, names, threshold_views
 from audit_app.setup_sources import report_error
 from audit_app.display import fmt, metrics_frame, not_computed, page_header, require_audit, table
 
@@ -82,19 +82,24 @@ if entry is not None:
         if not by_group:
             not_computed("Performance by group", "No sensitive attributes were chosen.")
         else:
-            attribute = st.selectbox("Sensitive attribute", list(by_group), key="performance_attribute")
-            frame = metrics_frame(by_group[attribute], key_name="group")
+            attribute = st.selectbox("Sensitive attribute", list(by_group), key="performance_attribute",
+                                     format_func=lambda name: names.column(entry, name))
+            frame = names.group_column(entry, metrics_frame(by_group[attribute], key_name="group"), attribute)
             metrics = [m for m in LABELS if m in frame.columns and frame[m].notna().any()]
             left, right = st.columns([2, 3])
             if metrics:
                 metric = left.selectbox("Metric", metrics, format_func=LABELS.get, key="performance_metric")
                 with left:
                     st.altair_chart(charts.grouped_bars(frame.dropna(subset=[metric]), x="group", y=metric,
-                                                        title=f"{LABELS[metric]} by {attribute}"),
+                                                        title=f"{LABELS[metric]} by {names.column(entry, attribute)}"),
                                     key="performance_chart")
             with right:
                 st.caption("Every metric per group")
-                table(frame.rename(columns={k: v for k, v in LABELS.items()}), key="performance_table")
+                shown = frame.assign(**{m: frame[m].map(fmt) for m in frame.columns if m in LABELS})
+                table(shown.rename(columns=LABELS), key="performance_table")
+                if cut_off is not None:
+                    st.caption("Per group at the model's own decisions; the Fairness page gives every group's "
+                               "rates at the explored cut-off.")
 
         calibration = performance.get("calibration") or {}
         st.subheader("Calibration")

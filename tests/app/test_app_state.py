@@ -225,3 +225,24 @@ def test_the_cut_off_flows_through_performance_and_fairness_together(audited):
     groups = entry.data.groups["sex"].astype(str).to_numpy()
     for _, row in four_fifths.iterrows():
         assert float(row["selection rate"]) == pytest.approx(decided[groups == row["group"]].mean(), abs=5e-4)
+
+
+def test_fairness_cards_show_the_tables_interval_for_the_same_comparison(audited):
+    at = audited.switch_page("views/fairness.py").run()
+    check_clean(at)
+    at.toggle(key="cutoff_toggle").set_value(False).run()
+    at.selectbox(key="fairness_attribute").set_value("sex").run()
+    at.selectbox(key="fairness_metric").set_value("selection_rate").run()
+    card = next(m for m in at.metric if m.label.lower() == "demographic parity ratio")
+    compare = next(d.value for d in at.dataframe if {"difference", "ratio"} <= set(d.value.columns))
+    group = card.delta.split(" vs ")[0]
+    row = compare[compare["group"] == group].iloc[0]
+    value, interval = row["ratio"].split(" [")
+    low, high = interval.rstrip("]").split(", ")
+    assert card.value == value or card.delta.startswith(f"{group} vs male: {value},")   # the table's own value
+    assert card.delta.endswith(f"interval {low} – {high}")
+
+
+def test_the_first_sections_are_shown_before_the_explainers_finish(audited):
+    timings = audited.session_state["run_timings"]
+    assert timings["performance"] <= timings["fairness"] < timings["explanations"]
