@@ -105,38 +105,48 @@ def heatmap_frame(table: dict, metric: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def summary_items(table: dict, plain=str) -> list[tuple[str, str, str | None]]:
-    """The table's summary measures as (label, value, interval text or None); ``plain`` gives a group's
-    plain words.
+def summary_items(table: dict, plain=str) -> list[tuple[str, str, str | None, str]]:
+    """The table's summary measures as cards: (label, value, interval text or None, full explanation);
+    ``plain`` gives a group's plain words.
 
-    A summary measure equal to one group's comparison with the reference group (the same difference or
-    ratio of the same metric) shows that comparison's interval, the one the table beside the cards gives,
-    and names the group; a spread over several groups has no interval and says so.
+    A summary measure that is one group's comparison with the reference group (the same difference or
+    ratio of the same metric, up to its sign or inverse) is shown as that comparison, with the value and
+    interval the table beside the cards gives; a spread over several groups has no interval and says so.
 
     Examples
     --------
     >>> table = {"reference_group": "m", "summary": {"demographic_parity_ratio": 0.8, "judged_by": {
     ...     "demographic_parity_ratio": {"comparison": "ratio", "metrics": ["selection_rate"]}}},
-    ...     "ratios": {"values": {"f": {"selection_rate": {"value": 0.8, "ci": [0.7, 0.95]}}}}}
-    >>> summary_items(table)
-    [('demographic parity ratio', '0.800', 'f vs m: interval 0.700 – 0.950')]
+    ...     "ratios": {"values": {"f": {"selection_rate": {"value": 1.25, "ci": [1.05, 1.4]}}}}}
+    >>> label, value, interval, explanation = summary_items(table)[0]
+    >>> label, value, interval
+    ('Demographic parity ratio', '1.250', 'f vs m: 1.050 – 1.400')
+    >>> explanation
+    'f compared with the reference group m, with its interval, as in the table (value [interval]); the spread over groups, smallest over largest or largest minus smallest, is 0.800.'
     """
     summary = table.get("summary") or {}
+    judged = summary.get("judged_by") or {}
     items = []
     for name, value in summary.items():
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
+        label = name.replace("_", " ").capitalize().replace("Auc ", "AUC ")
         same = same_comparison(table, name, value)
         if same is not None:
-            group, signed, interval = same
-            # the table's comparison keeps its direction; where the spread is its negative or inverse,
-            # the card gives the table's value too, so the interval beside it is read the right way
-            shown_value = "" if abs(signed - value) <= 1e-9 else f" {fmt(signed)},"
-            shown = (f"{plain(group)} vs {plain(table.get('reference_group'))}:{shown_value} interval {fmt(interval[0])} – "
-                     f"{fmt(interval[1])}")
+            group, compared, interval = same
+            reference = plain(table.get("reference_group"))
+            items.append((label, fmt(compared),
+                          f"{plain(group)} vs {reference}: {fmt(interval[0])} – {fmt(interval[1])}",
+                          f"{plain(group)} compared with the reference group {reference}, with its interval, as in "
+                          f"the table (value [interval]); the spread over groups, smallest over largest or largest "
+                          f"minus smallest, is {fmt(value)}."))
+        elif name in judged:
+            items.append((label, fmt(value), "no interval",
+                          "A spread over groups (largest minus smallest, or smallest over largest): no bootstrap "
+                          "interval of it holds its coverage, so none is shown; each group's comparison in the "
+                          "table carries one."))
         else:
-            shown = "spread over groups: no interval" if name in (summary.get("judged_by") or {}) else None
-        items.append((name.replace("_", " "), fmt(value), shown))
+            items.append((label, fmt(value), None, label + "."))
     return items
 
 

@@ -9,9 +9,11 @@ pages (Performance, Fairness, ...) show the finished audit.
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import streamlit as st
 
+from audit_app import names
 from audit_app.display import fmt, md
 
 TIMINGS = "run_timings"
@@ -28,8 +30,9 @@ class LiveSections:
     (what the app benchmark reads).
     """
 
-    def __init__(self):
+    def __init__(self, data=None):
         self.start = time.monotonic()
+        self.entry = SimpleNamespace(data=data)  # what the plain-name helpers read: the dataset's labels
         self.box = st.container(border=True)
         self.box.markdown("**Results so far** — each section appears here when it is ready; the full pages "
                           "open when the audit is done.")
@@ -47,7 +50,7 @@ class LiveSections:
             draw = {"performance": _performance, "fairness": _fairness, "explanations": _explanations,
                     "reasons": _reasons}.get(name)
             if draw is not None:
-                draw(section)
+                draw(section, self.entry)
 
 
 def overall_items(section: dict) -> list[tuple[str, str, str | None]]:
@@ -70,11 +73,13 @@ def overall_items(section: dict) -> list[tuple[str, str, str | None]]:
 
 
 def _cards(items) -> None:
-    for column, (label, value, interval) in zip(st.columns(max(len(items), 1)), items):
-        column.metric(label, value, border=True, delta=interval, delta_color="off", delta_arrow="off")
+    """Cards of (label, value, interval text or None[, full explanation as the tooltip])."""
+    for column, (label, value, interval, *explanation) in zip(st.columns(max(len(items), 1)), items):
+        column.metric(label, value, border=True, delta=interval, delta_color="off", delta_arrow="off",
+                      help=md(explanation[0]) if explanation else None)
 
 
-def _performance(section: dict) -> None:
+def _performance(section: dict, entry) -> None:
     items = overall_items(section)
     if not items:
         st.caption("Not measured: the data has no target column.")
@@ -82,26 +87,27 @@ def _performance(section: dict) -> None:
     _cards(items[:5])
 
 
-def _fairness(section: dict) -> None:
+def _fairness(section: dict, entry) -> None:
     from audit_app import fairness_views
 
     for name, table in fairness_views.tables(section).items():
         if len(table.get("attributes") or [name]) != 1:
             continue
-        items = fairness_views.summary_items(table)[:4]
-        st.caption(f"**{md(name)}** · reference group {md(table.get('reference_group'))}")
+        items = fairness_views.summary_items(table, plain=lambda group, name=name: names.value(entry, name, group))[:4]
+        st.caption(f"**{md(names.column(entry, name))}** · reference group "
+                   f"{md(names.value(entry, name, table.get('reference_group')))}")
         if items:
             _cards(items)
 
 
-def _explanations(section: dict) -> None:
+def _explanations(section: dict, entry) -> None:
     for method, part in (section or {}).items():
         importance = (part or {}).get("global_importance") if isinstance(part, dict) else None
         if importance:
             top = sorted(importance.items(), key=lambda item: -abs(float(item[1] or 0)))[:5]
             st.caption(f"**{md(method)}**, the features with the largest mean |attribution|: "
-                       + ", ".join(md(feature) for feature, _ in top))
+                       + ", ".join(md(names.column(entry, feature)) for feature, _ in top))
 
 
-def _reasons(section) -> None:
+def _reasons(section, entry) -> None:
     st.caption(f"{len(section or [])} declined cases with their principal reasons.")

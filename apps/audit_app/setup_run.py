@@ -125,7 +125,7 @@ def _run(key, spec: AuditSpec, model, table, roles, settings) -> bool:
         bar.progress(min(max(float(fraction), 0.0), 1.0),
                      text=f"{step} · {now - clock['start']:.0f} s so far")
 
-    live = LiveSections()
+    live = LiveSections(roles.dataset)
     try:
         result = spec.run(progress=progress, on_section=live.show)
     except Exception as error:

@@ -26,8 +26,9 @@ def _keep(widget: str, kept: str) -> None:
 PAGE_SCOPE = {
     "fairness": "every card and table on this page is recomputed at it, with the audit's resamples and seed",
     "performance": ("the decision metrics, the confusion matrix and the curves' point under 'Decisions at a "
-                    "cut-off' are recomputed at it, with the audit's resamples and seed; the cards above stay the "
-                    "model's own (ROC AUC, log loss, Brier score and calibration do not depend on a cut-off)"),
+                    "cut-off' are recomputed at it, with the audit's resamples and seed; accuracy at the model's "
+                    "own decisions is set aside, and the cards left above do not depend on a cut-off (ROC AUC, "
+                    "log loss, Brier score, calibration)"),
 }
 
 

@@ -16,9 +16,10 @@ def show_table(name: str, section: dict) -> None:
     st.caption(f"Reference group: **{md(names.value(entry, name, section.get('reference_group')))}** · "
                + md((section.get("bootstrap") or {}).get("method", "")))
     summary = fairness_views.summary_items(section, plain=lambda group: names.value(entry, name, group))
-    for start in range(0, min(len(summary), 8), 4):
-        for column, (label, value, interval) in zip(st.columns(4), summary[start:start + 4]):
-            column.metric(label.capitalize(), value, border=True, delta=interval, delta_color="off", delta_arrow="off")
+    for start in range(0, min(len(summary), 9), 3):  # three a row: labels and intervals are never cut at 1280 px
+        for column, (label, value, interval, explanation) in zip(st.columns(3), summary[start:start + 3]):
+            column.metric(label, value, border=True, delta=interval, delta_color="off", delta_arrow="off",
+                          help=md(explanation))
     if (section.get("summary") or {}).get("note"):
         st.caption(md(section["summary"]["note"]))
 

@@ -14,6 +14,8 @@ LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc
 page_header("Performance", "How well the model predicts the true outcome, overall and in every group.")
 entry = require_audit()
 
+# metrics of the model's own decisions: shown only while no other cut-off is explored
+AT_MODEL_DECISIONS = ("accuracy", "balanced_accuracy")
 DECISION_LABELS = {"selection_rate": "Selection rate", "accuracy": "Accuracy", "tpr": "True positive rate (recall)",
                    "fpr": "False positive rate", "ppv": "Precision (PPV)", "fnr": "False negative rate",
                    "tnr": "True negative rate", "npv": "Negative predictive value"}
@@ -64,7 +66,8 @@ if entry is not None:
         not_computed("Performance", "It needs a target column with the true outcome.")
     else:
         intervals = performance.get("overall_ci") or {}
-        shown = [(name, overall[name]) for name in LABELS if name in overall]
+        hidden = AT_MODEL_DECISIONS if cut_off is not None else ()
+        shown = [(name, overall[name]) for name in LABELS if name in overall and name not in hidden]
         for start in range(0, len(shown), 4):
             for column, (name, value) in zip(st.columns(4), shown[start:start + 4]):
                 interval = intervals.get(name)
@@ -85,6 +88,7 @@ if entry is not None:
             attribute = st.selectbox("Sensitive attribute", list(by_group), key="performance_attribute",
                                      format_func=lambda name: names.column(entry, name))
             frame = names.group_column(entry, metrics_frame(by_group[attribute], key_name="group"), attribute)
+            frame = frame.drop(columns=[m for m in hidden if m in frame.columns])
             metrics = [m for m in LABELS if m in frame.columns and frame[m].notna().any()]
             left, right = st.columns([2, 3])
             if metrics:
@@ -98,8 +102,8 @@ if entry is not None:
                 shown = frame.assign(**{m: frame[m].map(fmt) for m in frame.columns if m in LABELS})
                 table(shown.rename(columns=LABELS), key="performance_table")
                 if cut_off is not None:
-                    st.caption("Per group at the model's own decisions; the Fairness page gives every group's "
-                               "rates at the explored cut-off.")
+                    st.caption("Accuracy per group depends on the cut-off: the Fairness page gives every group's "
+                               "rates and accuracy at the explored cut-off.")
 
         calibration = performance.get("calibration") or {}
         st.subheader("Calibration")
