@@ -48,6 +48,9 @@ def test_a_labels_upload_is_part_of_the_run_and_names_every_page(small_files, tm
     assert "Sex of applicant" in at.selectbox(key="performance_attribute").options
     by_group = next(d.value for d in at.dataframe if "group" in d.value.columns and "Accuracy" in d.value.columns)
     assert set(by_group["group"]) == {"Women", "Men"}
+    at.switch_page("views/report.py").run()
+    check_clean(at)
+    assert "--labels labels.toml" in at.code[0].value   # the command line that remakes this audit
 
 
 def test_labels_naming_an_absent_column_are_refused_beside_the_upload(small_files, tmp_path):
