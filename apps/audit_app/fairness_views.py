@@ -294,6 +294,15 @@ def sweep_frame(entry: AuditEntry, name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def run_resamples(entry: AuditEntry) -> int | None:
+    """The bootstrap resamples the audit ran with, as its record states them (fairness tables first, then
+    performance), else the run's setting: what every interval recomputed at another cut-off uses."""
+    recorded = [(table.get("bootstrap") or {}).get("n_resamples") for table in tables(entry.result.fairness).values()]
+    recorded.append(((entry.result.performance or {}).get("bootstrap") or {}).get("n_resamples"))
+    recorded.append(entry.settings.get("n_resamples"))
+    return next((int(n) for n in recorded if n), None)
+
+
 def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
     """The audit's fairness tables recomputed at ``threshold``, with the audit's own settings.
 
@@ -316,7 +325,7 @@ def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
             entry.data.y_true_positive(), scores(entry), entry.data.groups, threshold,
             reference_groups=references or None,
             intersections=any(len(t.get("attributes") or []) > 1 for t in audited.values()),
-            n_resamples=int(entry.settings.get("n_resamples") or setting("fairness", "n_resamples", 1000)),
+            n_resamples=run_resamples(entry) or setting("fairness", "n_resamples", 1000),
             confidence=setting("audit", "confidence", 0.95),
             min_group_size=setting("fairness", "min_group_size", 30),
             random_state=entry.settings.get("seed", 0))

@@ -66,7 +66,7 @@ def cut_off_control(entry, page: str) -> float | None:
 def _options(entry) -> dict:
     policy = getattr(entry.spec, "policy", None)
     confidence = policy.setting("audit", "confidence", 0.95) if hasattr(policy, "setting") else 0.95
-    resamples = entry.settings.get("n_resamples")
+    resamples = fairness_views.run_resamples(entry)
     if resamples is None and hasattr(policy, "setting"):
         resamples = policy.setting("fairness", "n_resamples", 1000)
     return {"n_resamples": int(resamples or 1000), "confidence": confidence,

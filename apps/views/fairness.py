@@ -13,8 +13,10 @@ entry = require_audit()
 
 
 def show_table(name: str, section: dict) -> None:
+    bootstrap = section.get("bootstrap") or {}
+    resamples = f" · {bootstrap['n_resamples']:,} resamples" if bootstrap.get("n_resamples") else ""
     st.caption(f"Reference group: **{md(names.value(entry, name, section.get('reference_group')))}** · "
-               + md((section.get("bootstrap") or {}).get("method", "")))
+               + md(bootstrap.get("method", "")) + resamples)
     summary = fairness_views.summary_items(section, plain=lambda group: names.value(entry, name, group))
     for start in range(0, min(len(summary), 9), 3):  # three a row: labels and intervals are never cut at 1280 px
         for column, (label, value, interval, explanation) in zip(st.columns(3), summary[start:start + 3]):

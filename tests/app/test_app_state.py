@@ -246,3 +246,13 @@ def test_fairness_cards_show_the_tables_interval_for_the_same_comparison(audited
 def test_the_first_sections_are_shown_before_the_explainers_finish(audited):
     timings = audited.session_state["run_timings"]
     assert timings["performance"] <= timings["fairness"] < timings["explanations"]
+
+
+def test_the_resamples_shown_are_the_runs(audited):
+    entry = audited.session_state["audit_results"][audited.session_state["audit_current"]]
+    ran = entry.result.fairness["sex"]["bootstrap"]["n_resamples"]
+    assert ran == entry.spec.n_resamples or entry.spec.n_resamples is None
+    at = audited.switch_page("views/fairness.py").run()
+    assert any(f"{ran:,} resamples" in plain(c.value) for c in at.caption)
+    at.switch_page("views/performance.py").run()
+    assert any(f"{ran} resamples" in plain(c.value) for c in at.caption)
