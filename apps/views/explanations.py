@@ -32,8 +32,11 @@ def show_global(explanations: dict, explained: dict) -> None:
             not_computed(f"Global importance for {method}")
         else:
             frame = names.feature_index(entry, frame)
+            space = str((section.get("meta") or {}).get("output_space") or "").replace("_", " ")
             st.altair_chart(charts.importance(dict(zip(frame["feature"], frame["importance"])),
-                                              title=f"Global importance · {method}"), key="explain_importance")
+                                              title=f"Global importance · {method}",
+                                              x_title="mean |attribution|" + (f" ({space})" if space else "")),
+                            key="explain_importance")
     with right:
         st.caption("Explanation quality")
         quality = explain_views.quality_frame(section)
@@ -58,22 +61,30 @@ def show_curves(method: str, section: dict) -> None:
         return
     feature = st.selectbox("Feature", curve_names, key="explain_feature", format_func=lambda f: names.column(entry, f),
                            help="The most important features have dependence and partial-dependence data.")
+    plain = names.column(entry, feature)
     left, right = st.columns(2)
     with left:
-        dependence = explain_views.dependence_frame(section, feature)
+        dependence = _plain_values(explain_views.dependence_frame(section, feature), feature)
         if dependence is None:
-            not_computed(f"Dependence of {feature}")
+            not_computed(f"Dependence of {plain}")
         else:
-            st.altair_chart(charts.scatter(dependence, x=feature, y="attribution",
-                                           title=f"Attribution of {feature} per row · {method}"),
+            st.altair_chart(charts.scatter(dependence, x=feature, y="attribution", x_title=plain,
+                                           title=f"Attribution of {plain} per row · {method}"),
                             key="explain_dependence")
     with right:
-        curve = explain_views.pdp_frame(section, feature)
+        curve = _plain_values(explain_views.pdp_frame(section, feature), feature)
         if curve is None:
-            not_computed(f"Partial dependence of {feature}")
+            not_computed(f"Partial dependence of {plain}")
         else:
-            st.altair_chart(charts.curve(curve, x=feature, y="average output", title=f"Partial dependence · {feature}"),
-                            key="explain_pdp")
+            st.altair_chart(charts.curve(curve, x=feature, y="average output", x_title=plain,
+                                         title=f"Partial dependence · {plain}"), key="explain_pdp")
+
+
+def _plain_values(frame, feature):
+    """A curve's frame with a categorical feature's codes in plain words (numbers stay numbers)."""
+    if frame is None or feature not in frame.columns or pd.api.types.is_numeric_dtype(frame[feature]):
+        return frame
+    return frame.assign(**{feature: frame[feature].map(lambda code: names.value(entry, feature, code))})
 
 
 def choose_row():
