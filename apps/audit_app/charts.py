@@ -13,8 +13,8 @@ POSITIVE = "#1f77b4"
 NEGATIVE = "#d62728"
 NEUTRAL = "#1f4e79"
 # names on a nominal axis are shown whole (up to this many pixels) at 12 px; the tooltip has them too
-NAME_AXIS = alt.Axis(labelLimit=360, labelFontSize=12)
-CATEGORY_AXIS = alt.Axis(labelLimit=220, labelFontSize=12, labelAngle=-30)
+NAME_AXIS = alt.Axis(labelLimit=280, labelFontSize=12)
+CATEGORY_AXIS = alt.Axis(labelLimit=200, labelFontSize=12, labelAngle=-40, labelOverlap=False)
 
 
 def importance(values: dict, *, title: str, top: int = 20, x_title: str = "mean |attribution|") -> alt.Chart:

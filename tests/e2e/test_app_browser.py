@@ -136,6 +136,7 @@ def test_sample_audit_in_the_browser(page):
 
     go_to(page, "Overview", "Overview")
     page.get_by_text("Findings").first.wait_for()
+    page.locator("[data-testid='stTable']").first.wait_for()   # every finding, wrapped, not cut
     shoot(page, "03-overview")
 
     go_to(page, "Performance", "Performance")
