@@ -55,6 +55,11 @@ class Audit:
         (the keys of :data:`xai_audit.model_card.MODEL_CARD_KEYS`; others are refused, to catch typos).
     progress : callable, optional
         Called as ``progress(step: str, fraction: float)`` while the audit runs.
+    on_section : callable, optional
+        Called as ``on_section(name: str, section)`` as each section of the record is ready, cheap ones
+        first (``"performance"``, ``"fairness"``, then ``"explanations"``, ``"reasons"``, ...), so a front
+        end can show them while the explainers still run. ``"fairness"`` comes twice when explanations
+        add its disparity attribution. The sections are the record's own; do not change them.
     backend : {None, "serial", "processes", "dask"}, optional
         Where the chunked work runs: the model's predictions over the rows, exact Tree SHAP of the
         explained rows, and the fairness tables' row-level bootstrap. None: ``"dask"`` with a
@@ -89,6 +94,7 @@ class Audit:
     n_resamples: int | None = None
     model_card: dict = field(default_factory=dict)
     progress: object = None
+    on_section: object = None
     backend: str | None = None
     workers: int | None = None
     scheduler: object = None
@@ -126,21 +132,29 @@ class Audit:
         else:
             sections["performance"] = {}
 
+        self._section("performance", sections["performance"])
+        fair = data.target is not None and data.sensitive and adapter.task in ("binary", "regression")
+        if fair:  # before the explainers: cheap, and what an analyst reads first
+            self._report("Measuring fairness across groups", 0.2)
+            sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy, how)
+            self._section("fairness", sections["fairness"])
+
         attributions = None
         settings = {**self._explain_settings(policy), **_chunk_settings(how)}
         if settings["explainers"] and not isinstance(adapter, PredictionsAdapter):
-            self._report("Explaining the model", 0.2)
+            self._report("Explaining the model", 0.3)
             section = explanations_section(
                 adapter, data, features, settings=settings, random_state=self.random_state,
-                progress=lambda step, fraction: self._report(step, 0.2 + 0.4 * fraction))
+                progress=lambda step, fraction: self._report(step, 0.3 + 0.4 * fraction))
             attributions = section.pop("attributions_for_fairness", None)
             sections["explanations"] = section
+            self._section("explanations", section)
 
-        if data.target is not None and data.sensitive and adapter.task in ("binary", "regression"):
-            self._report("Measuring fairness across groups", 0.6)
-            sections["fairness"] = self._fairness(adapter, data, y_pred, proba, policy, how)
+        if fair:
+            self._report("Finding the features behind the group gaps", 0.7)
             self._why_gaps(sections["fairness"], data, features, attributions, policy,
                            full_output=full_data_output(adapter, y_pred, proba, attributions))
+            self._section("fairness", sections["fairness"])
 
         if adapter.task == "binary" and not isinstance(adapter, PredictionsAdapter):
             self._report("Finding the reasons for declined cases", 0.8)
@@ -150,17 +164,20 @@ class Audit:
                 decisions=y_pred, scores=None if proba is None else proba[:, adapter.positive_index])
             sections["reasons"], sections["reasons_summary"] = found["cases"], found["summary"]
             mark_proxy_reasons(sections["reasons"], sections.get("fairness"))
+            self._section("reasons", sections["reasons"])
             self._report("Finding what declined cases would have to change (recourse)", 0.85)
             sections["recourse"] = recourse_section(
                 adapter, data, policy, features=features, random_state=self.random_state, decisions=y_pred,
                 shown=[case["position"] for case in sections["reasons"]], labels=getattr(data, "labels", None),
                 n_resamples=self.n_resamples)
+            self._section("recourse", sections["recourse"])
 
         if not isinstance(adapter, PredictionsAdapter):
             self._report("Fitting the glass-box challengers", 0.9)
             sections["challenger"] = audit_challenger(
                 adapter, data, features, policy, proba=proba, decisions=y_pred, train=self.train,
                 random_state=self.random_state, n_resamples=self.n_resamples)
+            self._section("challenger", sections["challenger"])
 
         findings = evaluate(policy, sections)
         config = {"policy": policy.to_dict(), "explainers": None if self.explainers is None else list(self.explainers),
@@ -249,6 +266,10 @@ class Audit:
     def _report(self, step: str, fraction: float) -> None:
         if self.progress is not None:
             self.progress(step, fraction)
+
+    def _section(self, name: str, section) -> None:
+        if self.on_section is not None:
+            self.on_section(name, section)
 
 
 def _row_predictions(adapter, data: AuditDataset, y_pred, proba) -> RowPredictions:

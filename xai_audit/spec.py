@@ -296,13 +296,15 @@ class AuditSpec:
             options["columns"] = audit_columns(adapter, options)
         return read_dataset(path, **options)
 
-    def run(self, *, progress=None, loaded=None):
+    def run(self, *, progress=None, loaded=None, on_section=None):
         """Load (unless ``loaded`` is given) and audit; return the :class:`~xai_audit.result.AuditResult`.
 
         Parameters
         ----------
         progress : callable, optional
             Passed to :class:`~xai_audit.audit.Audit` (called as the audit's steps finish).
+        on_section : callable, optional
+            Passed to :class:`~xai_audit.audit.Audit` (called with each section of the record as it is ready).
         loaded : tuple, optional
             What :meth:`load` returned, to audit without reading the inputs again.
         """
@@ -312,7 +314,8 @@ class AuditSpec:
         options = {name: getattr(self, name) for name in ("explainers", "explain_rows", "n_resamples")
                    if getattr(self, name) is not None}
         return Audit(policy=policy, random_state=self.random_state, model_card=self.model_card_dict(),
-                     progress=progress, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
+                     progress=progress, on_section=on_section, backend=self.backend, workers=self.workers,
+                     scheduler=self.scheduler,
                      **options).run(adapter, data)
 
     def model_card_dict(self) -> dict:
@@ -356,6 +359,11 @@ class AuditSpec:
             hashes["data"] = {"path": str(self.data), "sha256": file_hash(Path(self.data))}
         else:
             hashes["data"] = {"object": type(self.data).__name__, "sha256": object_hash(self.data)}
+            # a dataset's plain names change every output but not its content hash: key them too
+            labels = getattr(self.data, "labels", None)
+            if labels is not None and labels.to_dict():
+                text = json.dumps(labels.to_dict(), sort_keys=True, default=str)
+                hashes["data"]["labels_sha256"] = hashlib.sha256(text.encode()).hexdigest()
         if self.labels is not None:
             hashes["labels"] = {"path": str(self.labels), "sha256": file_hash(Path(self.labels))}
         if isinstance(self.model_card, (str, Path)):

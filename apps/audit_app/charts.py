@@ -12,15 +12,18 @@ import pandas as pd
 POSITIVE = "#1f77b4"
 NEGATIVE = "#d62728"
 NEUTRAL = "#1f4e79"
+# names on a nominal axis are shown whole (up to this many pixels) at 12 px; the tooltip has them too
+NAME_AXIS = alt.Axis(labelLimit=280, labelFontSize=12)
+CATEGORY_AXIS = alt.Axis(labelLimit=200, labelFontSize=12, labelAngle=-40, labelOverlap=False)
 
 
-def importance(values: dict, *, title: str, top: int = 20) -> alt.Chart:
-    """Horizontal bars of global importance, largest at the top."""
+def importance(values: dict, *, title: str, top: int = 20, x_title: str = "mean |attribution|") -> alt.Chart:
+    """Horizontal bars of global importance, largest at the top; ``x_title`` names the output's scale."""
     frame = pd.DataFrame({"feature": [str(k) for k in values], "importance": [float(v) for v in values.values()]})
     frame = frame.sort_values("importance", ascending=False).head(top)
     return alt.Chart(frame, title=title).mark_bar(color=NEUTRAL).encode(
-        x=alt.X("importance:Q", title="mean |attribution|"),
-        y=alt.Y("feature:N", sort="-x", title=None),
+        x=alt.X("importance:Q", title=x_title),
+        y=alt.Y("feature:N", sort="-x", title=None, axis=NAME_AXIS),
         tooltip=["feature", alt.Tooltip("importance:Q", format=".4f")],
     ).properties(height=alt.Step(22))
 
@@ -32,7 +35,7 @@ def contributions(frame: pd.DataFrame, *, title: str, top: int = 12) -> alt.Char
                          shown=["" if v is None else str(v) for v in frame["value"]]).drop(columns="value")
     return alt.Chart(frame, title=title).mark_bar().encode(
         x=alt.X("contribution:Q", title="contribution to the output"),
-        y=alt.Y("feature:N", sort=alt.EncodingSortField("size", order="descending"), title=None),
+        y=alt.Y("feature:N", sort=alt.EncodingSortField("size", order="descending"), title=None, axis=NAME_AXIS),
         color=alt.Color("direction:N", scale=alt.Scale(domain=["raises", "lowers"], range=[POSITIVE, NEGATIVE]),
                         legend=alt.Legend(title="the output", orient="bottom")),
         tooltip=["feature", alt.Tooltip("shown:N", title="value"), alt.Tooltip("contribution:Q", format=".4f")],
@@ -97,24 +100,27 @@ def calibration(bins: list, *, title: str) -> alt.Chart:
     return diagonal + points
 
 
-def curve(frame: pd.DataFrame, *, x: str, y: str, title: str, points: pd.DataFrame | None = None) -> alt.Chart:
+def curve(frame: pd.DataFrame, *, x: str, y: str, title: str, points: pd.DataFrame | None = None,
+          x_title: str | None = None) -> alt.Chart:
     """A dependence or partial-dependence curve, optionally over the scattered per-row values."""
     kind = _kind(frame[x])
     line = alt.Chart(frame, title=title).mark_line(color=NEUTRAL, point=kind == "N").encode(
-        x=alt.X(f"{x}:{kind}", title=x), y=alt.Y(f"{y}:Q", title=y.replace("_", " ")),
-        tooltip=[x, alt.Tooltip(f"{y}:Q", format=".4f")])
+        x=alt.X(f"{x}:{kind}", title=x_title or x, axis=CATEGORY_AXIS if kind == "N" else alt.Axis()),
+        y=alt.Y(f"{y}:Q", title=y.replace("_", " ")), tooltip=[x, alt.Tooltip(f"{y}:Q", format=".4f")])
     if points is None or points.empty:
         return line
     pkind = _kind(points[x])
     dots = alt.Chart(points).mark_circle(opacity=0.45, color=POSITIVE).encode(
-        x=alt.X(f"{x}:{pkind}", title=x), y=alt.Y(f"{y}:Q"), tooltip=[x, alt.Tooltip(f"{y}:Q", format=".4f")])
+        x=alt.X(f"{x}:{pkind}", title=x_title or x), y=alt.Y(f"{y}:Q"), tooltip=[x, alt.Tooltip(f"{y}:Q", format=".4f")])
     return dots + line if kind == pkind else dots
 
 
-def scatter(frame: pd.DataFrame, *, x: str, y: str, title: str, color: str | None = None) -> alt.Chart:
+def scatter(frame: pd.DataFrame, *, x: str, y: str, title: str, color: str | None = None,
+            x_title: str | None = None) -> alt.Chart:
     """Per-row attributions against the feature's value."""
     kind = _kind(frame[x])
-    encoding = {"x": alt.X(f"{x}:{kind}", title=x), "y": alt.Y(f"{y}:Q", title=y.replace("_", " ")),
+    encoding = {"x": alt.X(f"{x}:{kind}", title=x_title or x, axis=CATEGORY_AXIS if kind == "N" else alt.Axis()),
+                "y": alt.Y(f"{y}:Q", title=y.replace("_", " ")),
                 "tooltip": [x, alt.Tooltip(f"{y}:Q", format=".4f")]}
     if color:
         encoding["color"] = alt.Color(f"{color}:N")

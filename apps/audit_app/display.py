@@ -125,8 +125,10 @@ def metrics_frame(by_key: dict, *, key_name: str) -> pd.DataFrame:
 
 
 def table(frame: pd.DataFrame, *, key: str, height=None) -> None:
-    """A read-only table that fits the page width."""
-    options = {"hide_index": True, "width": "stretch", "key": key}
+    """A read-only table that fits the page width; each header's tooltip gives its full name, so a
+    narrow column never hides what it holds."""
+    options = {"hide_index": True, "width": "stretch", "key": key,
+               "column_config": {str(column): st.column_config.Column(help=md(column)) for column in frame.columns}}
     if height is not None:
         options["height"] = height
     st.dataframe(frame, **options)

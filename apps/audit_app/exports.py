@@ -54,7 +54,20 @@ def cli_command(entry: AuditEntry) -> str:
         words += ["--sensitive", ",".join(map(str, settings["sensitive"]))]
     for column, edges in (settings.get("bins") or {}).items():
         words += ["--bins", f"{column}={','.join(f'{e:g}' for e in edges)}"]
+    if settings.get("labels"):
+        words += ["--labels", labels_file(settings["labels"])]
     policy = settings.get("policy")
     words += ["--policy", policy if policy in ("default", "lenient") else "POLICY.toml"]
     words += ["--seed", str(settings.get("seed", 0))]
     return shlex.join(words)
+
+
+def labels_file(setting: str) -> str:
+    """The labels file's name from its setting (``"labels.toml (sha256 1a2b…)"`` or a sample's file name).
+
+    Examples
+    --------
+    >>> labels_file("labels.toml (sha256 1a2b3c…)"), labels_file("german_credit_labels.toml")
+    ('labels.toml', 'german_credit_labels.toml')
+    """
+    return str(setting).split(" (sha256 ")[0]

@@ -105,18 +105,74 @@ def heatmap_frame(table: dict, metric: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def summary_items(table: dict) -> list[tuple[str, str, str | None]]:
-    """The table's summary measures as (label, value, "interval lo – hi" or None)."""
+def summary_items(table: dict, plain=str) -> list[tuple[str, str, str | None, str]]:
+    """The table's summary measures as cards: (label, value, interval text or None, full explanation);
+    ``plain`` gives a group's plain words.
+
+    A summary measure that is one group's comparison with the reference group (the same difference or
+    ratio of the same metric, up to its sign or inverse) is shown as that comparison, with the value and
+    interval the table beside the cards gives; a spread over several groups has no interval and says so.
+
+    Examples
+    --------
+    >>> table = {"reference_group": "m", "summary": {"demographic_parity_ratio": 0.8, "judged_by": {
+    ...     "demographic_parity_ratio": {"comparison": "ratio", "metrics": ["selection_rate"]}}},
+    ...     "ratios": {"values": {"f": {"selection_rate": {"value": 1.25, "ci": [1.05, 1.4]}}}}}
+    >>> label, value, interval, explanation = summary_items(table)[0]
+    >>> label, value, interval
+    ('Demographic parity ratio', '1.250', 'f vs m: 1.050 – 1.400')
+    >>> explanation
+    'f compared with the reference group m, with its interval, as in the table (value [interval]); the spread over groups, smallest over largest or largest minus smallest, is 0.800.'
+    """
     summary = table.get("summary") or {}
-    intervals = summary.get("ci") or {}
+    judged = summary.get("judged_by") or {}
     items = []
     for name, value in summary.items():
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
-        interval = intervals.get(name)
-        shown = f"interval {fmt(interval[0])} – {fmt(interval[1])}" if interval and None not in interval else None
-        items.append((name.replace("_", " "), fmt(value), shown))
+        label = name.replace("_", " ").capitalize().replace("Auc ", "AUC ")
+        same = same_comparison(table, name, value)
+        if same is not None:
+            group, compared, interval = same
+            reference = plain(table.get("reference_group"))
+            items.append((label, fmt(compared),
+                          f"{plain(group)} vs {reference}: {fmt(interval[0])} – {fmt(interval[1])}",
+                          f"{plain(group)} compared with the reference group {reference}, with its interval, as in "
+                          f"the table (value [interval]); the spread over groups, smallest over largest or largest "
+                          f"minus smallest, is {fmt(value)}."))
+        elif name in judged:
+            items.append((label, fmt(value), "no interval",
+                          "A spread over groups (largest minus smallest, or smallest over largest): no bootstrap "
+                          "interval of it holds its coverage, so none is shown; each group's comparison in the "
+                          "table carries one."))
+        else:
+            items.append((label, fmt(value), None, label + "."))
     return items
+
+
+def same_comparison(table: dict, name: str, value: float) -> tuple[str, float, list] | None:
+    """The group whose comparison with the reference group is the summary measure ``name`` (same kind,
+    same metric, same size), with that comparison's signed value and interval; None when there is none."""
+    judged = ((table.get("summary") or {}).get("judged_by") or {}).get(name) or {}
+    metrics = judged.get("metrics") or []
+    kind = {"ratio": "ratios", "difference": "differences"}.get(judged.get("comparison"))
+    if kind is None or len(metrics) != 1:
+        return None
+    for group, compared in ((table.get(kind) or {}).get("values") or {}).items():
+        entry = compared.get(metrics[0]) or {}
+        interval = entry.get("ci")
+        if entry.get("value") is None or not interval or None in interval:
+            continue
+        compared_value = float(entry["value"])
+        # a spread is unsigned (largest minus smallest) or at most 1 (smallest over largest): the
+        # comparison against the reference group may be its negative or its inverse
+        if kind == "differences":
+            candidates = [abs(compared_value)]
+        else:
+            candidates = [compared_value] + ([1 / compared_value] if compared_value else [])
+        if any(abs(v - float(value)) <= 1e-9 for v in candidates):
+            return str(group), compared_value, interval
+    return None
 
 
 def compare_frame(table: dict, metric: str) -> pd.DataFrame:
@@ -238,6 +294,15 @@ def sweep_frame(entry: AuditEntry, name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def run_resamples(entry: AuditEntry) -> int | None:
+    """The bootstrap resamples the audit ran with, as its record states them (fairness tables first, then
+    performance), else the run's setting: what every interval recomputed at another cut-off uses."""
+    recorded = [(table.get("bootstrap") or {}).get("n_resamples") for table in tables(entry.result.fairness).values()]
+    recorded.append(((entry.result.performance or {}).get("bootstrap") or {}).get("n_resamples"))
+    recorded.append(entry.settings.get("n_resamples"))
+    return next((int(n) for n in recorded if n), None)
+
+
 def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
     """The audit's fairness tables recomputed at ``threshold``, with the audit's own settings.
 
@@ -260,7 +325,7 @@ def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
             entry.data.y_true_positive(), scores(entry), entry.data.groups, threshold,
             reference_groups=references or None,
             intersections=any(len(t.get("attributes") or []) > 1 for t in audited.values()),
-            n_resamples=int(entry.settings.get("n_resamples") or setting("fairness", "n_resamples", 1000)),
+            n_resamples=run_resamples(entry) or setting("fairness", "n_resamples", 1000),
             confidence=setting("audit", "confidence", 0.95),
             min_group_size=setting("fairness", "min_group_size", 30),
             random_state=entry.settings.get("seed", 0))

@@ -51,6 +51,7 @@ class Sample:
     sensitive: tuple = ()
     bins: dict = field(default_factory=dict)
     description: str = ""
+    labels: str | None = None
 
     @property
     def model_path(self) -> Path:
@@ -60,17 +61,26 @@ class Sample:
     def data_path(self) -> Path:
         return SAMPLE_DIR / self.data
 
+    @property
+    def labels_path(self) -> Path | None:
+        """The sample's labels file, when it has one that is present."""
+        path = SAMPLE_DIR / self.labels if self.labels else None
+        return path if path is not None and path.is_file() else None
+
 
 SAMPLES = (
     Sample("German credit · gradient boosting", "credit_gbm.skops", "data/german_credit_test.csv",
            "credit_risk", "good", ("sex", "age_group"),
-           description="scikit-learn gradient boosting scoring loan applicants as good or bad credit risks."),
+           description="scikit-learn gradient boosting scoring loan applicants as good or bad credit risks.",
+           labels="german_credit_labels.toml"),
     Sample("German credit · logistic regression", "credit_logreg.skops", "data/german_credit_test.csv",
            "credit_risk", "good", ("sex", "age_group"),
-           description="A scikit-learn logistic regression on the same applicants."),
+           description="A scikit-learn logistic regression on the same applicants.",
+           labels="german_credit_labels.toml"),
     Sample("German credit · neural network (PyTorch)", "credit_mlp.toml", "data/german_credit_test.csv",
            "credit_risk", "good", ("sex", "age_group"),
-           description="A PyTorch multilayer perceptron behind a scikit-learn preprocessor (manifest)."),
+           description="A PyTorch multilayer perceptron behind a scikit-learn preprocessor (manifest).",
+           labels="german_credit_labels.toml"),
     Sample("Handwritten digits · CNN (PyTorch)", "digits_cnn.toml", "data/digits_test.npz",
            description="A small convolutional network classifying 8×8 digit images; saliency maps."),
     Sample("Diabetes progression · ridge regression", "diabetes_ridge.skops", "data/diabetes_test.csv",
@@ -240,23 +250,26 @@ def sample_table(sample: Sample) -> Table:
     return read_table(sample.data_path, source=str(sample.data_path))
 
 
-def build_dataset(table: Table, roles: dict) -> tuple[AuditDataset | None, str | None, str | None]:
+def build_dataset(table: Table, roles: dict, labels: dict | None = None
+                  ) -> tuple[AuditDataset | None, str | None, str | None]:
     """Validate the chosen roles step by step so an error can be shown beside its control.
 
     Returns
     -------
     (dataset, control, message)
         The dataset and ``(None, None)`` when every role is valid; otherwise None, the name of the
-        control at fault (``"target"``, ``"sensitive"``, ``"predictions"``) and the library's message.
+        control at fault (``"target"``, ``"sensitive"``, ``"predictions"``, ``"labels"``) and the library's
+        message. ``labels`` are the plain names (a labels table), checked against the table's columns.
     """
     if table.images is not None:
         return table.images, None, None
     stages = (
+        ("labels", {}),
         ("target", {"target": roles.get("target"), "positive_label": roles.get("positive_label")}),
         ("sensitive", {"sensitive": roles.get("sensitive", []), "bins": roles.get("bins") or None}),
         ("predictions", {"predictions": roles.get("predictions"), "scores": roles.get("scores")}),
     )
-    options = {}
+    options = {"labels": labels}
     dataset = None
     for control, stage in stages:
         options.update(stage)

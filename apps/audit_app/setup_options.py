@@ -14,6 +14,7 @@ import streamlit as st
 
 from audit_app import inputs, state
 from audit_app.display import md
+from audit_app.setup_labels import labels_step
 from audit_app.setup_sources import ModelChoice, report_error
 from xai_audit import XaiAuditError, load_policy
 from xai_audit.spec import check_predictions_only, model_features, model_for_data, parse_bins
@@ -72,13 +73,15 @@ def roles_step(model: ModelChoice | None, table: inputs.Table) -> Roles:
         scores = _selectbox(right, "Scores column (optional)", [None, *candidates], "keep_scores",
                             none_label="— none —")
     slots["predictions"] = st.container()
+    labels = labels_step(model)
+    slots["labels"] = st.container()
     slots["data"] = st.container()
 
     values = {"target": target, "positive_label": positive, "sensitive": list(sensitive), "bins": bins,
-              "predictions": predictions, "scores": scores}
-    if bin_error:
+              "predictions": predictions, "scores": scores, "labels": labels.source if labels else None}
+    if bin_error or labels is None:
         return Roles(values=values)
-    dataset, control, message = inputs.build_dataset(table, values)
+    dataset, control, message = inputs.build_dataset(table, values, labels.table)
     if message:
         slots[control].error(md(message), icon=":material/error:")
         return Roles(values=values)

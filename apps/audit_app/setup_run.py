@@ -11,6 +11,7 @@ import time
 import streamlit as st
 
 from audit_app import state
+from audit_app.live_sections import LiveSections
 from audit_app.display import md, result_verdict
 from audit_app.setup_options import Options, Roles
 from audit_app.setup_sources import ModelChoice, report_error
@@ -103,7 +104,8 @@ def build_spec(model: ModelChoice, roles: Roles, options: Options) -> AuditSpec:
 
 
 def _run(key, spec: AuditSpec, model, table, roles, settings) -> bool:
-    """Run the audit with a line per step and a Cancel button; store it and return True, or show why not.
+    """Run the audit with a line per step, each section shown when ready, and a Cancel button; store it
+    and return True, or show why not.
 
     Cancel reruns the page, which stops the audit at its next step (a step itself is not interrupted);
     nothing of a cancelled audit is stored.
@@ -123,8 +125,9 @@ def _run(key, spec: AuditSpec, model, table, roles, settings) -> bool:
         bar.progress(min(max(float(fraction), 0.0), 1.0),
                      text=f"{step} · {now - clock['start']:.0f} s so far")
 
+    live = LiveSections(roles.dataset)
     try:
-        result = spec.run(progress=progress)
+        result = spec.run(progress=progress, on_section=live.show)
     except Exception as error:
         status.update(label="The audit stopped with an error", state="error", expanded=False)
         report_error(error, what="The audit")

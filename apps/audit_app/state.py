@@ -138,7 +138,7 @@ SETTING_LABELS = {
     "target": "target", "positive_label": "favourable outcome", "sensitive": "sensitive attributes",
     "bins": "bin edges", "predictions": "predictions column", "scores": "scores column", "policy": "policy",
     "seed": "random seed", "explain_rows": "rows explained", "n_resamples": "bootstrap resamples",
-    "explainers": "explainers", "model_card": "model card",
+    "explainers": "explainers", "model_card": "model card", "labels": "plain names",
 }
 
 

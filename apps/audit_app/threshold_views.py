@@ -26,8 +26,9 @@ def _keep(widget: str, kept: str) -> None:
 PAGE_SCOPE = {
     "fairness": "every card and table on this page is recomputed at it, with the audit's resamples and seed",
     "performance": ("the decision metrics, the confusion matrix and the curves' point under 'Decisions at a "
-                    "cut-off' are recomputed at it, with the audit's resamples and seed; the cards above stay the "
-                    "model's own (ROC AUC, log loss, Brier score and calibration do not depend on a cut-off)"),
+                    "cut-off' are recomputed at it, with the audit's resamples and seed; accuracy at the model's "
+                    "own decisions is set aside, and the cards left above do not depend on a cut-off (ROC AUC, "
+                    "log loss, Brier score, calibration)"),
 }
 
 
@@ -65,7 +66,7 @@ def cut_off_control(entry, page: str) -> float | None:
 def _options(entry) -> dict:
     policy = getattr(entry.spec, "policy", None)
     confidence = policy.setting("audit", "confidence", 0.95) if hasattr(policy, "setting") else 0.95
-    resamples = entry.settings.get("n_resamples")
+    resamples = fairness_views.run_resamples(entry)
     if resamples is None and hasattr(policy, "setting"):
         resamples = policy.setting("fairness", "n_resamples", 1000)
     return {"n_resamples": int(resamples or 1000), "confidence": confidence,

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from audit_app import charts, explain_views, model_views
+from audit_app import charts, explain_views, model_views, names
 from audit_app.display import fmt, md, not_computed, page_header, require_audit, table
 from audit_app.setup_sources import report_error
 
@@ -22,8 +22,8 @@ def show_global(explanations: dict, explained: dict) -> None:
                    f"({'a seeded sample' if coverage.get('sampled') else 'every row'}).")
     for method, message in explain_views.failures(explanations).items():
         st.warning(md(f"{method}: {message}"), icon=":material/warning:")
-    names = list(explained)
-    method = st.segmented_control("Method", names, default=names[0], key="explain_method") or names[0]
+    methods = list(explained)
+    method = st.segmented_control("Method", methods, default=methods[0], key="explain_method") or methods[0]
     section = explained[method]
     left, right = st.columns([3, 2])
     with left:
@@ -31,8 +31,12 @@ def show_global(explanations: dict, explained: dict) -> None:
         if frame.empty:
             not_computed(f"Global importance for {method}")
         else:
+            frame = names.feature_index(entry, frame)
+            space = str((section.get("meta") or {}).get("output_space") or "").replace("_", " ")
             st.altair_chart(charts.importance(dict(zip(frame["feature"], frame["importance"])),
-                                              title=f"Global importance · {method}"), key="explain_importance")
+                                              title=f"Global importance · {method}",
+                                              x_title="mean |attribution|" + (f" ({space})" if space else "")),
+                            key="explain_importance")
     with right:
         st.caption("Explanation quality")
         quality = explain_views.quality_frame(section)
@@ -44,35 +48,43 @@ def show_global(explanations: dict, explained: dict) -> None:
         if agreement is not None:
             st.caption("Agreement between methods")
             table(agreement, key="explain_agreement")
-        if len(names) > 1:
+        if len(methods) > 1:
             with st.expander("Rank of each feature by method", icon=":material/format_list_numbered:"):
                 table(explain_views.ranks_frame(explained), key="explain_ranks")
     show_curves(method, section)
 
 
 def show_curves(method: str, section: dict) -> None:
-    names = explain_views.curve_features(section)
-    if not names:
+    curve_names = explain_views.curve_features(section)
+    if not curve_names:
         not_computed("Dependence and partial-dependence curves", f"({method})")
         return
-    feature = st.selectbox("Feature", names, key="explain_feature",
+    feature = st.selectbox("Feature", curve_names, key="explain_feature", format_func=lambda f: names.column(entry, f),
                            help="The most important features have dependence and partial-dependence data.")
+    plain = names.column(entry, feature)
     left, right = st.columns(2)
     with left:
-        dependence = explain_views.dependence_frame(section, feature)
+        dependence = _plain_values(explain_views.dependence_frame(section, feature), feature)
         if dependence is None:
-            not_computed(f"Dependence of {feature}")
+            not_computed(f"Dependence of {plain}")
         else:
-            st.altair_chart(charts.scatter(dependence, x=feature, y="attribution",
-                                           title=f"Attribution of {feature} per row · {method}"),
+            st.altair_chart(charts.scatter(dependence, x=feature, y="attribution", x_title=plain,
+                                           title=f"Attribution of {plain} per row · {method}"),
                             key="explain_dependence")
     with right:
-        curve = explain_views.pdp_frame(section, feature)
+        curve = _plain_values(explain_views.pdp_frame(section, feature), feature)
         if curve is None:
-            not_computed(f"Partial dependence of {feature}")
+            not_computed(f"Partial dependence of {plain}")
         else:
-            st.altair_chart(charts.curve(curve, x=feature, y="average output", title=f"Partial dependence · {feature}"),
-                            key="explain_pdp")
+            st.altair_chart(charts.curve(curve, x=feature, y="average output", x_title=plain,
+                                         title=f"Partial dependence · {plain}"), key="explain_pdp")
+
+
+def _plain_values(frame, feature):
+    """A curve's frame with a categorical feature's codes in plain words (numbers stay numbers)."""
+    if frame is None or feature not in frame.columns or pd.api.types.is_numeric_dtype(frame[feature]):
+        return frame
+    return frame.assign(**{feature: frame[feature].map(lambda code: names.value(entry, feature, code))})
 
 
 def choose_row():
@@ -132,11 +144,12 @@ def output_note(meta: dict) -> str:
 
 
 def show_local(method: str, position: int) -> None:
-    names = model_views.features(entry)
-    stored = explain_views.local_rows(explain_views.methods(entry.result.explanations).get(method) or {}, names)
+    features = model_views.features(entry)
+    stored = explain_views.local_rows(explain_views.methods(entry.result.explanations).get(method) or {}, features)
     if stored is not None and position in stored.index:
         values = entry.data.frame.iloc[position]
-        frame = pd.DataFrame({"feature": names, "value": [values[f] for f in names],
+        frame = pd.DataFrame({"feature": [names.column(entry, f) for f in features],
+                              "value": [names.value(entry, f, values[f]) for f in features],
                               "contribution": stored.loc[position].to_numpy()})
         st.altair_chart(charts.contributions(frame, title=f"{method.upper()} · from the audit"),
                         key=f"explain_local_{method}")

@@ -3,7 +3,7 @@ disparity attribution, and how group selection rates move with the decision thre
 
 import streamlit as st
 
-from audit_app import charts, fairness_views, threshold_views
+from audit_app import charts, fairness_views, names, threshold_views
 from audit_app.display import md, not_computed, page_header, require_audit, table
 from audit_app.setup_sources import report_error
 
@@ -13,31 +13,34 @@ entry = require_audit()
 
 
 def show_table(name: str, section: dict) -> None:
-    st.caption(f"Reference group: **{md(section.get('reference_group'))}** · "
-               + md((section.get("bootstrap") or {}).get("method", "")))
-    summary = fairness_views.summary_items(section)
-    for start in range(0, min(len(summary), 8), 4):
-        for column, (label, value, interval) in zip(st.columns(4), summary[start:start + 4]):
-            column.metric(label.capitalize(), value, border=True, delta=interval, delta_color="off", delta_arrow="off")
+    bootstrap = section.get("bootstrap") or {}
+    resamples = f" · {bootstrap['n_resamples']:,} resamples" if bootstrap.get("n_resamples") else ""
+    st.caption(f"Reference group: **{md(names.value(entry, name, section.get('reference_group')))}** · "
+               + md(bootstrap.get("method", "")) + resamples)
+    summary = fairness_views.summary_items(section, plain=lambda group: names.value(entry, name, group))
+    for start in range(0, min(len(summary), 9), 3):  # three a row: labels and intervals are never cut at 1280 px
+        for column, (label, value, interval, explanation) in zip(st.columns(3), summary[start:start + 3]):
+            column.metric(label, value, border=True, delta=interval, delta_color="off", delta_arrow="off",
+                          help=md(explanation))
     if (section.get("summary") or {}).get("note"):
         st.caption(md(section["summary"]["note"]))
 
-    groups = fairness_views.groups_frame(section)
+    groups = names.group_column(entry, fairness_views.groups_frame(section), name)
     metrics = [m for m in fairness_views.GROUP_METRICS if m in groups.columns]
     if metrics:
         left, right = st.columns([2, 3])
         metric = left.selectbox("Metric", metrics, key="fairness_metric", format_func=lambda m: m.replace("_", " "))
-        frame = fairness_views.metric_frame(section, metric)
+        frame = names.group_column(entry, fairness_views.metric_frame(section, metric), name)
         with left:
             if not frame.empty:
                 interval = ("low", "high") if frame["low"].notna().all() else None
                 st.altair_chart(charts.grouped_bars(frame, x="group", y=metric, interval=interval,
-                                                    title=f"{metric.replace('_', ' ')} by {name}"),
+                                                    title=f"{metric.replace('_', ' ')} by {names.column(entry, name)}"),
                                 key="fairness_group_chart")
         with right:
             st.caption(f"{metric.replace('_', ' ').capitalize()} per group, against the reference group "
                        "(value [interval])")
-            table(fairness_views.compare_frame(section, metric), key="fairness_compare")
+            table(names.group_column(entry, fairness_views.compare_frame(section, metric), name), key="fairness_compare")
     with st.expander("Every metric per group (value [interval])", icon=":material/table:"):
         table(groups, key="fairness_groups")
 
@@ -54,7 +57,8 @@ def show_table(name: str, section: dict) -> None:
                 continue
             if content.get("convention"):
                 st.caption(md(content["convention"]))
-            table(build(content), key=f"fairness_{part}")
+            frame = names.group_column(entry, names.group_column(entry, build(content), name), name, "category")
+            table(frame, key=f"fairness_{part}")
 
 
 def show_intersections(sections: dict) -> None:
@@ -63,7 +67,7 @@ def show_intersections(sections: dict) -> None:
     if not pairs:
         not_computed("Intersections of sensitive attributes", "They need two or more sensitive attributes.")
         return
-    name = st.selectbox("Pair of attributes", pairs, key="fairness_pair")
+    name = st.selectbox("Pair of attributes", pairs, key="fairness_pair", format_func=lambda n: names.column(entry, n))
     section = sections[name]
     first, second = section["attributes"]
     metric = st.selectbox("Metric ", [m for m in ("selection_rate", "tpr", "fpr", "accuracy", "mean_prediction")
@@ -135,7 +139,8 @@ if entry is not None:
                 report_error(error, what="Recomputing the tables at the cut-off")
                 st.stop()
         singles = [n for n, s in sections.items() if len(s.get("attributes") or [n]) == 1] or list(sections)
-        name = st.selectbox("Sensitive attribute", singles, key="fairness_attribute")
+        name = st.selectbox("Sensitive attribute", singles, key="fairness_attribute",
+                            format_func=lambda n: names.column(entry, n))
         show_table(name, sections[name])
         st.divider()
         show_intersections(sections)

@@ -37,12 +37,8 @@ def all_findings(result) -> None:
     shown = st.segmented_control("Show", ["All", "Fail", "Warning", "Pass"], default="All", key="overview_filter")
     if shown and shown != "All":
         frame = frame[frame["Status"] == shown]
-    st.dataframe(frame, hide_index=True, width="stretch", key="overview_findings",
-                 column_config={"Status": st.column_config.TextColumn(width="small"),
-                                "Check": st.column_config.TextColumn(width="medium"),
-                                "Observed": st.column_config.TextColumn(width="small"),
-                                "Threshold": st.column_config.TextColumn(width="small"),
-                                "Finding": st.column_config.TextColumn(width="large")})
+    # a static table: long checks and findings wrap instead of being cut at the page's width
+    st.table(frame.set_index("Status"))
 
 
 def audited(result) -> None:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from audit_app import charts, fairness_views, threshold_views
+from audit_app import charts, fairness_views, names, threshold_views
 from audit_app.setup_sources import report_error
 from audit_app.display import fmt, metrics_frame, not_computed, page_header, require_audit, table
 
@@ -14,6 +14,8 @@ LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc
 page_header("Performance", "How well the model predicts the true outcome, overall and in every group.")
 entry = require_audit()
 
+# metrics of the model's own decisions: shown only while no other cut-off is explored
+AT_MODEL_DECISIONS = ("accuracy", "balanced_accuracy")
 DECISION_LABELS = {"selection_rate": "Selection rate", "accuracy": "Accuracy", "tpr": "True positive rate (recall)",
                    "fpr": "False positive rate", "ppv": "Precision (PPV)", "fnr": "False negative rate",
                    "tnr": "True negative rate", "npv": "Negative predictive value"}
@@ -64,7 +66,8 @@ if entry is not None:
         not_computed("Performance", "It needs a target column with the true outcome.")
     else:
         intervals = performance.get("overall_ci") or {}
-        shown = [(name, overall[name]) for name in LABELS if name in overall]
+        hidden = AT_MODEL_DECISIONS if cut_off is not None else ()
+        shown = [(name, overall[name]) for name in LABELS if name in overall and name not in hidden]
         for start in range(0, len(shown), 4):
             for column, (name, value) in zip(st.columns(4), shown[start:start + 4]):
                 interval = intervals.get(name)
@@ -82,19 +85,25 @@ if entry is not None:
         if not by_group:
             not_computed("Performance by group", "No sensitive attributes were chosen.")
         else:
-            attribute = st.selectbox("Sensitive attribute", list(by_group), key="performance_attribute")
-            frame = metrics_frame(by_group[attribute], key_name="group")
+            attribute = st.selectbox("Sensitive attribute", list(by_group), key="performance_attribute",
+                                     format_func=lambda name: names.column(entry, name))
+            frame = names.group_column(entry, metrics_frame(by_group[attribute], key_name="group"), attribute)
+            frame = frame.drop(columns=[m for m in hidden if m in frame.columns])
             metrics = [m for m in LABELS if m in frame.columns and frame[m].notna().any()]
             left, right = st.columns([2, 3])
             if metrics:
                 metric = left.selectbox("Metric", metrics, format_func=LABELS.get, key="performance_metric")
                 with left:
                     st.altair_chart(charts.grouped_bars(frame.dropna(subset=[metric]), x="group", y=metric,
-                                                        title=f"{LABELS[metric]} by {attribute}"),
+                                                        title=f"{LABELS[metric]} by {names.column(entry, attribute)}"),
                                     key="performance_chart")
             with right:
                 st.caption("Every metric per group")
-                table(frame.rename(columns={k: v for k, v in LABELS.items()}), key="performance_table")
+                shown = frame.assign(**{m: frame[m].map(fmt) for m in frame.columns if m in LABELS})
+                table(shown.rename(columns=LABELS), key="performance_table")
+                if cut_off is not None:
+                    st.caption("Accuracy per group depends on the cut-off: the Fairness page gives every group's "
+                               "rates and accuracy at the explored cut-off.")
 
         calibration = performance.get("calibration") or {}
         st.subheader("Calibration")

@@ -1,5 +1,7 @@
 """Report: download the audit as the HTML compliance report, the JSON record, and a PDF."""
 
+import time
+
 import streamlit as st
 
 from audit_app import exports
@@ -28,16 +30,21 @@ def pdf(result, stem: str) -> None:
                 icon=":material/info:")
     elif "pdf" in entry.views:
         download("PDF", "pdf", lambda: entry.views["pdf"], name=f"{stem}.pdf", mime="application/pdf")
+        if "pdf_seconds" in entry.views:
+            st.caption(f"Rendered in {entry.views['pdf_seconds']:.0f} s.")
     elif st.button("Prepare the PDF", key="report_prepare_pdf", icon=":material/picture_as_pdf:", width="stretch"):
         try:
-            with st.spinner("Rendering the PDF (WeasyPrint)"):
+            started = time.monotonic()
+            with st.spinner("Rendering the PDF (WeasyPrint lays out every page; this can take a minute or more)"):
                 entry.views["pdf"] = exports.pdf_bytes(result)
+            entry.views["pdf_seconds"] = time.monotonic() - started
         except Exception as error:
             report_error(error, what="Rendering the PDF")
         else:
             st.rerun()
     else:
-        st.caption("Rendering a PDF takes a few seconds; it is made on request.")
+        st.caption("The PDF is made on request: WeasyPrint lays out every page of the report, which can take a "
+                   "minute or more on a busy machine.")
 
 
 if entry is not None:

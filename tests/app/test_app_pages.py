@@ -39,7 +39,7 @@ def test_each_page_renders_the_audit(audited_sample, page):
 def test_overview_lists_every_finding(audited_sample):
     at = audited_sample.switch_page("views/overview.py").run()
     entry = at.session_state["audit_results"][at.session_state["audit_current"]]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert len(table) == len(entry.result.findings)
     assert set(table["Check"]) == {f.id for f in entry.result.findings}
 

@@ -225,3 +225,34 @@ def test_the_cut_off_flows_through_performance_and_fairness_together(audited):
     groups = entry.data.groups["sex"].astype(str).to_numpy()
     for _, row in four_fifths.iterrows():
         assert float(row["selection rate"]) == pytest.approx(decided[groups == row["group"]].mean(), abs=5e-4)
+
+
+def test_fairness_cards_show_the_tables_interval_for_the_same_comparison(audited):
+    at = audited.switch_page("views/fairness.py").run()
+    check_clean(at)
+    at.toggle(key="cutoff_toggle").set_value(False).run()
+    at.selectbox(key="fairness_attribute").set_value("sex").run()
+    at.selectbox(key="fairness_metric").set_value("selection_rate").run()
+    card = next(m for m in at.metric if m.label == "Demographic parity ratio")
+    compare = next(d.value for d in at.dataframe if {"difference", "ratio"} <= set(d.value.columns))
+    group = card.delta.split(" vs ")[0]
+    row = compare[compare["group"] == group].iloc[0]
+    value, interval = row["ratio"].split(" [")
+    low, high = interval.rstrip("]").split(", ")
+    assert card.value == value
+    assert card.delta == f"{group} vs male: {low} – {high}"
+
+
+def test_the_first_sections_are_shown_before_the_explainers_finish(audited):
+    timings = audited.session_state["run_timings"]
+    assert timings["performance"] <= timings["fairness"] < timings["explanations"]
+
+
+def test_the_resamples_shown_are_the_runs(audited):
+    entry = audited.session_state["audit_results"][audited.session_state["audit_current"]]
+    ran = entry.result.fairness["sex"]["bootstrap"]["n_resamples"]
+    assert ran == entry.spec.n_resamples or entry.spec.n_resamples is None
+    at = audited.switch_page("views/fairness.py").run()
+    assert any(f"{ran:,} resamples" in plain(c.value) for c in at.caption)
+    at.switch_page("views/performance.py").run()
+    assert any(f"{ran} resamples" in plain(c.value) for c in at.caption)

@@ -85,7 +85,7 @@ def page(app_url):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(60_000)
         page.goto(app_url)
@@ -124,13 +124,19 @@ def test_sample_audit_in_the_browser(page):
     shoot(page, "01-setup")
 
     page.get_by_role("button", name="Run the audit").click()
+    # the cheap sections show while the explainers still run, each with its time
+    page.get_by_text(re.compile(r"Fairness · ready after [0-9.]+ s")).wait_for(timeout=AUDIT_TIMEOUT_MS)
+    page.get_by_role("button", name="Cancel the audit").wait_for()
+    shoot(page, "02a-setup-running")
     outcome = page.locator("[data-testid='stAlert']").first
     outcome.wait_for(timeout=AUDIT_TIMEOUT_MS)
     shoot(page, "02-setup-done")
     assert VERDICT.search(outcome.inner_text()), f"the audit did not finish: {outcome.inner_text()}"
+    assert page.get_by_text("No audit yet").count() == 0   # the sidebar names the audit at once
 
     go_to(page, "Overview", "Overview")
     page.get_by_text("Findings").first.wait_for()
+    page.locator("[data-testid='stTable']").first.wait_for()   # every finding, wrapped, not cut
     shoot(page, "03-overview")
 
     go_to(page, "Performance", "Performance")
@@ -149,6 +155,10 @@ def test_sample_audit_in_the_browser(page):
     page.get_by_text("Decision threshold").wait_for()
     page.wait_for_timeout(2000)
     shoot(page, "06-fairness")
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Sensitive attribute").first
+    chosen = box.inner_text() + " " + " ".join(field.input_value() for field in box.locator("input").all())
+    chosen += " " + " ".join(box.locator("[title]").evaluate_all("nodes => nodes.map(n => n.title)"))
+    assert re.search("Age group|Sex", chosen), chosen   # plain names from the sample's labels file
 
     go_to(page, "What-if", "What-if")
     shoot(page, "07-what-if")
