@@ -16,6 +16,7 @@ Undefined values (None, NaN, infinity) are written ``n/a``.
 from __future__ import annotations
 
 import math
+import numbers
 
 NOT_AVAILABLE = "n/a"
 
@@ -42,9 +43,13 @@ def format_number(value) -> str:
     ('0.167', 'n/a', '1.23e-05', '3')
     >>> format_number(0.99979), format_number(1.0), format_number(-0.99996)
     ('0.9998', '1.000', '-0.99996')
+    >>> import numpy as np; format_number(np.float32(0.25)), format_number(np.int64(7))
+    ('0.250', '7')
     """
     if value is None:
         return NOT_AVAILABLE
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, numbers.Integral)):
+        value = float(value)  # numpy's float32 and float16 are not subclasses of float
     if isinstance(value, float):
         if not math.isfinite(value):
             return NOT_AVAILABLE

@@ -33,8 +33,8 @@ def md(text) -> str:
 
 
 def fmt(value) -> str:
-    """A number as the report shows it (three decimals), or 'n/a'."""
-    from xai_audit.spec import format_number as library_fmt
+    """A number as the report shows it (three decimals), or 'n/a': the library's one formatter."""
+    from xai_audit import format_number as library_fmt
 
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(library_fmt(v) for v in value) + "]"

@@ -62,8 +62,34 @@ def features(entry: AuditEntry) -> list[str]:
 
 
 def decisions(entry: AuditEntry) -> pd.DataFrame:
-    """Per audited row: the decision, the explained output (score), and the true outcome."""
+    """Per audited row: the decision, the explained output (score), and the true outcome.
+
+    Read from the audit's own per-row predictions (``AuditResult.predictions``), so the pages show
+    the values every section was computed from; the model is asked again only where the result
+    holds none (a regression model's output is its decision).
+    """
+    def from_result():
+        try:
+            rows = entry.result.predictions()
+        except (AttributeError, InvalidInputError):
+            return None
+        if len(rows) != len(entry.data.frame):
+            return None
+        frame = pd.DataFrame({"decision": rows["decision"].to_numpy()}, index=entry.data.frame.index)
+        if "score" in rows:
+            frame["score"] = rows["score"].to_numpy()
+        elif model(entry).task == "regression":
+            frame["score"] = rows["decision"].to_numpy()
+        elif model(entry).has_proba:
+            return None
+        if entry.data.target is not None:
+            frame["truth"] = entry.data.frame[entry.data.target].to_numpy()
+        return frame
+
     def compute():
+        kept = from_result()
+        if kept is not None:
+            return kept
         adapter = model(entry)
         X = entry.data.model_input(features(entry))
         frame = pd.DataFrame({"decision": adapter.predict(X)}, index=entry.data.frame.index)
