@@ -1,0 +1,98 @@
+"""The performance and fairness sections from merged summaries equal the row path's for every
+count-based number, and state how they were computed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xai_audit.fairness import fairness_report
+from xai_audit.performance import performance_report
+from xai_audit.summaries import fairness_from_summary, merge, performance_from_summary, summarize
+
+COUNT_KEYS = ("reference_group", "differences", "ratios", "tests", "four_fifths", "between_groups")
+CONFUSION = ("n", "share", "base_rate", "selection_rate", "tpr", "fpr", "fnr", "tnr", "ppv", "npv", "fdr", "for",
+             "accuracy", "small_group")
+
+
+@pytest.fixture(scope="module")
+def rows():
+    rng = np.random.default_rng(11)
+    n = 6000
+    groups = pd.DataFrame({"sex": rng.choice(["f", "m", None], n, p=[0.4, 0.55, 0.05]),
+                           "age": rng.choice(["young", "old", "mid", "tiny"], n, p=[0.3, 0.4, 0.295, 0.005])})
+    scores = rng.beta(2, 3, n)
+    y_true = (rng.random(n) < scores).astype(int)
+    y_pred = (scores > 0.4).astype(int)
+    parts = np.array_split(rng.permutation(n), 7)
+    summary = merge(*[summarize(y_true[p], y_pred[p], groups.iloc[p], scores=scores[p]) for p in parts])
+    return y_true, y_pred, groups, scores, summary
+
+
+def confusion_part(table: dict) -> dict:
+    """Every count-based number of a fairness table."""
+    groups = {label: {key: entry[key] for key in CONFUSION} | {"ci": {m: entry["ci"][m] for m in CONFUSION
+                                                                      if m in entry["ci"]}}
+              for label, entry in table["groups"].items()}
+    summary = {k: v for k, v in table["summary"].items() if k not in ("auc_difference", "calibration_gap")}
+    compared = {key: table[key] for key in COUNT_KEYS}
+    return {"groups": groups, "summary": summary, **compared}
+
+
+def test_fairness_from_shuffled_partitions_equals_the_row_path_for_count_based_numbers(rows):
+    y_true, y_pred, groups, scores, summary = rows
+    from_rows = fairness_report(y_true, y_pred, groups, n_resamples=100, random_state=3)
+    from_counts = fairness_from_summary(summary, n_resamples=100, random_state=3)
+    assert list(from_counts) == list(from_rows) == ["sex", "age", "sex*age"]
+    for name in from_rows:
+        assert list(from_counts[name]["groups"]) == list(from_rows[name]["groups"])
+        assert confusion_part(from_counts[name]) == confusion_part(from_rows[name])
+        assert from_counts[name]["computed_from"].startswith("summaries (histogram, 4096 bins)")
+
+
+def test_score_metrics_of_groups_are_within_their_bound_of_the_row_path(rows):
+    y_true, y_pred, groups, scores, summary = rows
+    from_rows = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=20, random_state=0)["sex"]
+    from_counts = fairness_from_summary(summary, n_resamples=20, random_state=0)["sex"]
+    for label, entry in from_rows["groups"].items():
+        mine = from_counts["groups"][label]
+        assert abs(mine["auc"] - entry["auc"]) <= mine["auc_error_bound"] + 1e-12
+        for metric in ("ece", "mean_score", "calibration_in_the_large"):
+            assert mine[metric] == pytest.approx(entry[metric], abs=1e-12)
+    assert from_counts["summary"]["calibration_gap"] == pytest.approx(from_rows["summary"]["calibration_gap"],
+                                                                      abs=1e-12)
+
+
+def test_performance_from_summaries_equals_the_row_path(rows):
+    y_true, y_pred, groups, scores, summary = rows
+    from_rows = performance_report(y_true, y_pred, proba=np.c_[1 - scores, scores], classes=[0, 1],
+                                   positive_index=1, task="binary", groups=groups.fillna("unknown"),
+                                   n_resamples=100, random_state=0)
+    from_counts = performance_from_summary(summary, n_resamples=100, random_state=0)
+    for overall, expected in [(from_counts["overall"], from_rows["overall"])] + [
+            (from_counts["by_group"][a][g], from_rows["by_group"][a][g])
+            for a in ("sex", "age") for g in from_rows["by_group"][a]]:
+        assert overall["n"] == expected["n"]
+        assert overall["accuracy"] == expected["accuracy"]
+        assert overall["balanced_accuracy"] == expected["balanced_accuracy"]
+        assert abs(overall["roc_auc"] - expected["roc_auc"]) <= overall["roc_auc_error_bound"] + 1e-12
+        for metric in ("brier", "log_loss", "ece"):
+            assert overall[metric] == pytest.approx(expected[metric], abs=1e-10)
+    low, high = from_counts["overall_ci"]["accuracy"]
+    assert low < from_counts["overall"]["accuracy"] < high
+    assert from_counts["overall_ci"]["roc_auc"] is None
+
+
+def test_regression_performance_from_moments_equals_scikit_learn():
+    rng = np.random.default_rng(2)
+    y_true = rng.normal(100, 10, 500)
+    y_pred = y_true + rng.normal(1, 3, 500)
+    groups = pd.DataFrame({"g": rng.choice(["a", "b"], 500)})
+    halves = merge(summarize(y_true[:200], y_pred[:200], groups.iloc[:200], task="regression"),
+                   summarize(y_true[200:], y_pred[200:], groups.iloc[200:], task="regression"))
+    expected = performance_report(y_true, y_pred, task="regression", groups=groups, n_resamples=0)
+    got = performance_from_summary(halves)
+    for metric in ("mae", "rmse", "r2"):
+        assert got["overall"][metric] == pytest.approx(expected["overall"][metric], rel=1e-9)
+        assert got["by_group"]["g"]["b"][metric] == pytest.approx(expected["by_group"]["g"]["b"][metric], rel=1e-9)
