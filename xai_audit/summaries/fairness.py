@@ -5,7 +5,8 @@ given each group's confusion cell counts; its confusion metrics, their Wilson, N
 intervals, the four-fifths table and the two-proportion tests (Holm-adjusted over the section) are
 therefore the numbers the pooled rows give. Score metrics (AUC, ECE, mean score,
 calibration-in-the-large) come from each group's score summary, AUC within the bound stated beside
-it, without intervals; Local Law 144 scoring rates need the median score of the rows and are not given.
+it, with bootstrap intervals from the histograms (:mod:`xai_audit.summaries.score_bootstrap`); Local
+Law 144 scoring rates need the median score of the rows and are not given.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.fairness.compare import spread
 from xai_audit.fairness.groups import GroupCoding, check_reference_groups
 from xai_audit.fairness.jsonable import as_number
 from xai_audit.fairness.report import _adjust_tests, _check_options, _table
 from xai_audit.summaries.core import Summary
-from xai_audit.summaries.scores import SCORE_BINS, score_metrics_from_summary
-
-GROUP_SCORE_METRICS = ("auc", "auc_error_bound", "ece", "mean_score", "calibration_in_the_large")
+from xai_audit.summaries.score_bootstrap import score_estimates
+from xai_audit.summaries.scores import SCORE_BINS, auc_from_histogram
+from xai_audit.stats.calibration import ECE_INTERVAL_NOTE, ECE_METHOD
+from xai_audit.stats.intervals import BIAS_CORRECTED
 
 
 @dataclass(frozen=True)
@@ -80,31 +81,27 @@ def fairness_from_summary(summary: Summary, *, reference_groups=None, n_resample
     references = check_reference_groups(reference_groups, codings)
     generators = np.random.default_rng(random_state).spawn(len(codings))
     data = {"y_true": None, "y_pred": None, "scores": None}
-    tables = [_table(coding, data, references.get(coding.name), options, generator, counts=cells)
-              for coding, cells, generator in zip(codings, counts, generators)]
+    tables = []
+    for coding, cells, scores, generator in zip(codings, counts, tables_scores, generators):
+        extra = score_estimates(scores, options["n_resamples"], generator) if summary.has_scores else None
+        tables.append(_table(coding, data, references.get(coding.name), options, generator, counts=cells, extra=extra))
     _adjust_tests(tables)
     basis = computed_from(summary)
     for table, scores, suppressed in zip(tables, tables_scores, withheld):
         table["computed_from"] = basis
         table["suppression"] = {"min_cell": summary.min_cell, "withheld_at_sites": suppressed}
         if summary.has_scores:
-            _add_score_metrics(table, scores, options["min_group_size"])
+            _score_notes(table, scores, options["n_resamples"])
     return {coding.name: table for coding, table in zip(codings, tables)}
 
 
-def _add_score_metrics(table: dict, scores: list, min_group_size: int) -> None:
-    """Each group's score metrics, and the AUC and calibration spreads, in the row path's places."""
-    labels = list(table["groups"])
-    values = [score_metrics_from_summary(s) if s is not None else {} for s in scores]
-    for label, value in zip(labels, values):
-        entry = table["groups"][label]
-        for metric in GROUP_SCORE_METRICS:
-            entry[metric] = as_number(value.get(metric))
-            if metric != "auc_error_bound":
-                entry["ci"][metric] = None
-    comparable = np.array([label in table["summary"]["groups_compared"] for label in labels], dtype=bool)
-    for metric, key in (("auc", "auc_difference"), ("calibration_in_the_large", "calibration_gap")):
-        column = np.array([np.nan if v.get(metric) is None else v[metric] for v in values], dtype=float)
-        table["summary"][key] = as_number(spread(column, comparable)[0]) if len(column) else None
+def _score_notes(table: dict, scores: list, n_resamples: int) -> None:
+    """Each group's AUC error bound, and how the score metrics' intervals were computed."""
+    for label, summary in zip(table["groups"], scores):
+        table["groups"][label]["auc_error_bound"] = as_number(auc_from_histogram(summary["histogram"])[1])
+    method = (f"AUC, calibration: {BIAS_CORRECTED}, each group's (outcome, score bin) cells of its {SCORE_BINS}-bin "
+              "histogram resampled as one multinomial draw of the group's size (stratified), scores at bin centres")
+    table["bootstrap"].update(n_resamples_row_metrics=n_resamples, method=f"{table['bootstrap']['method']}; {method}")
     table["interval_method"]["row_metrics"] = {
-        "note": "score metrics from summaries have no interval: their bootstrap resamples rows"}
+        "groups": BIAS_CORRECTED, "differences": BIAS_CORRECTED, "ratios": BIAS_CORRECTED, "n_resamples": n_resamples,
+        "resample_cap": None, "from": "score histograms (summaries)", "ece": f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"}
