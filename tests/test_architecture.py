@@ -30,7 +30,7 @@ LAYERS = [
     ("render", ("xai_audit.render", "xai_audit.templates", "xai_audit.gate")),
     ("record", ("xai_audit.result", "xai_audit.diff", "xai_audit.drift_result")),
     ("audit", ("xai_audit.audit", "xai_audit.monitoring", "xai_audit.scale")),
-    ("run spec", ("xai_audit.spec", "xai_audit._spec_inputs", "xai_audit._spec_toml")),
+    ("run spec", ("xai_audit.spec", "xai_audit._spec_inputs", "xai_audit._spec_toml", "xai_audit._spec_scale")),
     ("public API", ("xai_audit",)),
     ("front ends", ("xai_audit.cli", "xai_audit.batch", "audit_app", "views", "streamlit_app")),
 ]

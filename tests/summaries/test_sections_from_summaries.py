@@ -12,7 +12,8 @@ from xai_audit.performance import performance_report
 from xai_audit.summaries import fairness_from_summary, merge, performance_from_summary, summarize
 
 SCORE_PARTS = {"auc", "ece", "mean_score", "calibration_in_the_large", "auc_difference", "calibration_gap",
-               "auc_error_bound", "bootstrap", "interval_method", "computed_from", "suppression", "ll144"}
+               "auc_error_bound", "bootstrap", "interval_method", "computed_from", "suppression", "ll144",
+               "proxies", "disparity_attribution"}
 
 
 def count_based(value):

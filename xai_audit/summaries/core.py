@@ -17,6 +17,7 @@ summary and from the pooled rows line up group for group.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 
 import numpy as np
 
@@ -98,6 +99,18 @@ class Summary:
         """The labels of table ``name`` in the row path's order (sorted; pairs by their parts)."""
         groups = self.tables[name]
         return sorted(groups, key=lambda label: groups[label].components)  # as merge keeps them
+
+
+def table_names(sensitive, intersections: bool) -> list[str]:
+    """The table names in the fairness section's order: every attribute, then every pair (``"a*b"``).
+
+    Examples
+    --------
+    >>> table_names(["sex", "age", "race"], True)
+    ['sex', 'age', 'race', 'sex*age', 'sex*race', 'age*race']
+    """
+    names = [str(name) for name in sensitive]
+    return names + ([f"{a}*{b}" for a, b in combinations(names, 2)] if intersections else [])
 
 
 def summarize(y_true, y_pred, groups, *, scores=None, task: str = "binary", intersections: bool = True,

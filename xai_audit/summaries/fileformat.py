@@ -15,7 +15,7 @@ import numpy as np
 
 from xai_audit._io import write_atomic
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.summaries.core import REGRESSION_MOMENTS, GroupSummary, Summary
+from xai_audit.summaries.core import REGRESSION_MOMENTS, GroupSummary, Summary, table_names
 from xai_audit.summaries.scores import MOMENTS, SCORE_BINS
 from xai_audit.stats.calibration import ECE_BINS
 
@@ -66,8 +66,7 @@ def summary_from_dict(document: dict) -> Summary:
             task=document["task"], sensitive=tuple(document["sensitive"]),
             intersections=bool(document["intersections"]), has_scores=bool(document["has_scores"]),
             overall=_group_from_dict(document["overall"]),
-            tables={name: {label: _group_from_dict(group) for label, group in groups.items()}
-                    for name, groups in document["tables"].items()},
+            tables=_tables_from_dict(document),
             min_cell=int(document["suppression"]["min_cell"]), sites=tuple(document["sites"]),
             meta=dict(document.get("meta") or {}))
     except (KeyError, TypeError, ValueError, IndexError) as error:
@@ -92,6 +91,19 @@ def load_summary(path) -> Summary:
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidInputError(f"The summary file '{path}' is not valid JSON ({error}).") from error
     return summary_from_dict(document)
+
+
+def _tables_from_dict(document: dict) -> dict:
+    """The tables in the fairness section's order, each group in the row path's (the file sorts keys)."""
+    stored = document["tables"]
+    names = table_names(document["sensitive"], bool(document["intersections"]))
+    if sorted(names) != sorted(stored):
+        raise ValueError(f"tables {sorted(stored)} do not match the sensitive attributes (expected {names})")
+    tables = {}
+    for name in names:
+        groups = {label: _group_from_dict(entry) for label, entry in stored[name].items()}
+        tables[name] = {label: groups[label] for label in sorted(groups, key=lambda label: groups[label].components)}
+    return tables
 
 
 def _group_to_dict(group: GroupSummary) -> dict:
