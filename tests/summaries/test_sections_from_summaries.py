@@ -25,6 +25,20 @@ def count_based(value):
     return value
 
 
+@pytest.fixture(scope="module")
+def rows():
+    rng = np.random.default_rng(11)
+    n = 6000
+    groups = pd.DataFrame({"sex": rng.choice(["f", "m", None], n, p=[0.4, 0.55, 0.05]),
+                           "age": rng.choice(["young", "old", "mid", "tiny"], n, p=[0.3, 0.4, 0.295, 0.005])})
+    scores = rng.beta(2, 3, n)
+    y_true = (rng.random(n) < scores).astype(int)
+    y_pred = (scores > 0.4).astype(int)
+    parts = np.array_split(rng.permutation(n), 7)
+    summary = merge(*[summarize(y_true[p], y_pred[p], groups.iloc[p], scores=scores[p]) for p in parts])
+    return y_true, y_pred, groups, scores, summary
+
+
 def test_fairness_from_shuffled_partitions_equals_the_row_path_for_count_based_numbers(rows):
     y_true, y_pred, groups, scores, summary = rows
     from_rows = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=100, random_state=3)
