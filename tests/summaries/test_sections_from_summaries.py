@@ -103,3 +103,22 @@ def test_regression_performance_from_moments_equals_scikit_learn():
     for metric in ("mae", "rmse", "r2"):
         assert got["overall"][metric] == pytest.approx(expected["overall"][metric], rel=1e-9)
         assert got["by_group"]["g"]["b"][metric] == pytest.approx(expected["by_group"]["g"]["b"][metric], rel=1e-9)
+
+
+def test_histogram_resamples_are_centred_on_the_exact_mean_score():
+    """Scores on the lower edges of their bins sit half a bin below the bin centres the resamples use;
+    the resamples must be shifted back onto the exact estimate, not away from it."""
+    from xai_audit.summaries.score_bootstrap import score_estimates
+    from xai_audit.summaries.scores import MOMENTS, SCORE_BINS
+
+    rng = np.random.default_rng(0)
+    histogram = rng.integers(0, 5000, size=(2, SCORE_BINS))
+    edges = np.arange(SCORE_BINS) / SCORE_BINS
+    moments = np.zeros((2, len(MOMENTS)))
+    moments[:, 0] = histogram.sum(axis=1)
+    moments[:, 1] = histogram @ edges
+    summary = {"histogram": histogram, "calibration": np.zeros((3, 10)), "moments": moments}
+    estimates = score_estimates([summary], 400, np.random.default_rng(1))
+    exact = moments[:, 1].sum() / moments[:, 0].sum()
+    assert estimates.point["mean_score"][0] == pytest.approx(exact, abs=1e-12)
+    assert abs(estimates.samples["mean_score"][:, 0].mean() - exact) < 3e-5  # half a bin is 1.2e-4
