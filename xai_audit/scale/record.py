@@ -46,7 +46,7 @@ def audit_from_summary(summary: Summary, *, policy="default", random_state=None,
     >>> groups = pd.DataFrame({"g": ["a", "b"] * 50})
     >>> result = audit_from_summary(summarize([1, 0, 0, 1] * 25, [1, 0, 1, 1] * 25, groups), n_resamples=50)
     >>> result.data["n_rows"], result.fairness["g"]["groups"]["a"]["selection_rate"]
-    (100, 0.5)
+    (100, 1.0)
     """
     policy = load_policy(policy)
     model_card = check_model_card(model_card or {})

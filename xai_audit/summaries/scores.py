@@ -28,7 +28,7 @@ def score_summary(y_true: np.ndarray, scores: np.ndarray) -> dict:
     Examples
     --------
     >>> s = score_summary(np.array([0, 1, 1]), np.array([0.2, 0.7, 0.9]))
-    >>> s["histogram"].shape, int(s["histogram"].sum()), s["moments"][1, 0]
+    >>> s["histogram"].shape, int(s["histogram"].sum()), float(s["moments"][1, 0])
     ((2, 4096), 3, 2.0)
     """
     y_true = np.asarray(y_true).astype(np.int64)
