@@ -122,3 +122,17 @@ def test_the_commands_summarize_and_pool(sites, tmp_path, capsys):
     (tmp_path / "bad.json").write_text("{}")
     assert main(["run", "--summaries", str(tmp_path / "bad.json"), "--out", str(tmp_path / "o2")]) == 2
     assert "not an xai-audit summary file" in capsys.readouterr().err
+
+
+def test_run_audits_a_parquet_glob_out_of_core(sites, tmp_path):
+    frames, _, _ = sites
+    (tmp_path / "parts").mkdir()
+    for i, frame in enumerate(frames[:2]):
+        frame.to_parquet(tmp_path / "parts" / f"p{i}.parquet")
+    code = main(["run", "--data", str(tmp_path / "parts" / "*.parquet"), "--target", "approved", "--positive-label",
+                 "yes", "--predictions", "decision", "--sensitive", "sex,age", "--out-of-core",
+                 "--sample-rows", "400", "--out", str(tmp_path / "out"), "--format", "json"])
+    assert code in (0, 1)
+    record = json.loads((tmp_path / "out" / "parts.json").read_text())
+    assert record["data"]["n_rows"] == 1900 and 400 <= record["data"]["sample"]["n_rows"] < 420
+    assert record["performance"]["computed_from"].startswith("summaries (histogram, 4096 bins)")

@@ -105,10 +105,19 @@ def spec_from_args(args) -> AuditSpec:
         labels=getattr(args, "labels", None), policy=args.policy, model_card=args.model_card,
         random_state=args.seed, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type),
         workers=args.workers, scheduler=args.scheduler, out=Path(args.out),
-        name=args.name or ("pooled" if summaries else None), formats=formats, summaries=summaries,
+        name=args.name or _default_name(args, summaries), formats=formats, summaries=summaries,
         out_of_core=getattr(args, "out_of_core", None), sample_rows=getattr(args, "sample_rows", None),
         junit=getattr(args, "junit", None), markdown=getattr(args, "markdown", None),
     )
+
+
+def _default_name(args, summaries) -> str | None:
+    """"pooled" for summaries; for a glob of data files without a model, the folder's name (else as the spec)."""
+    if summaries:
+        return "pooled"
+    if not args.model and args.data and any(c in Path(args.data).name for c in "*?["):
+        return Path(args.data).parent.name or "audit"
+    return None
 
 
 def run_command(args) -> int:

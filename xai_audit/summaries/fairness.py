@@ -20,7 +20,7 @@ from xai_audit.fairness.groups import GroupCoding, check_reference_groups
 from xai_audit.fairness.jsonable import as_number
 from xai_audit.fairness.report import _adjust_tests, _check_options, _table
 from xai_audit.summaries.core import Summary
-from xai_audit.summaries.score_bootstrap import score_estimates
+from xai_audit.summaries.score_bootstrap import CELL_DRAW_BUDGET, score_estimates
 from xai_audit.summaries.scores import SCORE_BINS, auc_from_histogram
 from xai_audit.stats.calibration import ECE_INTERVAL_NOTE, ECE_METHOD
 from xai_audit.stats.intervals import BIAS_CORRECTED
@@ -81,21 +81,22 @@ def fairness_from_summary(summary: Summary, *, reference_groups=None, n_resample
     references = check_reference_groups(reference_groups, codings)
     generators = np.random.default_rng(random_state).spawn(len(codings))
     data = {"y_true": None, "y_pred": None, "scores": None}
-    tables = []
+    tables, resamples = [], []
     for coding, cells, scores, generator in zip(codings, counts, tables_scores, generators):
         extra = score_estimates(scores, options["n_resamples"], generator) if summary.has_scores else None
+        resamples.append(0 if extra is None else len(next(iter(extra.samples.values()))))
         tables.append(_table(coding, data, references.get(coding.name), options, generator, counts=cells, extra=extra))
     _adjust_tests(tables)
     basis = computed_from(summary)
-    for table, scores, suppressed in zip(tables, tables_scores, withheld):
+    for table, scores, suppressed, drawn in zip(tables, tables_scores, withheld, resamples):
         table["computed_from"] = basis
         table["suppression"] = {"min_cell": summary.min_cell, "withheld_at_sites": suppressed}
         if summary.has_scores:
-            _score_notes(table, scores, options["n_resamples"])
+            _score_notes(table, scores, drawn, options["n_resamples"])
     return {coding.name: table for coding, table in zip(codings, tables)}
 
 
-def _score_notes(table: dict, scores: list, n_resamples: int) -> None:
+def _score_notes(table: dict, scores: list, n_resamples: int, requested: int) -> None:
     """Each group's AUC error bound, and how the score metrics' intervals were computed."""
     for label, summary in zip(table["groups"], scores):
         table["groups"][label]["auc_error_bound"] = as_number(auc_from_histogram(summary["histogram"])[1])
@@ -104,4 +105,6 @@ def _score_notes(table: dict, scores: list, n_resamples: int) -> None:
     table["bootstrap"].update(n_resamples_row_metrics=n_resamples, method=f"{table['bootstrap']['method']}; {method}")
     table["interval_method"]["row_metrics"] = {
         "groups": BIAS_CORRECTED, "differences": BIAS_CORRECTED, "ratios": BIAS_CORRECTED, "n_resamples": n_resamples,
-        "resample_cap": None, "from": "score histograms (summaries)", "ece": f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"}
+        "resample_cap": None if n_resamples >= requested else (
+            f"{n_resamples:,} of {requested:,} resamples: each draws every nonzero histogram cell (budget "
+            f"{CELL_DRAW_BUDGET:,} cell draws per group)"), "from": "score histograms (summaries)", "ece": f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"}

@@ -18,10 +18,29 @@ from xai_audit.summaries.scores import SCORE_BINS, score_metrics_from_summary
 METRICS = ("auc", "ece", "mean_score", "calibration_in_the_large")
 # Resamples drawn at once per group: (chunk, 2 * SCORE_BINS) counts.
 CHUNK = 100
+# A resample costs one binomial draw per nonzero cell: beyond this many cell draws per group, fewer
+# resamples are taken (never under MIN_RESAMPLES, as the row path caps its row resamples).
+CELL_DRAW_BUDGET = 2_000_000
+MIN_RESAMPLES = 200
+
+
+def affordable_resamples(scores: list[dict], n_resamples: int) -> int:
+    """Resamples drawn for a table: all of them unless its busiest histogram has too many nonzero cells.
+
+    Examples
+    --------
+    >>> from xai_audit.summaries.scores import score_summary
+    >>> busy = score_summary(np.arange(8192) % 2, np.arange(8192) / 8192)
+    >>> affordable_resamples([busy], 1000), affordable_resamples([busy], 50)
+    (244, 50)
+    """
+    cells = max((int(np.count_nonzero(s["histogram"])) for s in scores), default=0)
+    return int(min(n_resamples, max(MIN_RESAMPLES, CELL_DRAW_BUDGET // max(cells, 1))))
 
 
 def score_estimates(scores: list[dict], n_resamples: int, rng: np.random.Generator) -> Estimates:
-    """Point values ``{metric: (groups,)}`` and resamples ``{metric: (n_resamples, groups)}`` (ECE: point only).
+    """Point values ``{metric: (groups,)}`` and resamples ``{metric: (resamples, groups)}`` (ECE: point only),
+    with as many resamples as :func:`affordable_resamples` allows.
 
     Examples
     --------
@@ -31,6 +50,7 @@ def score_estimates(scores: list[dict], n_resamples: int, rng: np.random.Generat
     >>> round(float(est.point["auc"][0]), 4), est.samples["auc"].shape
     (0.8333, (20, 1))
     """
+    n_resamples = affordable_resamples(scores, n_resamples)
     values = [score_metrics_from_summary(s) for s in scores]
     point = {m: np.array([np.nan if v[m] is None else v[m] for v in values], dtype=float) for m in METRICS}
     samples = {m: np.full((n_resamples, len(scores)), np.nan) for m in ("auc", "mean_score", "calibration_in_the_large")}
@@ -42,9 +62,12 @@ def score_estimates(scores: list[dict], n_resamples: int, rng: np.random.Generat
             continue
         approximate = _metrics(cells[None], centres)
         shift = {m: point[m][g] - approximate[m][0] for m in ("mean_score", "calibration_in_the_large")}
+        used = np.flatnonzero(cells)  # empty cells stay empty: draw over the others only
         for start in range(0, n_resamples, CHUNK):
             size = min(CHUNK, n_resamples - start)
-            drawn = _metrics(rng.multinomial(n, cells / n, size=size), centres)
+            drawn_cells = np.zeros((size, cells.size), dtype=np.int64)
+            drawn_cells[:, used] = rng.multinomial(n, cells[used] / n, size=size)
+            drawn = _metrics(drawn_cells, centres)
             samples["auc"][start:start + size, g] = drawn["auc"]
             for metric, offset in shift.items():
                 samples[metric][start:start + size, g] = drawn[metric] + offset
