@@ -5,6 +5,7 @@ count-based numbers; the commands write and read summary files and refuse bad in
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -136,3 +137,19 @@ def test_run_audits_a_parquet_glob_out_of_core(sites, tmp_path):
     record = json.loads((tmp_path / "out" / "parts.json").read_text())
     assert record["data"]["n_rows"] == 1900 and 400 <= record["data"]["sample"]["n_rows"] < 420
     assert record["performance"]["computed_from"].startswith("summaries (histogram, 4096 bins)")
+
+
+def test_a_record_from_bare_summaries_follows_the_record_schema_and_renders(tmp_path):
+    import importlib.resources
+
+    import jsonschema
+
+    from xai_audit.scale import audit_from_summary
+    from xai_audit.summaries import summarize
+
+    schema = json.loads(importlib.resources.files("xai_audit.schemas").joinpath("audit_result.schema.json").read_text())
+    groups = pd.DataFrame({"g": ["a", "b"] * 50})
+    result = audit_from_summary(summarize([1, 0, 0, 1] * 25, [1, 0, 1, 1] * 25, groups), n_resamples=50)
+    jsonschema.validate(json.loads(json.dumps(result.to_dict())), schema)
+    assert "decisions from summaries" in Path(result.save_html(tmp_path / "r.html")).read_text()
+    assert xa.AuditResult.load_json(result.save_json(tmp_path / "r.json")).fairness == result.fairness

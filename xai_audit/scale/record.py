@@ -80,7 +80,8 @@ def audit_from_summary(summary: Summary, *, policy="default", random_state=None,
 
 def _model_section(summary: Summary) -> dict:
     model = dict(summary.meta.get("model") or {})
-    model.setdefault("name", "unknown model")
+    model.setdefault("name", "decisions from summaries (model not named)")
+    model.setdefault("framework", "predictions")
     model.setdefault("task", summary.task)
     model.setdefault("sha256", None)
     return model
