@@ -142,7 +142,8 @@ def table(rows: int, results: dict) -> str:
              f"sample of {SETTINGS['sample_rows']:,} rows for the row-based sections. Peak resident memory (VmHWM) "
              "per process. 'rows' reads and scores every row in one process and builds the fairness tables from "
              "them: the independent computation the audits' count-based numbers are compared with.", "",
-             "| configuration | wall time (s) | client peak (MiB) | worker peaks (MiB) | sample rows | count-based numbers equal to rows |",
+             "| configuration | wall time (s) | client peak (MiB) | worker peaks (MiB) | sample rows "
+             "| count-based numbers equal to rows |",
              "|---|---:|---:|---|---:|---|"]
     equal = results["rows"]["equal"]
     for name, key in (("one process, partition by partition", "local"), ("Dask LocalCluster, 2 workers", "dask")):
@@ -151,7 +152,8 @@ def table(rows: int, results: dict) -> str:
         lines.append(f"| {name} | {entry['seconds']:.1f} | {entry['peak_mb']['client']:,.0f} | {workers} | "
                      f"{entry['sample_rows']:,} | {'yes' if equal.get(key) else 'NO'} |")
     entry = results["rows"]
-    lines.append(f"| all rows in one process (reference) | {entry['seconds']:.1f} | {entry['peak_mb']['client']:,.0f} | - | - | - |")
+    lines.append(f"| all rows in one process (reference) | {entry['seconds']:.1f} | "
+                 f"{entry['peak_mb']['client']:,.0f} | - | - | - |")
     return "\n".join(lines)
 
 

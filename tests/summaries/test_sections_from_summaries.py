@@ -52,8 +52,11 @@ def test_fairness_from_shuffled_partitions_equals_the_row_path_for_count_based_n
 
 
 def test_score_metrics_of_groups_are_within_their_bound_of_the_row_path(rows):
-    y_true, y_pred, groups, scores, summary = rows
-    from_rows = fairness_report(y_true, y_pred, groups, scores=scores, n_resamples=400, random_state=0)["sex"]
+    y_true, y_pred, groups, scores, _ = rows
+    sex = groups[["sex"]]  # one table keeps the row bootstrap cheap
+    summary = merge(*[summarize(y_true[p], y_pred[p], sex.iloc[p], scores=scores[p], intersections=False)
+                      for p in np.array_split(np.arange(len(sex)), 3)])
+    from_rows = fairness_report(y_true, y_pred, sex, scores=scores, n_resamples=400, random_state=0)["sex"]
     from_counts = fairness_from_summary(summary, n_resamples=400, random_state=0)["sex"]
     for label, entry in from_rows["groups"].items():
         mine = from_counts["groups"][label]

@@ -50,7 +50,7 @@ def _sums(summary) -> np.ndarray:
     return np.concatenate(parts)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), cuts=st.lists(st.integers(1, 199), min_size=1, max_size=4, unique=True),
        order=st.randoms(use_true_random=False))
 def test_partitions_merged_in_any_order_and_grouping_give_the_whole(seed, cuts, order):

@@ -102,9 +102,11 @@ def _score_notes(table: dict, scores: list, n_resamples: int, requested: int) ->
         table["groups"][label]["auc_error_bound"] = as_number(auc_from_histogram(summary["histogram"])[1])
     method = (f"AUC, calibration: {BIAS_CORRECTED}, each group's (outcome, score bin) cells of its {SCORE_BINS}-bin "
               "histogram resampled as one multinomial draw of the group's size (stratified), scores at bin centres")
-    table["bootstrap"].update(n_resamples_row_metrics=n_resamples, method=f"{table['bootstrap']['method']}; {method}")
+    cap = None if n_resamples >= requested else (
+        f"{n_resamples:,} of {requested:,} resamples: each draws every nonzero histogram cell (budget "
+        f"{CELL_DRAW_BUDGET:,} cell draws per group)")
+    table["bootstrap"].update(n_resamples_row_metrics=n_resamples, resample_cap=cap,
+                              method=f"{table['bootstrap']['method']}; {method}")
     table["interval_method"]["row_metrics"] = {
         "groups": BIAS_CORRECTED, "differences": BIAS_CORRECTED, "ratios": BIAS_CORRECTED, "n_resamples": n_resamples,
-        "resample_cap": None if n_resamples >= requested else (
-            f"{n_resamples:,} of {requested:,} resamples: each draws every nonzero histogram cell (budget "
-            f"{CELL_DRAW_BUDGET:,} cell draws per group)"), "from": "score histograms (summaries)", "ece": f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"}
+        "resample_cap": cap, "from": "score histograms (summaries)", "ece": f"{ECE_METHOD}; {ECE_INTERVAL_NOTE}"}

@@ -136,7 +136,8 @@ def _group_from_dict(entry: dict) -> GroupSummary:
             raise ValueError(f"histogram bins outside 0..{SCORE_BINS - 1}")
         histogram[0, bins] = stored["histogram"]["negative"]
         histogram[1, bins] = stored["histogram"]["positive"]
-        scores = {"histogram": histogram, "calibration": np.asarray(stored["calibration"], dtype=np.float64).reshape(3, ECE_BINS),
+        scores = {"histogram": histogram,
+                  "calibration": np.asarray(stored["calibration"], dtype=np.float64).reshape(3, ECE_BINS),
                   "moments": np.asarray(stored["moments"], dtype=np.float64).reshape(2, len(MOMENTS))}
     return GroupSummary(
         components=tuple(str(c) for c in entry["components"]),
