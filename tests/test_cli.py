@@ -71,8 +71,10 @@ def test_usage_errors_are_exit_2(workspace, capsys):
     assert_one_paragraph(capsys.readouterr().err, "--format 'json,docx' names ['docx']")
     assert main(run_args(workspace, "--bins", "age=young")) == 2
     assert_one_paragraph(capsys.readouterr().err, "--bins 'age=young': 'young' is not a number; give numbers, e.g. age=25,40.")
+    assert main(["run", "--model", "m.skops"]) == 2  # neither --data nor --summaries
+    assert_one_paragraph(capsys.readouterr().err, "Give --data FILE (the rows to audit), or --summaries FILE")
     with pytest.raises(SystemExit) as stopped:  # argparse's own usage errors exit with 2 too
-        main(["run", "--model", "m.skops"])
+        main(["run", "--data", "d.csv", "--seed", "x"])
     assert stopped.value.code == 2
 
 

@@ -35,6 +35,7 @@ from xai_audit._spec_inputs import (
     policy_hash,
     read_dataset,
 )
+from xai_audit._spec_scale import check_summaries_spec, is_out_of_core, run_scaled
 from xai_audit._spec_toml import NAME_PATTERN
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.numbers import format_number  # noqa: F401  (the app reads the one number format here)
@@ -88,6 +89,9 @@ class AuditSpec:
         From ``html``, ``json``, ``md``, ``pdf``.
     junit, markdown : str or Path, optional
         Also write JUnit XML / a Markdown summary for CI (both need the JSON record, which is added).
+    summaries, out_of_core, sample_rows : optional
+        Summary files to pool instead of reading data; Parquet audited by partition (None: above
+        2,000,000 rows) and its sample's size (:mod:`xai_audit.scale`, :mod:`xai_audit._spec_scale`).
 
     Examples
     --------
@@ -122,6 +126,9 @@ class AuditSpec:
     formats: tuple = DEFAULT_FORMATS
     junit: object = None
     markdown: object = None
+    summaries: tuple = ()
+    out_of_core: bool | None = None
+    sample_rows: int | None = None
 
     @classmethod
     def from_toml_table(cls, table, base_dir, *, defaults=None, out=None, where="[[audit]]") -> "AuditSpec":
@@ -220,6 +227,8 @@ class AuditSpec:
         ...
         xai_audit.exceptions.InvalidInputError: The report name '../x' must be letters, digits, '.', '_' or '-' and start with a letter or digit (it names files inside the output folder); got a name that could leave it.
         """
+        if self.summaries:
+            return check_summaries_spec(self)
         if self.model is None and self.predictions is None:
             raise InvalidInputError("Give --model FILE, or --predictions COLUMN for a predictions-only audit "
                                     "(in Python: AuditSpec(model=...) or AuditSpec(predictions=...)).")
@@ -310,6 +319,8 @@ class AuditSpec:
         """
         from xai_audit.audit import Audit
 
+        if loaded is None and (self.summaries or is_out_of_core(self)):
+            return run_scaled(self)
         adapter, data, policy = loaded if loaded is not None else self.load()
         options = {name: getattr(self, name) for name in ("explainers", "explain_rows", "n_resamples")
                    if getattr(self, name) is not None}

@@ -15,11 +15,11 @@ import os
 import sys
 import traceback
 
-from xai_audit.cli import app, batch, demo, diff, drift, run
+from xai_audit.cli import app, batch, demo, diff, drift, run, summarize
 from xai_audit.exceptions import XaiAuditError
 
 EXIT_PASS, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
-COMMANDS = (demo, run, app, batch, diff, drift)
+COMMANDS = (demo, run, app, batch, diff, drift, summarize)
 
 
 def main(argv=None) -> int:

@@ -30,6 +30,15 @@ def add_parser(sub) -> argparse.ArgumentParser:
                      "(fail: <failure>, warn: <skipped>); writes the JSON record too")
     run.add_argument("--markdown", metavar="FILE", help="also write a Markdown summary for a pull-request comment; "
                      "writes the JSON record too")
+    run.add_argument("--summaries", nargs="+", default=[], metavar="FILE",
+                     help="summary files from `xai-audit summarize` (one per site): the pooled audit of their counts, "
+                          "in place of --data and --model")
+    run.add_argument("--out-of-core", action=argparse.BooleanOptionalAction, default=None,
+                     help="audit Parquet data partition by partition, holding only summaries and a sample here "
+                          "(default: when the Parquet data has more than 2,000,000 rows)")
+    run.add_argument("--sample-rows", type=int, metavar="N",
+                     help="out of core: rows kept, stratified by group, for explanations, reasons and proxies "
+                          "(default 20000)")
     run.set_defaults(handler=run_command)
     return run
 
@@ -37,7 +46,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that describe one audit (the fields of an :class:`AuditSpec`)."""
     parser.add_argument("--model", help="model file (.skops, .pt, .pt2, .toml manifest); omit with --predictions")
-    parser.add_argument("--data", required=True, help="data file (.csv, .parquet, or .npz with images and labels)")
+    parser.add_argument("--data", help="data file (.csv, .parquet, a folder or glob of .parquet, or .npz with images "
+                        "and labels)")
     parser.add_argument("--target", help="the true-outcome column")
     parser.add_argument("--positive-label", help="the favourable value of the target, e.g. good")
     parser.add_argument("--sensitive", default="", help="comma-separated sensitive attributes, e.g. sex,age_group")
@@ -79,19 +89,35 @@ def spec_from_args(args) -> AuditSpec:
     >>> spec.sensitive, spec.bins, spec.name
     (('sex', 'age'), {'age': [30.0]}, None)
     """
+    summaries = tuple(Path(path) for path in getattr(args, "summaries", []) or [])
+    if not args.data and not summaries:
+        raise InvalidInputError("Give --data FILE (the rows to audit), or --summaries FILE ... (summary files "
+                                "from `xai-audit summarize`).")
     formats = tuple(split_list(args.format))
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InvalidInputError(f"--format {args.format!r} names {unknown}; choose from {list(FORMATS)}.")
     return AuditSpec(
-        model=args.model, data=Path(args.data), target=args.target, positive_label=args.positive_label,
+        model=args.model, data=Path(args.data) if args.data else None, target=args.target,
+        positive_label=args.positive_label,
         sensitive=tuple(split_list(args.sensitive)), bins=parse_bins(args.bins),
         features=tuple(split_list(args.features)) or None, predictions=args.predictions, scores=args.scores,
         labels=getattr(args, "labels", None), policy=args.policy, model_card=args.model_card,
         random_state=args.seed, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type),
-        workers=args.workers, scheduler=args.scheduler, out=Path(args.out), name=args.name, formats=formats,
+        workers=args.workers, scheduler=args.scheduler, out=Path(args.out),
+        name=args.name or _default_name(args, summaries), formats=formats, summaries=summaries,
+        out_of_core=getattr(args, "out_of_core", None), sample_rows=getattr(args, "sample_rows", None),
         junit=getattr(args, "junit", None), markdown=getattr(args, "markdown", None),
     )
+
+
+def _default_name(args, summaries) -> str | None:
+    """"pooled" for summaries; for a glob of data files without a model, the folder's name (else as the spec)."""
+    if summaries:
+        return "pooled"
+    if not args.model and args.data and any(c in Path(args.data).name for c in "*?["):
+        return Path(args.data).parent.name or "audit"
+    return None
 
 
 def run_command(args) -> int:

@@ -225,7 +225,10 @@ def _check_arrays(y_true, y_pred, scores, task) -> dict:
     return data
 
 
-def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng: np.random.Generator) -> dict:
+def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng: np.random.Generator,
+           counts=None, extra: Estimates | None = None) -> dict:
+    """One table; ``counts`` (binary, ``(n_groups, 4)``) and ``extra`` (estimates of further metrics)
+    given by a caller that has no rows, only summaries (:mod:`xai_audit.summaries.fairness`)."""
     sizes = coding.sizes
     small = sizes < options["min_group_size"]
     unknown = coding.is_unknown()
@@ -237,9 +240,13 @@ def _table(coding: GroupCoding, data: dict, chosen_reference, options: dict, rng
     confidence = options["confidence"]
     binary = options["task"] == "binary"
 
-    counts = confusion_counts(coding.codes, coding.n_groups, data["y_true"], data["y_pred"]) if binary else None
+    if counts is None and binary:
+        counts = confusion_counts(coding.codes, coding.n_groups, data["y_true"], data["y_pred"])
     by_rows = row_resamples(options["n_resamples"], len(coding.codes))
     estimates = _estimates(coding, data, counts, by_rows, rng)
+    if extra is not None:
+        estimates.point.update(extra.point)
+        estimates.samples.update(extra.samples)
     parts = {} if counts is None else proportion_parts(counts)
     intervals = options["n_resamples"] > 0
     differences = against_reference(estimates, reference, kind="difference")
