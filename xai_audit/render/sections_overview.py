@@ -247,7 +247,7 @@ def appendix(ctx: Context) -> dict:
                      for group, values in (policy.get("settings") or {}).items() if isinstance(values, dict)
                      for key, value in values.items()]
     settings = ctx.tables.make("Policy settings", f"The policy sets {plural(len(settings_rows), 'value')} that "
-                               "shape the audit's sampling and grouping.", [Column("Setting"), Column("Value")],
+                               "shape how the audit samples, groups and compares, besides its rules below.", [Column("Setting"), Column("Value")],
                                settings_rows) if settings_rows else None
     rules = policy.get("rules") or []
     rule_rows = [[r.get("id", ""), f"{r.get('check', '')} / {r.get('metric', '')}", _rule_line(r),
