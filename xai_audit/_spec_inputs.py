@@ -147,3 +147,35 @@ def audit_columns(adapter, options: dict) -> list[str] | None:
             return None
     named = [options.get("target"), *options.get("sensitive", []), options.get("predictions"), options.get("scores")]
     return list(dict.fromkeys([*(features or []), *(c for c in named if c is not None)]))
+
+
+def read_train(path, adapter, data):
+    """The training data (``--train``) for the glass-box challengers and a linear model's intervals: the
+    file read with the audit data's target, favourable label and the model's input columns.
+
+    Raises
+    ------
+    InvalidInputError
+        When the file lacks any of those columns (named, with the fix), or is an image file.
+    """
+    from xai_audit.adapters.pairing import resolve_features
+    from xai_audit.data import AuditDataset
+
+    if path is None or isinstance(path, AuditDataset):
+        return path
+    path = Path(path)
+    if path.suffix.lower() == ".npz":
+        raise InvalidInputError(f"The training file '{path}' holds images; --train takes a table (CSV or Parquet) "
+                                "with the audit data's columns, for the tabular challengers.")
+    features = list(resolve_features(adapter, data)) if adapter is not None else list(data.features or [])
+    frame = AuditDataset.from_file(path).frame
+    wanted = features + ([data.target] if data.target is not None else [])
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise InvalidInputError(
+            f"The training file '{path}' lacks the columns {missing} that the audit uses (the model's input columns "
+            f"and the target {data.target!r}); its columns are {list(frame.columns)[:20]}. Give a training file with "
+            "the audit data's columns.")
+    return AuditDataset.from_frame(frame, target=data.target, positive_label=data.positive_label, features=features,
+                                   feature_kinds={f: data.feature_kinds.get(f, "numeric") for f in features},
+                                   source=str(path))

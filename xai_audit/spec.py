@@ -34,6 +34,7 @@ from xai_audit._spec_inputs import (
     object_hash,
     policy_hash,
     read_dataset,
+    read_train,
 )
 from xai_audit._spec_toml import NAME_PATTERN
 from xai_audit.exceptions import InvalidInputError
@@ -67,6 +68,8 @@ class AuditSpec:
         A labels.toml file with plain names for columns and category codes.
     policy : str, Path or Policy
         A bundled policy name, a policy TOML file, or a loaded :class:`~xai_audit.Policy`.
+    train : str, Path or AuditDataset, optional
+        Training data with the audit data's columns: the challengers are fitted on it (else cross-fitted).
     model_card : dict, str or Path, optional
         The model card, or a TOML file holding it.
     random_state : int
@@ -105,6 +108,7 @@ class AuditSpec:
     sensitive: tuple = ()
     bins: dict = field(default_factory=dict)
     labels: object = None
+    train: object = None
     policy: object = "default"
     model_card: object = None
     random_state: int = 0
@@ -239,8 +243,9 @@ class AuditSpec:
         if self.workers is not None and (isinstance(self.workers, bool) or not isinstance(self.workers, int)
                                          or self.workers < 1):
             raise InvalidInputError(f"workers must be a positive number of processes; got {self.workers!r}.")
-        if isinstance(self.data, (str, Path)):
-            need_data_source(self.data)
+        for source in (self.data, self.train):
+            if isinstance(source, (str, Path)):
+                need_data_source(source)
         if isinstance(self.model, (str, Path)):
             need_file(self.model, "model file")
         for path, what in ((self.labels, "labels file"), (self.policy_path, "policy file")):
@@ -312,7 +317,7 @@ class AuditSpec:
                    if getattr(self, name) is not None}
         return Audit(policy=policy, random_state=self.random_state, model_card=self.model_card_dict(),
                      progress=progress, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
-                     **options).run(adapter, data)
+                     train=read_train(self.train, adapter, data), **options).run(adapter, data)
 
     def model_card_dict(self) -> dict:
         """The model card as a dict (read from its file when ``model_card`` is a path)."""
@@ -357,6 +362,10 @@ class AuditSpec:
             hashes["data"] = {"object": type(self.data).__name__, "sha256": object_hash(self.data)}
         if self.labels is not None:
             hashes["labels"] = {"path": str(self.labels), "sha256": file_hash(Path(self.labels))}
+        if isinstance(self.train, (str, Path)):
+            hashes["train"] = {"path": str(self.train), "sha256": file_hash(Path(self.train))}
+        elif self.train is not None:
+            hashes["train"] = {"object": type(self.train).__name__, "sha256": object_hash(self.train)}
         if isinstance(self.model_card, (str, Path)):
             hashes["model_card"] = {"path": str(self.model_card), "sha256": file_hash(Path(self.model_card))}
         hashes["policy"] = policy_hash(self.policy, self.policy_path)
