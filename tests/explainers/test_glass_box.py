@@ -237,3 +237,18 @@ def test_a_black_box_gets_no_glass_box_section():
     model = RandomForestClassifier(n_estimators=5, random_state=0).fit(df[["years"]], df["y"])
     data = AuditDataset.from_frame(df, target="y", positive_label="good", features=["years"])
     assert glass_box_section(load_model(model), data, ["years"]) == {}
+
+
+@pytest.mark.parametrize("depth", [4, 6])
+def test_rules_are_cut_exactly_at_the_shown_depth(depth):
+    df = _credit(n=400)
+    X = df[["years", "amount"]]
+    model = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(X, df["y"])
+    assert model.get_depth() == depth
+    data = AuditDataset.from_frame(df, target="y", positive_label="good", features=["years", "amount"])
+    section = glass_box_section(load_model(model), data, ["years", "amount"])
+    lengths = [len(r["conditions"]) for r in section["rules"]]
+    assert max(lengths) == min(depth, section["shown_depth"]) == min(depth, 4)
+    assert any(r["subtree"] for r in section["rules"]) == (depth > 4)
+    assert all(r["subtree"] == (len(r["conditions"]) == 4 and depth > 4 and model.tree_.children_left[r["node"]] != -1)
+               for r in section["rules"])
