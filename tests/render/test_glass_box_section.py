@@ -98,3 +98,20 @@ def test_an_audit_records_the_reading_and_the_record_round_trips(tmp_path):
     np.testing.assert_allclose([c["coefficient"] for c in result.glass_box["coefficients"]], -model.coef_[0], atol=1e-12)
     again = xa.AuditResult.load_json(result.save_json(tmp_path / "a.json"))
     assert again.glass_box == result.to_dict()["glass_box"]
+
+
+def test_the_effects_chart_shows_coefficient_times_spread_with_a_legend_and_no_script():
+    from xai_audit.render.html import build_context, render_html
+
+    df = _frame()
+    features = ["years", "amount", "housing"]
+    encode = ColumnTransformer([("num", StandardScaler(), ["years", "amount"]), ("cat", OneHotEncoder(), ["housing"])])
+    model = Pipeline([("encode", encode), ("model", LogisticRegression())]).fit(df[features], df["y"])
+    record = _record(model, df, features)
+    view = next(s for s in build_context(record)["sections"] if s["id"] == "glass-box")
+    chart = view["chart"]
+    expected = sorted((c["coefficient"] * c["spread"] for c in record["glass_box"]["coefficients"]), key=lambda v: -abs(v))
+    np.testing.assert_allclose(chart.values, expected, atol=1e-12)
+    assert min(expected) < 0 < max(expected) and 'id="fig' in str(chart.svg) and "-legend" in str(chart.svg)
+    html = render_html(record)
+    assert "<script" not in html and "Effect of one standard deviation of each term" in html

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from xai_audit.render.chart_style import BLUE, ORANGE
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.names import feature_name, value_name
 from xai_audit.render.tables import Column
@@ -13,6 +14,7 @@ from xai_audit.render.text import interval, is_number, join_and, num, pct, plain
 
 SHOWN_TERMS = 25
 SHOWN_BINS = 12
+CHART_TERMS = 12
 KINDS = {"logistic": "a logistic regression", "linear": "a linear regression", "tree": "a decision tree",
          "ebm": "an Explainable Boosting Machine"}
 
@@ -26,6 +28,7 @@ def glass_box(ctx: Context) -> dict:
     kind = record["kind"]
     content = {"lead": lead_sentence(ctx, record)}
     if kind in ("logistic", "linear"):
+        content["chart"] = _effects_chart(ctx, record)
         content["tables"] = [_coefficients(ctx, record)]
     elif kind == "tree":
         content["tables"] = [_rules(ctx, record)]
@@ -159,6 +162,30 @@ def _coefficients(ctx, record):
     return ctx.tables.make(
         "The model's coefficients" + (" and odds ratios" if logistic else ""), " ".join(sentences),
         columns, rows, notes=notes)
+
+
+def _effects_chart(ctx, record):
+    """Each term's coefficient times its spread on the rows: the change per one standard deviation of the term,
+    comparable across terms in different units, with the interval scaled the same way."""
+    entries = sorted((e for e in record.get("coefficients") or [] if is_number(e.get("coefficient"))),
+                     key=lambda e: -abs(e["coefficient"] * (e.get("spread") or 0)))[:CHART_TERMS]
+    if not entries:
+        return None
+    values = [e["coefficient"] * (e.get("spread") or 0) for e in entries]
+    ci = [None if not e.get("ci") else sorted(c * (e.get("spread") or 0) for c in e["ci"]) for e in entries]
+    up = [v > 0 for v in values]
+    legend = [(label, colour, hatch) for label, colour, hatch, shown in (
+        (f"raises the {record['scale']}", ORANGE, "//", any(up)), (f"lowers the {record['scale']}", BLUE, "", not all(up)))
+        if shown]
+    top = entries[0]
+    reading = (f"{_term_name(ctx, top)} moves the {record['scale']} most: by {num(values[0])} per one standard "
+               f"deviation ({num(top.get('spread'))}) of the term.")
+    return ctx.charts.bars(
+        [_term_name(ctx, e) for e in entries], values, ci=ci, colors=[ORANGE if u else BLUE for u in up],
+        hatches=["//" if u else "" for u in up], legend=legend if len(legend) > 1 else None, reference=0.0,
+        title="Effect of one standard deviation of each term", reading=reading,
+        desc=" ".join(f"{_term_name(ctx, e)}: {num(v)}." for e, v in zip(entries, values)),
+        xlabel=f"Change in {record['scale']} per standard deviation of the term (coefficient × spread on the rows)")
 
 
 def interval_note(record) -> str:
