@@ -68,7 +68,8 @@ class Audit:
     train : AuditDataset, optional
         The model's training data: glass-box challengers are fitted on it and compared with the model on
         the audit data (:mod:`xai_audit.challenger`); without it they run only when the policy's
-        ``[challenger] enabled`` is true, by cross-fitting on the audit data.
+        ``[challenger] enabled`` is true, by cross-fitting on the audit data. A linear or logistic
+        model's coefficient intervals (``glass_box``) are computed on it too, else on the audit data.
 
     Examples
     --------
