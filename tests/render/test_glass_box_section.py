@@ -115,3 +115,19 @@ def test_the_effects_chart_shows_coefficient_times_spread_with_a_legend_and_no_s
     assert min(expected) < 0 < max(expected) and 'id="fig' in str(chart.svg) and "-legend" in str(chart.svg)
     html = render_html(record)
     assert "<script" not in html and "Effect of one standard deviation of each term" in html
+
+
+def test_a_model_that_cannot_be_read_leaves_the_audit_whole_and_the_report_says_why(monkeypatch, tmp_path):
+    import xai_audit.explainers.glass_box as glass_box
+
+    def broken(*args, **kwargs):
+        raise ValueError("a transformer without a fixed output")
+
+    monkeypatch.setattr(glass_box, "model_terms", broken)
+    df = _frame(n=120)
+    model = LogisticRegression().fit(df[["years"]], df["y"])
+    data = xa.AuditDataset.from_frame(df, target="y", positive_label="approved", features=["years"])
+    result = xa.audit(model, data, explainers=[], n_resamples=10, random_state=0)
+    assert "a transformer without a fixed output" in result.glass_box["error"]
+    xa.AuditResult.load_json(result.save_json(tmp_path / "a.json"))  # the schema takes it
+    assert "could not be read as itself" in _text(render_section(result, "glass-box"))

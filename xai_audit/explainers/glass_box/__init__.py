@@ -44,6 +44,22 @@ def glass_box_section(adapter, data, features, *, train=None, confidence: float 
     """
     if getattr(adapter, "input_kind", "tabular") != "tabular" or not features:
         return {}
+    if not (is_linear(adapter) or is_tree(adapter) or is_ebm(adapter)):
+        return {}
+    try:
+        reading, terms = _read(adapter, data, features, train, confidence)
+    except Exception as error:  # an unusual pipeline must not cost the audit: the reading says why it is absent
+        return {"error": f"The {type(adapter.final_estimator).__name__} could not be read as itself: "
+                         f"{type(error).__name__}: {error}"}
+    return {**reading, "model_class": type(adapter.final_estimator).__name__,
+            "positive_class": _plain(adapter.positive_class),
+            "terms": {"transformed": terms.transformed, "preprocessing": terms.preprocessing,
+                      "n_terms": len(terms.names)},
+            "n_rows": int(data.n_rows)}
+
+
+def _read(adapter, data, features, train, confidence):
+    """The reading of an interpretable model and the terms it was computed on."""
     if is_linear(adapter):
         basis = train if train is not None else data
         terms = model_terms(adapter, basis.frame, features)
@@ -58,16 +74,10 @@ def glass_box_section(adapter, data, features, *, train=None, confidence: float 
     elif is_tree(adapter):
         terms = model_terms(adapter, data.frame, features)
         reading = tree_reading(adapter, terms)
-    elif is_ebm(adapter):
+    else:
         terms = model_terms(adapter, data.frame, features)
         reading = ebm_reading(adapter, terms)
-    else:
-        return {}
-    return {**reading, "model_class": type(adapter.final_estimator).__name__,
-            "positive_class": _plain(adapter.positive_class),
-            "terms": {"transformed": terms.transformed, "preprocessing": terms.preprocessing,
-                      "n_terms": len(terms.names)},
-            "n_rows": int(data.n_rows)}
+    return reading, terms
 
 
 def _plain(value):

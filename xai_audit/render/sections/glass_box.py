@@ -21,6 +21,8 @@ KINDS = {"logistic": "a logistic regression", "linear": "a linear regression", "
 
 def glass_box(ctx: Context) -> dict:
     record = ctx.part("glass_box")
+    if record.get("error"):
+        return not_computed("glass-box", plain(record["error"]))
     if not record or record.get("kind") not in KINDS:
         return not_computed("glass-box", "The audited model is not one that can be read as itself (a linear or logistic "
                             "regression, a decision tree or an Explainable Boosting Machine): its explanations are the "
