@@ -131,3 +131,17 @@ def test_a_model_that_cannot_be_read_leaves_the_audit_whole_and_the_report_says_
     assert "a transformer without a fixed output" in result.glass_box["error"]
     xa.AuditResult.load_json(result.save_json(tmp_path / "a.json"))  # the schema takes it
     assert "could not be read as itself" in _text(render_section(result, "glass-box"))
+
+
+def test_ebm_shapes_are_shown_in_importance_order_with_the_records_extremes():
+    glassbox = pytest.importorskip("interpret.glassbox")
+    df = _frame(n=300)
+    features = ["years", "amount", "housing"]
+    ebm = glassbox.ExplainableBoostingClassifier(interactions=0, outer_bags=2, n_jobs=1, random_state=0)
+    record = _record(ebm.fit(df[features], df["y"]), df, features)
+    text = _text(render_section(record, "glass-box"))
+    order = [i["term"] for i in record["glass_box"]["importances"]]
+    positions = [text.index(f"{term}: the EBM's shape function") for term in order]
+    assert positions == sorted(positions)
+    for term, shape in record["glass_box"]["shapes"].items():
+        assert f"ranges from {min(shape['scores']):.3f}" in text and f"to {max(shape['scores']):.3f}" in text

@@ -35,8 +35,9 @@ def glass_box(ctx: Context) -> dict:
     elif kind == "tree":
         content["tables"] = [_rules(ctx, record)]
     else:
-        content["tables"] = [_importances(ctx, record)] + [_shape(ctx, term, shape, record)
-                                                           for term, shape in (record.get("shapes") or {}).items()]
+        shapes = record.get("shapes") or {}
+        ranked = [i.get("term") for i in record.get("importances") or [] if i.get("term") in shapes]
+        content["tables"] = [_importances(ctx, record)] + [_shape(ctx, term, shapes[term], record) for term in ranked]
     return section("glass-box", **content)
 
 
@@ -60,7 +61,7 @@ def lead_sentence(ctx, record) -> str:
         "linear": f"its prediction is {num(record.get('intercept'))} plus the sum of each term times its coefficient",
         "tree": (f"its {record.get('n_leaves')} leaves, {record.get('depth')} tests deep, decide every case; its rules "
                  f"are shown to depth {record.get('shown_depth')}"),
-        "ebm": (f"its {'log-odds of ' + outcome if record.get('scale') == 'log-odds' else 'prediction'} is "
+        "ebm": (f"its {'log-odds of ' + outcome + ' are' if record.get('scale') == 'log-odds' else 'prediction is'} "
                 f"{num(record.get('intercept'))} plus one score per term, read from each term's shape function"),
     }[kind]
     text = f"The audited model is {KINDS[kind]} ({plain(record.get('model_class'))}): {what}."
@@ -320,17 +321,28 @@ def _shape(ctx, term, shape, record):
     reading = "" if low is None else (
         f"The score of {feature_name(ctx, term)} ranges from {num(scores[low])} ({labels[low]}) to "
         f"{num(scores[high])} ({labels[high]}), added to the intercept in {record.get('scale')}.")
-    notes = [] if len(rows) == len(scores) else [f"{len(rows)} of its {len(scores)} bins shown, evenly spaced; every bin "
-                                                 "is in the record."]
+    notes = [] if len(rows) == len(scores) else [f"{len(rows)} of its {len(scores)} bins shown, evenly spaced in bin order; "
+                                                 "every bin is in the record."]
     return ctx.tables.make(f"{feature_name(ctx, term)}: the EBM's shape function", reading,
                            [Column("Value"), Column(f"Score ({record.get('scale')})", numeric=True)], rows, notes=notes)
 
 
 def _bin_words(low, high) -> str:
+    """A numeric bin of an EBM in words.
+
+    Examples
+    --------
+    >>> _bin_words(None, 263.0), _bin_words(14840.0, 15270.5), _bin_words(74.5, None)
+    ('below 263', '14,840 to below 15,270', '74.5 or more')
+    """
     if low is None and high is None:
         return "every value"
     if low is None:
-        return f"below {value_text(high)}"
+        return f"below {_edge(high)}"
     if high is None:
-        return f"{value_text(low)} or more"
-    return f"{value_text(low)} to below {value_text(high)}"
+        return f"{_edge(low)} or more"
+    return f"{_edge(low)} to below {_edge(high)}"
+
+
+def _edge(value) -> str:
+    return f"{value:,.0f}" if is_number(value) and abs(value) >= 1000 else value_text(value)
