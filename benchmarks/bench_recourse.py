@@ -207,14 +207,14 @@ def write(results: list, challenger: list, *, quick: bool, dice=()) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 declined cases, 5,000 challenger rows (a smoke run)")
-    parser.add_argument("--dice-cases", type=int, help="declined cases compared with dice-ml (default 50; 10 with "
+    parser.add_argument("--dice-cases", type=int, help="declined cases compared with dice-ml (default 20; 5 with "
                         "--quick; 0 skips)")
     args = parser.parse_args()
     n_cases = 100 if args.quick else 1000
     data = german(5000)
     results = [measure(name, data, n_cases) for name in ("credit_gbm", "credit_logreg")]
     challenger = measure_challenger(5_000 if args.quick else 50_000)
-    dice_cases = args.dice_cases if args.dice_cases is not None else (10 if args.quick else 50)
+    dice_cases = args.dice_cases if args.dice_cases is not None else (5 if args.quick else 20)
     write(results, challenger, quick=args.quick, dice=measure_dice(dice_cases) if dice_cases else [])
     met = results[0]["seconds"] < TARGET_SECONDS and all(c["seconds"] < CHALLENGER_TARGET_SECONDS for c in challenger)
     return 0 if args.quick or met else 1
