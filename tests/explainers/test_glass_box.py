@@ -252,3 +252,19 @@ def test_rules_are_cut_exactly_at_the_shown_depth(depth):
     assert any(r["subtree"] for r in section["rules"]) == (depth > 4)
     assert all(r["subtree"] == (len(r["conditions"]) == 4 and depth > 4 and model.tree_.children_left[r["node"]] != -1)
                for r in section["rules"])
+
+
+def test_a_cross_validated_logistic_model_is_read_with_the_c_it_chose():
+    from sklearn.linear_model import LogisticRegressionCV
+
+    df = _credit()
+    X = df[["years", "amount"]]
+    model = LogisticRegressionCV(Cs=[0.01, 1.0], l1_ratios=(0.0,), scoring="neg_log_loss", cv=3, tol=1e-10,
+                                 max_iter=10_000).fit(X, df["y"])
+    data = AuditDataset.from_frame(df, target="y", positive_label="good", features=["years", "amount"])
+    section = glass_box_section(load_model(model), data, ["years", "amount"])
+    C = float(model.C_[0])
+    y = (df["y"] == "good").to_numpy(int)
+    cov = _numeric_hessian_cov(X.to_numpy(float), y, model.coef_[0], model.intercept_[0], 1 / C)
+    np.testing.assert_allclose([c["std_error"] for c in section["coefficients"]], np.sqrt(np.diag(cov))[1:], rtol=1e-5)
+    assert section["intervals"]["penalty"] == f"L2, curvature {1 / C:g} added on every coefficient but the intercept"

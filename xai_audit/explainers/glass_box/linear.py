@@ -123,7 +123,10 @@ def _penalty(final):
     params = final.get_params()
     name = type(final).__name__
     if name.startswith("LogisticRegression"):
-        penalty, l1_ratio, C = params.get("penalty"), float(params.get("l1_ratio") or 0.0), float(params.get("C", 1.0))
+        penalty = params.get("penalty")
+        # LogisticRegressionCV keeps the chosen C and l1 ratio in C_ and l1_ratio_ once fitted
+        C = float(np.ravel(getattr(final, "C_", [params.get("C", 1.0)]))[0])
+        l1_ratio = float(np.ravel(getattr(final, "l1_ratio_", [params.get("l1_ratio") or 0.0]))[0] or 0.0)
         if penalty == "l1" or l1_ratio > 0:
             return None
         if penalty in (None, "none") or not np.isfinite(C):
