@@ -17,6 +17,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import xai_audit as xa
 from xai_audit.adapters.pairing import align_classes, resolve_features
 from xai_audit.checks.reasons import check_prohibited_reliance
+from xai_audit.result import SCHEMA_VERSION
 from xai_audit.reasons import (MAX_REASONS, MIN_IMPACT, adverse_action_reasons, normalize_labels, reason_text,
                                select_reasons, typical_value)
 
@@ -264,7 +265,7 @@ def test_credit_policy_audit_never_names_marital_status_and_states_the_share(ger
     assert f"{share:.1%}" in finding.message and "'personal_status_sex'" in finding.message
     path = result.save_json(tmp_path / "credit.json")
     again = xa.AuditResult.load_json(path)
-    assert again.reasons_summary == result.to_dict()["reasons_summary"] and again.schema_version == "1.2"
+    assert again.reasons_summary == result.to_dict()["reasons_summary"] and again.schema_version == SCHEMA_VERSION
     from xai_audit.render.html import render_html
 
     html = render_html(result.to_dict())

@@ -147,3 +147,64 @@ def audit_columns(adapter, options: dict) -> list[str] | None:
             return None
     named = [options.get("target"), *options.get("sensitive", []), options.get("predictions"), options.get("scores")]
     return list(dict.fromkeys([*(features or []), *(c for c in named if c is not None)]))
+
+
+def read_train(path, adapter, data):
+    """The training data (``--train``) for the glass-box challengers and a linear model's intervals: the
+    file read with the audit data's target, favourable label and the model's input columns.
+
+    Raises
+    ------
+    InvalidInputError
+        When the file lacks any of those columns (named, with the fix), or is an image file.
+    """
+    from xai_audit.adapters.pairing import resolve_features
+    from xai_audit.data import AuditDataset
+
+    if path is None or isinstance(path, AuditDataset):
+        return path
+    path = Path(path)
+    if path.suffix.lower() == ".npz":
+        raise InvalidInputError(f"The training file '{path}' holds images; --train takes a table (CSV or Parquet) "
+                                "with the audit data's columns, for the tabular challengers.")
+    features = list(resolve_features(adapter, data)) if adapter is not None else list(data.features or [])
+    frame = AuditDataset.from_file(path).frame
+    wanted = features + ([data.target] if data.target is not None else [])
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise InvalidInputError(
+            f"The training file '{path}' lacks the columns {missing} that the audit uses (the model's input columns "
+            f"and the target {data.target!r}); its columns are {list(frame.columns)[:20]}. Give a training file with "
+            "the audit data's columns.")
+    return AuditDataset.from_frame(frame, target=data.target, positive_label=data.positive_label, features=features,
+                                   feature_kinds={f: data.feature_kinds.get(f, "numeric") for f in features},
+                                   source=str(path))
+
+
+def input_hashes(spec) -> dict:
+    """SHA-256 of a spec's model file(s), data and policy (as loaded); of its labels, training data and
+    model card too when given. A file that is missing has the hash None."""
+    hashes = {"model": None, "data": None, "policy": None}
+    if isinstance(spec.model, (str, Path)):
+        hashes["model"] = {"path": str(spec.model), "sha256": file_hash(*model_files(Path(spec.model)))}
+    elif spec.model is not None:
+        hashes["model"] = {"object": type(spec.model).__name__, "sha256": object_hash(spec.model)}
+    if isinstance(spec.data, (str, Path)):
+        hashes["data"] = {"path": str(spec.data), "sha256": file_hash(Path(spec.data))}
+    else:
+        hashes["data"] = {"object": type(spec.data).__name__, "sha256": object_hash(spec.data)}
+        # a dataset's plain names change every output but not its content hash: key them too
+        labels = getattr(spec.data, "labels", None)
+        if labels is not None and labels.to_dict():
+            text = json.dumps(labels.to_dict(), sort_keys=True, default=str)
+            hashes["data"]["labels_sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    if spec.labels is not None:
+        hashes["labels"] = {"path": str(spec.labels), "sha256": file_hash(Path(spec.labels))}
+    if isinstance(spec.train, (str, Path)):
+        hashes["train"] = {"path": str(spec.train), "sha256": file_hash(Path(spec.train))}
+    elif spec.train is not None:
+        hashes["train"] = {"object": type(spec.train).__name__, "sha256": object_hash(spec.train)}
+    if isinstance(spec.model_card, (str, Path)):
+        hashes["model_card"] = {"path": str(spec.model_card), "sha256": file_hash(Path(spec.model_card))}
+    hashes["policy"] = policy_hash(spec.policy, spec.policy_path)
+    return hashes

@@ -14,6 +14,7 @@ from xai_audit.model_card import MODEL_CARD_KEYS
 ENTRY_KEYS = frozenset({
     "name", "model", "data", "target", "positive_label", "sensitive", "bins", "predictions", "scores",
     "features", "policy", "out", "seed", "trusted_types", "trust_pickle", "formats", "model_card", "labels",
+    "train",
 })
 # A report name: letters, digits, dots, dashes and underscores, so it cannot leave the output folder.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -21,7 +22,7 @@ BATCH_FORMATS = ("html", "json", "md")
 KIND_NAMES = {str: "string", int: "whole number", bool: "boolean (true or false)", dict: "table"}
 TYPE_CHECKS = {"name": str, "model": str, "data": str, "target": str, "predictions": str, "scores": str,
                "policy": str, "out": str, "seed": int, "trust_pickle": bool, "bins": dict, "model_card": dict,
-               "labels": str}
+               "labels": str, "train": str}
 
 
 def parse_toml_table(table, base_dir: Path, *, defaults=None, out: Path | None = None, where: str = "[[audit]]"):
@@ -90,6 +91,7 @@ def parse_toml_table(table, base_dir: Path, *, defaults=None, out: Path | None =
         random_state=merged.get("seed", 0), trusted_types=tuple(lists["trusted_types"] or ()),
         trust_pickle=merged.get("trust_pickle", False), formats=formats, model_card=merged["model_card"],
         labels=under(base_dir, merged["labels"]) if merged.get("labels") else None,
+        train=under(base_dir, merged["train"]) if merged.get("train") else None,
     ), []
 
 

@@ -19,6 +19,7 @@ from xai_audit.checks import evaluate, overall_status
 from xai_audit.data import AuditDataset
 from xai_audit.exceptions import InvalidInputError, ModelError
 from xai_audit.explainers import explanations_section
+from xai_audit.explainers.glass_box import glass_box_section
 from xai_audit.fairness import disparity_attribution, fairness_report, proxy_scan
 from xai_audit.manifest import build_manifest
 from xai_audit.model_card import check_model_card
@@ -72,7 +73,8 @@ class Audit:
     train : AuditDataset, optional
         The model's training data: glass-box challengers are fitted on it and compared with the model on
         the audit data (:mod:`xai_audit.challenger`); without it they run only when the policy's
-        ``[challenger] enabled`` is true, by cross-fitting on the audit data.
+        ``[challenger] enabled`` is true, by cross-fitting on the audit data. A linear or logistic
+        model's coefficient intervals (``glass_box``) are computed on it too, else on the audit data.
 
     Examples
     --------
@@ -173,6 +175,8 @@ class Audit:
             self._section("recourse", sections["recourse"])
 
         if not isinstance(adapter, PredictionsAdapter):
+            sections["glass_box"] = glass_box_section(adapter, data, features, train=self.train,
+                                                      confidence=policy.setting("audit", "confidence", 0.95))
             self._report("Fitting the glass-box challengers", 0.9)
             sections["challenger"] = audit_challenger(
                 adapter, data, features, policy, proba=proba, decisions=y_pred, train=self.train,
@@ -188,7 +192,8 @@ class Audit:
             model=sections["model"], data=sections["data"], performance=sections["performance"],
             explanations=sections.get("explanations", {}), fairness=sections.get("fairness", {}),
             reasons=sections.get("reasons", []), reasons_summary=sections.get("reasons_summary", {}),
-            recourse=sections.get("recourse", {}), challenger=sections.get("challenger", {}), model_card=model_card,
+            recourse=sections.get("recourse", {}), challenger=sections.get("challenger", {}),
+            glass_box=sections.get("glass_box", {}), model_card=model_card,
             manifest=build_manifest(random_state=self.random_state, config=config,
                                     model_sha256=adapter.sha256, data_sha256=data.sha256),
             rows=_row_predictions(adapter, data, y_pred, proba),

@@ -18,11 +18,11 @@ from xai_audit._json import dumps_record
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
-SCHEMA_VERSION = "1.2"  # 1.2: performance.decisions (ROC points, confusion counts), local.examples with
+SCHEMA_VERSION = "1.3"  # 1.3: glass_box (an interpretable model read as itself). 1.2: performance.decisions (ROC points, confusion counts), local.examples with
 # reason_chosen, image samples say correct. 1.1: data.labels and csv_dialect, reasons_summary, recourse, challenger;
-# intervals state method/level/resamples and spreads carry none. 1.0 and 1.1 records still load.
+# intervals state method/level/resamples and spreads carry none. 1.0 to 1.2 records still load.
 SECTIONS = ("model", "data", "performance", "explanations", "fairness", "reasons", "reasons_summary", "recourse",
-            "challenger", "model_card", "manifest")
+            "challenger", "glass_box", "model_card", "manifest")
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +74,10 @@ class AuditResult:
     rows : RowPredictions or None
         The audited rows' decisions and scores, read with :meth:`predictions`. Kept in memory only:
         not part of the JSON record, not compared by ``==``, and None for a result read from a record.
+    glass_box : dict
+        The audited model read as itself when it is interpretable: coefficients or odds ratios with
+        intervals, tree rules, or EBM shape functions (:mod:`xai_audit.explainers.glass_box`); empty for
+        other models and in records older than schema 1.3.
 
     Examples
     --------
@@ -104,6 +108,7 @@ class AuditResult:
     reasons_summary: dict = field(default_factory=dict)
     recourse: dict = field(default_factory=dict)
     challenger: dict = field(default_factory=dict)
+    glass_box: dict = field(default_factory=dict)
     model_card: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION

@@ -25,20 +25,17 @@ from pathlib import Path
 from xai_audit._version import __version__
 from xai_audit._spec_inputs import (
     audit_columns,
-    file_hash,
+    input_hashes,
     labels_option,
-    model_files,
     need_data_source,
     need_file,
     need_writable_folder,
-    object_hash,
-    policy_hash,
     read_dataset,
+    read_train,
 )
 from xai_audit._spec_scale import check_summaries_spec, is_out_of_core, run_scaled
 from xai_audit._spec_toml import NAME_PATTERN
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.numbers import format_number  # noqa: F401  (the app reads the one number format here)
 
 FORMATS = ("html", "json", "md", "pdf")
 DEFAULT_FORMATS = ("html", "json")
@@ -69,6 +66,8 @@ class AuditSpec:
         A labels.toml file with plain names for columns and category codes.
     policy : str, Path or Policy
         A bundled policy name, a policy TOML file, or a loaded :class:`~xai_audit.Policy`.
+    train : str, Path or AuditDataset, optional
+        Training data with the audit data's columns: the challengers are fitted on it (else cross-fitted).
     model_card : dict, str or Path, optional
         The model card, or a TOML file holding it.
     random_state : int
@@ -110,6 +109,7 @@ class AuditSpec:
     sensitive: tuple = ()
     bins: dict = field(default_factory=dict)
     labels: object = None
+    train: object = None
     policy: object = "default"
     model_card: object = None
     random_state: int = 0
@@ -249,8 +249,9 @@ class AuditSpec:
         if self.workers is not None and (isinstance(self.workers, bool) or not isinstance(self.workers, int)
                                          or self.workers < 1):
             raise InvalidInputError(f"workers must be a positive number of processes; got {self.workers!r}.")
-        if isinstance(self.data, (str, Path)):
-            need_data_source(self.data)
+        for source in (self.data, self.train):
+            if isinstance(source, (str, Path)):
+                need_data_source(source)
         if isinstance(self.model, (str, Path)):
             need_file(self.model, "model file")
         for path, what in ((self.labels, "labels file"), (self.policy_path, "policy file")):
@@ -326,7 +327,7 @@ class AuditSpec:
                    if getattr(self, name) is not None}
         return Audit(policy=policy, random_state=self.random_state, model_card=self.model_card_dict(),
                      progress=progress, on_section=on_section, backend=self.backend, workers=self.workers,
-                     scheduler=self.scheduler,
+                     scheduler=self.scheduler, train=read_train(self.train, adapter, data),
                      **options).run(adapter, data)
 
     def model_card_dict(self) -> dict:
@@ -359,28 +360,9 @@ class AuditSpec:
     # -- identity -----------------------------------------------------------------------------------
 
     def input_hashes(self) -> dict:
-        """SHA-256 of the model file(s), data and policy (as loaded); of the labels and model card files too
-        when given. A file that is missing has the hash None."""
-        hashes = {"model": None, "data": None, "policy": None}
-        if isinstance(self.model, (str, Path)):
-            hashes["model"] = {"path": str(self.model), "sha256": file_hash(*model_files(Path(self.model)))}
-        elif self.model is not None:
-            hashes["model"] = {"object": type(self.model).__name__, "sha256": object_hash(self.model)}
-        if isinstance(self.data, (str, Path)):
-            hashes["data"] = {"path": str(self.data), "sha256": file_hash(Path(self.data))}
-        else:
-            hashes["data"] = {"object": type(self.data).__name__, "sha256": object_hash(self.data)}
-            # a dataset's plain names change every output but not its content hash: key them too
-            labels = getattr(self.data, "labels", None)
-            if labels is not None and labels.to_dict():
-                text = json.dumps(labels.to_dict(), sort_keys=True, default=str)
-                hashes["data"]["labels_sha256"] = hashlib.sha256(text.encode()).hexdigest()
-        if self.labels is not None:
-            hashes["labels"] = {"path": str(self.labels), "sha256": file_hash(Path(self.labels))}
-        if isinstance(self.model_card, (str, Path)):
-            hashes["model_card"] = {"path": str(self.model_card), "sha256": file_hash(Path(self.model_card))}
-        hashes["policy"] = policy_hash(self.policy, self.policy_path)
-        return hashes
+        """SHA-256 of the model file(s), data and policy (as loaded); of the labels, training data and model
+        card too when given. A file that is missing has the hash None."""
+        return input_hashes(self)
 
     def key(self, hashes: dict | None = None) -> str:
         """A stable SHA-256 over the tool version, the configuration and the inputs' contents.

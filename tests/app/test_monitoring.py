@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import pytest
 
-from xai_audit.spec import format_number as fmt
+from xai_audit import format_number as fmt
 
 from tests.app.apptest_support import APP, check_clean, errors, plain
 from tests.app.shared_audit import shared_audited_app  # noqa: F401  (a fixture)

@@ -58,6 +58,9 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scores", help="column with the model's scores or probabilities")
     parser.add_argument("--labels", metavar="FILE",
                         help="labels.toml with plain names for columns and category codes (used by every output)")
+    parser.add_argument("--train", metavar="TRAIN.csv",
+                        help="the model's training data, with the audit data's columns: the glass-box challengers are "
+                             "fitted on it (without it, cross-fitted on the audit data when the policy enables them)")
     parser.add_argument("--policy", default="default", help="bundled policy name or a policy TOML file")
     parser.add_argument("--out", default="reports", help="output folder (default: reports)")
     parser.add_argument("--name", help="report file name stem (default: the model or data file name)")
@@ -102,7 +105,7 @@ def spec_from_args(args) -> AuditSpec:
         positive_label=args.positive_label,
         sensitive=tuple(split_list(args.sensitive)), bins=parse_bins(args.bins),
         features=tuple(split_list(args.features)) or None, predictions=args.predictions, scores=args.scores,
-        labels=getattr(args, "labels", None), policy=args.policy, model_card=args.model_card,
+        labels=getattr(args, "labels", None), train=getattr(args, "train", None), policy=args.policy, model_card=args.model_card,
         random_state=args.seed, trust_pickle=args.trust_pickle, trusted_types=tuple(args.trust_type),
         workers=args.workers, scheduler=args.scheduler, out=Path(args.out),
         name=args.name or _default_name(args, summaries), formats=formats, summaries=summaries,

@@ -129,6 +129,7 @@ SECTION_CLAUSES: dict[str, tuple[str, ...]] = {
     "reasons": ("regb-9", "eu-art86", "gdpr-22", "gdpr-15", "hkma-explain", "feat-t", "feat-a"),
     "recourse": ("gdpr-22", "eu-art14", "regb-9"),
     "challenger": ("eu-art13", "sr117-val"),
+    "glass-box": ("eu-art13", "sr117-val", "hkma-explain"),
     "findings": ("eu-annex4", "sr117-val", "nist-measure2.1"),
     "appendix": ("eu-annex4", "sr117-gov", "hkma-validation", "nist-measure2.1"),
     "signoff": ("sr117-gov", "hkma-gov", "feat-a", "nist-govern"),

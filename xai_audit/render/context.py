@@ -25,6 +25,7 @@ SECTION_TITLES = {
     "performance": "Performance",
     "fairness": "Fairness across groups",
     "explanations": "Explanations and their quality",
+    "glass-box": "The model itself",
     "reasons": "Adverse-action reasons",
     "recourse": "Recourse for declined cases",
     "challenger": "Glass-box challenger",

@@ -22,6 +22,7 @@ from xai_audit.render.context import SECTION_TITLES, Context, finding_views
 from xai_audit.render.sections.explain import explanations
 from xai_audit.render.sections_reasons import reasons
 from xai_audit.render.sections.fairness import fairness
+from xai_audit.render.sections.glass_box import glass_box
 from xai_audit.render.sections_challenger import challenger
 from xai_audit.render.sections_recourse import recourse
 from xai_audit.render.sections_metrics import performance
@@ -32,11 +33,11 @@ from xai_audit.render.text import plain
 
 TEMPLATES = "xai_audit.templates"
 REPORT_ORDER = ("summary", "identification", "model-card", "data", "performance", "fairness", "explanations",
-                "reasons", "recourse", "challenger", "findings", "appendix", "signoff", "glossary", "index")
+                "glass-box", "reasons", "recourse", "challenger", "findings", "appendix", "signoff", "glossary", "index")
 BUILDERS = {
     "identification": identification, "model-card": model_card, "data": data_section,
     "performance": performance, "fairness": fairness, "explanations": explanations, "reasons": reasons, "recourse": recourse,
-    "challenger": challenger,
+    "challenger": challenger, "glass-box": glass_box,
     "findings": findings_section, "appendix": appendix, "signoff": signoff, "glossary": glossary,
 }
 
