@@ -269,3 +269,28 @@ def test_skops_model_loads_without_the_estimator_walk_or_torch_and_unknown_types
     assert "not trusted by default: ['_operator.neg']" in probe["refused"]
     # skops' own default trust is narrower (no estimator), never wider: xai-audit vets each type itself
     assert probe["skops_default_sklearn_estimators"] == []
+
+
+def test_small_batches_predict_on_one_openmp_thread_and_large_ones_on_all():
+    from threadpoolctl import threadpool_info
+
+    from xai_audit.adapters.threads import THREADED_ROWS, prediction_threads
+
+    def openmp_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"}
+
+    outside = openmp_threads()
+    assert outside, "scikit-learn loads an OpenMP runtime"
+    with prediction_threads(THREADED_ROWS - 1):
+        assert openmp_threads() <= {1}
+    assert openmp_threads() == outside
+    with prediction_threads(THREADED_ROWS):
+        assert openmp_threads() == outside
+
+
+def test_predictions_are_the_same_on_one_thread(credit_gbm, credit_frame):
+    from xai_audit.adapters.threads import THREADED_ROWS
+
+    model = load_model(credit_gbm)
+    many = credit_frame.sample(THREADED_ROWS, replace=True, random_state=0)
+    np.testing.assert_array_equal(model.predict_proba(many)[:50], model.predict_proba(many.iloc[:50]))
