@@ -3,7 +3,7 @@
 Every run is a fresh process (``/usr/bin/time -v`` reads its wall time and peak resident memory):
 
 - ``xai-audit (equal work)``: SHAP only, every row explained, in the log-odds (what shapash and
-  explainerdashboard explain), HTML report and JSON record written;
+  explainerdashboard explain), no recourse search, HTML report and JSON record written;
 - ``xai-audit (default policy)``: the default audit (SHAP in probability space, LIME, permutation
   importance, 300 rows explained locally, fairness with bootstrap intervals), HTML and JSON;
 - ``shapash``: ``SmartExplainer.compile`` (SHAP of every row) and ``generate_report``;
@@ -84,8 +84,9 @@ def child(tool: str, n: int, out_dir: Path) -> dict:
         data = xa.AuditDataset.from_frame(frame, target="y", sensitive=["group"], features=list(X.columns))
         if tool == "xai-audit-equal":
             policy = out_dir / "equal.toml"
+            # The peers search no recourse: leave it out, or the comparison is not of equal work.
             policy.write_text('extends = "default"\n[audit]\nexplainers = ["shap"]\n'
-                              f'explain_rows = {n}\nshap_output_space = "log_odds"\n')
+                              f'explain_rows = {n}\nshap_output_space = "log_odds"\n[recourse]\nenabled = false\n')
         else:
             policy = "default"
         result = xa.audit(model, data, policy=policy, random_state=0)

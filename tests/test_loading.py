@@ -225,42 +225,72 @@ def test_torchscript_and_export(tmp_path):
         load_model(tmp_path / "s.pt")
 
 
-# -- loading skops without importing torch ---------------------------------------------------------------
+# -- loading skops without scikit-learn's walk over its modules ----------------------------------------
 
 SKOPS_PROBE = """
-import hashlib, json, sys
-from xai_audit.adapters.loading import ARRAY_API_TORCH_MODULE, _import_skops_io
-{before}
-_import_skops_io()
+import json, operator, sys, tempfile
+import sklearn.utils
+walks = []
+walk = sklearn.utils.all_estimators = lambda *args, **kwargs: walks.append(1) or []
+import xai_audit
+model = xai_audit.load_model("sample_models/credit_gbm.skops")
 from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES
-print(json.dumps({{"torch": "torch" in sys.modules, "placeholder_left": ARRAY_API_TORCH_MODULE in sys.modules
-                   and not hasattr(sys.modules[ARRAY_API_TORCH_MODULE], "__path__"),
-                   "trusted": sorted(SKLEARN_ESTIMATOR_TYPE_NAMES)}}))
+import numpy as np, skops.io
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+pipe = make_pipeline(FunctionTransformer(func=operator.neg), LogisticRegression()).fit(np.array([[0.0], [1.0]]), [0, 1])
+path = tempfile.mkdtemp() + "/f.skops"
+skops.io.dump(pipe, path)
+try:
+    xai_audit.load_model(path)
+    refused = ""
+except xai_audit.UntrustedModelError as error:
+    refused = str(error)
+print(json.dumps({"walks": len(walks), "restored": sklearn.utils.all_estimators is walk, "torch": "torch" in sys.modules,
+                  "model": type(model.estimator).__name__, "refused": refused,
+                  "skops_default_sklearn_estimators": SKLEARN_ESTIMATOR_TYPE_NAMES}))
 """
 
 
-def probe_skops(before: str = "") -> dict:
+def test_skops_model_loads_without_the_estimator_walk_or_torch_and_unknown_types_are_refused():
     import json
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-c", SKOPS_PROBE.format(before=before)], capture_output=True,
-                          text=True, cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=300)
+    done = subprocess.run([sys.executable, "-c", SKOPS_PROBE], capture_output=True, text=True, cwd=root,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=300)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["walks"] == 0 and probe["restored"] is True and probe["torch"] is False
+    assert probe["model"] == "Pipeline"
+    assert "not trusted by default: ['_operator.neg']" in probe["refused"]
+    # skops' own default trust is narrower (no estimator), never wider: xai-audit vets each type itself
+    assert probe["skops_default_sklearn_estimators"] == []
 
 
-def test_skops_is_imported_without_torch_and_the_placeholder_is_gone():
-    light = probe_skops()
-    assert light["torch"] is False and light["placeholder_left"] is False
-    assert len(light["trusted"]) > 100
+def test_small_batches_predict_on_one_openmp_thread_and_large_ones_on_all():
+    from threadpoolctl import threadpool_info
+
+    from xai_audit.adapters.threads import THREADED_ROWS, prediction_threads
+
+    def openmp_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"}
+
+    outside = openmp_threads()
+    assert outside, "scikit-learn loads an OpenMP runtime"
+    with prediction_threads(THREADED_ROWS - 1):
+        assert openmp_threads() <= {1}
+    assert openmp_threads() == outside
+    with prediction_threads(THREADED_ROWS):
+        assert openmp_threads() == outside
 
 
-@pytest.mark.slow
-def test_skops_trusts_exactly_the_same_types_as_with_torch_imported():
-    pytest.importorskip("torch")
-    with_torch = probe_skops("import torch")  # skops' own path: the walk imports the real package
-    assert with_torch["torch"] is True
-    assert probe_skops()["trusted"] == with_torch["trusted"]
+def test_predictions_are_the_same_on_one_thread(credit_gbm, credit_frame):
+    from xai_audit.adapters.threads import THREADED_ROWS
+
+    model = load_model(credit_gbm)
+    many = credit_frame.sample(THREADED_ROWS, replace=True, random_state=0)
+    np.testing.assert_array_equal(model.predict_proba(many)[:50], model.predict_proba(many.iloc[:50]))

@@ -15,7 +15,6 @@ import hashlib
 import importlib
 import importlib.util
 import sys
-import types
 import zipfile
 from pathlib import Path
 
@@ -27,8 +26,6 @@ from xai_audit.exceptions import InvalidInputError, UntrustedModelError
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 TORCH_SUFFIXES = (".pt", ".pth", ".pt2", ".ts")
 TRUSTED_MODULE_PREFIXES = ("sklearn.", "xgboost.", "lightgbm.")
-# Imported by pkgutil.walk_packages when skops builds its trusted-type list (see _import_skops_io).
-ARRAY_API_TORCH_MODULE = "sklearn.externals.array_api_compat.torch"
 # Plain containers and the object dtype of arrays (pandas string columns), which define no code.
 TRUSTED_TYPE_NAMES = ("collections.OrderedDict", "builtins.object")
 
@@ -113,28 +110,32 @@ def _load_file(path: Path, *, trusted, architecture, architecture_args, **option
 
 
 def _import_skops_io():
-    """``skops.io``, imported without importing torch as a side effect.
+    """``skops.io``, imported without scikit-learn's walk over all of its modules.
 
-    Upstream cause: ``import skops.io`` (skops 0.16) builds its list of trusted scikit-learn types with
-    ``sklearn.utils.all_estimators()``, which walks every scikit-learn package with
-    ``pkgutil.walk_packages``. The walk imports each *package* to look inside it, including
-    ``sklearn.externals.array_api_compat.torch``, which imports torch (about 2-3 s) although
-    ``all_estimators`` then ignores everything under ``externals``. While skops is imported, a
-    placeholder module stands in for that one package (only when torch is not loaded yet), so the walk
-    does not descend into it; it holds no estimator, so the trusted-type list is the same (a test
-    compares the two). The placeholder is removed afterwards, so a later real import works as usual.
+    Upstream cause: ``import skops.io`` (skops 0.16) builds its default list of trusted scikit-learn
+    estimators with ``sklearn.utils.all_estimators()``, which imports every public scikit-learn module
+    (and, through ``sklearn.externals.array_api_compat``, torch) to look inside it: about 1 CPU second
+    more than the modules a model needs, plus 2-3 s for torch. xai-audit does not rely on that list: it
+    asks skops for every type in the file outside skops' defaults (``get_untrusted_types``), vets each
+    against its own rule (:func:`_is_known_estimator_type`) and passes the vetted ones explicitly. So
+    while xai-audit imports skops, ``all_estimators`` answers an empty list: skops' default trust is
+    narrower, never wider (no estimator is trusted without xai-audit's check). If skops is already
+    imported, it is used as it is.
     """
     if "skops.io" in sys.modules:
         return sys.modules["skops.io"]
-    placeholder = None
-    if "torch" not in sys.modules and ARRAY_API_TORCH_MODULE not in sys.modules:
-        placeholder = types.ModuleType(ARRAY_API_TORCH_MODULE, "Placeholder while skops lists trusted types.")
-        sys.modules[ARRAY_API_TORCH_MODULE] = placeholder
+    sklearn_utils = require("sklearn.utils", extra="core", purpose="Loading a .skops model")
+    walk = sklearn_utils.all_estimators
+    sklearn_utils.all_estimators = _no_estimators
     try:
         return require("skops.io", extra="core", purpose="Loading a .skops model")
     finally:
-        if placeholder is not None and sys.modules.get(ARRAY_API_TORCH_MODULE) is placeholder:
-            del sys.modules[ARRAY_API_TORCH_MODULE]
+        sklearn_utils.all_estimators = walk
+
+
+def _no_estimators(type_filter=None):
+    """Stands in for ``sklearn.utils.all_estimators`` while skops is imported (see above)."""
+    return []
 
 
 def _load_skops(path: Path, trusted):

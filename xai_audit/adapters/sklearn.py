@@ -10,6 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from xai_audit.adapters.base import ColumnGroup, ModelAdapter
+from xai_audit.adapters.threads import prediction_threads
 from xai_audit.exceptions import ModelError, UnsupportedModelError
 
 
@@ -82,7 +83,8 @@ class SklearnAdapter(ModelAdapter):
         return X
 
     def _predict(self, X) -> np.ndarray:
-        labels = self.estimator.predict(self._model_input(X))
+        with prediction_threads(len(X)):
+            labels = self.estimator.predict(self._model_input(X))
         if self.classes is not None and len(np.asarray(labels)) == len(X):  # a wrong shape is reported first
             check_labels(np.asarray(labels), self.classes, self.name)
         return labels
@@ -90,7 +92,8 @@ class SklearnAdapter(ModelAdapter):
     def _predict_proba(self, X) -> np.ndarray:
         if not self.has_proba:
             return super()._predict_proba(X)
-        proba = self.estimator.predict_proba(self._model_input(X))
+        with prediction_threads(len(X)):
+            proba = self.estimator.predict_proba(self._model_input(X))
         check_probabilities(proba, self.name)
         return proba
 
