@@ -12,6 +12,8 @@ any name are shown as ``[U+XXXX]``.
 
 from __future__ import annotations
 
+import re
+
 from xai_audit.checks.common import fmt
 from xai_audit.render import names
 from xai_audit.render.escape import isolate_bidi, markdown_cell
@@ -20,6 +22,8 @@ from xai_audit.render.html import environment, stylesheet
 PANEL_W, PANEL_H = 180, 70
 BAR_ROW_H, CHART_W, LABEL_W = 18, 520, 150
 MAX_PANELS = 24
+# the population-stability rule lists the inputs beyond its line, unquoted: "(2 beyond a line: a, b): 0.31"
+_BEYOND = re.compile(r"(beyond a line: )(.*?)\)(?=: )")
 VERDICT_CONVENTIONS = (("four_fifths", "four-fifths"), ("ll144", "Local Law 144"))
 
 
@@ -66,7 +70,10 @@ class Names:
                 text = self.with_groups(attribute, text, entry.get("groups", {}))
                 return isolate_bidi(text.replace(f" by {attribute}", f" by {names.attribute_name(self.ctx, attribute)}"))
         columns = (record.get("features") or {}).get("features", {})
-        return isolate_bidi(names.with_group_names(text, {c: names.feature_name(self.ctx, c) for c in columns}))
+        text = names.with_group_names(text, {c: names.feature_name(self.ctx, c) for c in columns})
+        text = _BEYOND.sub(lambda m: m[1] + ", ".join(names.feature_name(self.ctx, c) if c in columns else c
+                                                      for c in m[2].split(", ")) + ")", text)
+        return isolate_bidi(text)
 
 
 def raw(text) -> str:
