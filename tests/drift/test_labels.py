@@ -238,3 +238,20 @@ def test_different_labels_for_the_two_periods_are_refused():
         xa.drift(None, reference, current)
     alone = xa.drift(None, reference, xa.AuditDataset.from_frame(frame, predictions="pred", features=["x"]))
     assert "<th scope=\"row\">Income</th>" in render_drift_html(alone.to_dict())
+
+
+def test_every_group_row_of_the_fairness_tables_is_named_plainly():
+    rng = np.random.default_rng(5)
+    labels = {"sex": {"name": "Sex of the applicant", "values": {"F": "women", "M": "men"}}}
+    periods = [xa.AuditDataset.from_frame(_hostile_period(rng, 400, shift), predictions="pred", features=["x"],
+                                          sensitive=["sex"], labels=labels) for shift in (0.0, 1.0)]
+    record = xa.drift(None, *periods, random_state=0).to_dict()
+    page = render_drift_html(record)
+    fairness = _parse(page[page.index('id="drift-fairness"'):])
+    headers = [h.strip() for h in fairness.row_headers]
+    assert "F" not in headers and "M" not in headers
+    rows = sum(len(rows) for rows in record["fairness"]["sex"]["groups"].values())
+    ratios = sum(len(record["fairness"]["sex"][key]["ratio_change"]) for key in ("four_fifths", "ll144"))
+    assert len([h for h in headers if h in ("women", "men")]) == rows + ratios
+    assert "Sex of the applicant" in fairness.h3
+    assert re.search(r"selection rate for (women|men) \(Sex of the applicant\)", summary_sentence(record))
