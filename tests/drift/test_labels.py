@@ -20,7 +20,7 @@ import pytest
 import xai_audit as xa
 from xai_audit.cli.main import main
 from xai_audit.data.labels import FeatureLabels
-from xai_audit.render.drift import render_drift_html, render_drift_markdown, summary_sentence
+from xai_audit.render.drift import explanation_chart, render_drift_html, render_drift_markdown, summary_sentence
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "sample_models" / "data" / "german_credit.csv"
@@ -255,3 +255,12 @@ def test_every_group_row_of_the_fairness_tables_is_named_plainly():
     assert len([h for h in headers if h in ("women", "men")]) == rows + ratios
     assert "Sex of the applicant" in fairness.h3
     assert re.search(r"selection rate for (women|men) \(Sex of the applicant\)", summary_sentence(record))
+
+
+def test_the_explanation_chart_leaves_room_for_the_longest_plain_name(run, labels):
+    chart = explanation_chart(run["record"])
+    longest = max(len(row["label"]) for row in chart["rows"])
+    assert longest == max(len(labels.name(c)) for c in run["record"]["explanations"]["features"])
+    # labels end 6 px left of the plot at 11 px: at most ~6.5 px a character must fit right of x = 0
+    assert chart["label_w"] - 6 >= longest * 6.5
+    assert all(chart["label_w"] <= row["x_lo"] <= row["x"] <= row["x_hi"] <= chart["w"] - 20 for row in chart["rows"])

@@ -21,6 +21,8 @@ from xai_audit.render.html import environment, stylesheet
 
 PANEL_W, PANEL_H = 180, 70
 BAR_ROW_H, CHART_W, LABEL_W = 18, 520, 150
+# width of one character of an 11 px label, generous, so that a long plain name is never cut at the left edge
+LABEL_CHAR_W = 6.5
 MAX_PANELS = 24
 # the population-stability rule lists the inputs beyond its line, unquoted: "(2 beyond a line: a, b): 0.31"
 _BEYOND = re.compile(r"(beyond a line: )(.*?)\)(?=: )")
@@ -236,7 +238,8 @@ def explanation_chart(record: dict) -> dict | None:
     """Geometry of the explanation-drift chart: per feature, the change of mean |attribution| and its interval.
 
     Rows are ordered by the current period's rank; the x axis carries ticks (with zero) and a title
-    naming the scale of the attributions.
+    naming the scale of the attributions. The label column widens to the longest plain name (labels
+    files give long ones), so no name is cut; the plot keeps its width.
     """
     explanations = record.get("explanations") or {}
     table = explanations.get("features")
@@ -244,23 +247,24 @@ def explanation_chart(record: dict) -> dict | None:
         return None
     plain = Names(record)
     order = sorted(table, key=lambda n: table[n]["rank_current"])
+    label_w = max(LABEL_W, round(max(len(plain.feature(n)) for n in order) * LABEL_CHAR_W) + 12)
     ends = [v for n in order for v in (*table[n]["ci"], table[n]["change"])] + [0.0]
     low, high = min(ends), max(ends)
     span = (high - low) or 1.0
     plot_w = CHART_W - LABEL_W - 20
 
     def x(value):
-        return round(LABEL_W + (value - low) / span * plot_w, 2)
+        return round(label_w + (value - low) / span * plot_w, 2)
 
-    rows = [{"name": n, "label": plain.feature(n), "column": raw(n), "y": i * BAR_ROW_H + BAR_ROW_H / 2, "x_lo": x(table[n]["ci"][0]), "x_hi": x(table[n]["ci"][1]),
-             "x": x(table[n]["change"]), "moved": table[n]["use_moved"], "cls": table[n]["class"],
+    rows = [{"name": n, "label": plain.feature(n), "column": raw(n), "y": i * BAR_ROW_H + BAR_ROW_H / 2,
+             "x_lo": x(table[n]["ci"][0]), "x_hi": x(table[n]["ci"][1]), "x": x(table[n]["change"]), "moved": table[n]["use_moved"], "cls": table[n]["class"],
              "text": f"{fmt(table[n]['reference'])} to {fmt(table[n]['current'])}"} for i, n in enumerate(order)]
     axis_y = len(order) * BAR_ROW_H + 4
     ticks = [{"x": x(value), "label": fmt(value)} for value in _ticks(low, high)]
     space = (explanations.get("meta") or {}).get("output_space")
     title = "Change of mean |attribution|, current minus reference" + (f" ({space})" if space else "")
-    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": axis_y + 76, "axis_y": axis_y, "ticks": ticks,
-            "title": title, "low": fmt(low), "high": fmt(high), "label_w": LABEL_W}
+    return {"rows": rows, "zero": x(0.0), "w": label_w + plot_w + 20, "h": axis_y + 76, "axis_y": axis_y,
+            "ticks": ticks, "title": title, "low": fmt(low), "high": fmt(high), "label_w": label_w}
 
 
 def _context(record: dict) -> dict:
