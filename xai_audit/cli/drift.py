@@ -19,8 +19,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     >>> parser = argparse.ArgumentParser(prog="xai-audit")
     >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["drift", "--reference", "r.csv", "--current", "c.csv", "--predictions", "p"])
-    >>> args.reference, args.current, args.model, args.format
-    ('r.csv', 'c.csv', None, 'html,json')
+    >>> args.reference, args.current, args.model, args.format, args.labels
+    ('r.csv', 'c.csv', None, 'html,json', None)
+    >>> parser.parse_args(["drift", "--reference", "r.csv", "--current", "c.csv", "--labels", "labels.toml"]).labels
+    'labels.toml'
     """
     drift = sub.add_parser("drift", help="compare a current data set against a reference one (monitoring)",
                            description=__doc__.splitlines()[0])
