@@ -264,3 +264,18 @@ def test_the_explanation_chart_leaves_room_for_the_longest_plain_name(run, label
     # labels end 6 px left of the plot at 11 px: at most ~6.5 px a character must fit right of x = 0
     assert chart["label_w"] - 6 >= longest * 6.5
     assert all(chart["label_w"] <= row["x_lo"] <= row["x"] <= row["x_hi"] <= chart["w"] - 20 for row in chart["rows"])
+
+
+def test_a_ratio_row_without_interval_or_note_renders_as_n_a():
+    verdicts = {"groups": {"F": {"verdict": "pass"}, "M": {"verdict": "pass"}}}
+    convention = {"convention": "impact ratio = group rate / reference group ('M') rate", "changed": [],
+                  "reference": verdicts, "current": verdicts,
+                  "ratio_change": {"F": {"reference": 0.9, "current": 0.85, "change": -0.05, "ci": None},
+                                   "M": {"reference": 1.0, "current": 1.0, "change": 0.0, "ci": None,
+                                         "note": "the highest group"}}}
+    record = {"status": "pass", "reference": {"labels": {"sex": {"name": "Sex", "values": {"M": "men", "F": "women"}}}},
+              "features": {"n_features": 0, "n_drifted": 0, "features": {}},
+              "fairness": {"sex": {"groups": {}, "four_fifths": convention, "ll144": convention}}}
+    page = render_drift_html(record)
+    assert page.count("<td>n/a</td>") == 2 and page.count("n/a (the highest group)") == 2
+    assert "reference group (&#39;men&#39;) rate" in page
