@@ -13,13 +13,17 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markupsafe
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xai_audit as xa
 from xai_audit.cli.main import main
 from xai_audit.data.labels import FeatureLabels
+from xai_audit.render.escape import BIDI_CODES, isolate_bidi, markdown_cell
 from xai_audit.render.drift import explanation_chart, render_drift_html, render_drift_markdown, summary_sentence
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,3 +283,18 @@ def test_a_ratio_row_without_interval_or_note_renders_as_n_a():
     page = render_drift_html(record)
     assert page.count("<td>n/a</td>") == 2 and page.count("n/a (the highest group)") == 2
     assert "reference group (&#39;men&#39;) rate" in page
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([chr(code) for code in BIDI_CODES] + list("<>&'\"|*_`"))
+                | st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).map("".join))
+def test_any_plain_name_is_shown_escaped_with_bidi_controls_visible(name):
+    row = {"kind": "numeric", "test": "ks", "statistic": 0.5, "p_value": 0.001, "p_adjusted": 0.002, "effect": 0.5,
+           "effect_ci": [0.4, 0.6], "wasserstein": 1.0, "psi": 0.3, "verdict": "drifted"}
+    record = {"status": "warn", "reference": {"labels": {"x": {"name": name, "values": {}}}},
+              "features": {"n_features": 1, "n_drifted": 1, "alpha": 0.05, "correction": "fdr_bh", "features": {"x": row}}}
+    page = render_drift_html(record)
+    assert f'<tr><th scope="row">{markupsafe.escape(isolate_bidi(name))}</th><td><code>x</code></td>' in page
+    assert not any(chr(code) in page for code in BIDI_CODES)
+    md = render_drift_markdown(record)
+    assert f"| {markdown_cell(name, None)} | x |" in md
