@@ -52,7 +52,9 @@ def drift(model, reference: AuditDataset, current: AuditDataset, *, policy="defa
         ``scores``) columns.
     reference, current : AuditDataset
         The validation-time data and today's, with the same feature columns (and, for performance
-        and fairness drift, the same target and sensitive attributes).
+        and fairness drift, the same target and sensitive attributes). The report names columns
+        and category codes by the reference data's ``labels`` (else the current data's); labels
+        given to both must be the same.
     policy : str, dict or Policy
         Its ``[drift]`` settings and its ``drift_*`` rules are used.
     random_state : int, optional
@@ -99,6 +101,11 @@ def drift(model, reference: AuditDataset, current: AuditDataset, *, policy="defa
         raise InvalidInputError(
             f"The current data lacks the feature columns {missing} that the reference data has; "
             f"its columns are {list(current.frame.columns)}."
+        )
+    if reference.labels and current.labels and reference.labels != current.labels:
+        raise InvalidInputError(
+            "The reference and current data carry different labels; the drift report names each column one way. "
+            "Give both periods the same labels (or give them to the reference data only)."
         )
     if (reference.target is None) != (current.target is None):
         raise InvalidInputError(

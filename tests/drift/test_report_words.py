@@ -16,7 +16,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import xai_audit as xa
-from xai_audit.render.drift import render_drift_html, render_drift_markdown
+from xai_audit.render.drift import Names, render_drift_html, render_drift_markdown
 
 FEATURES = ["income", "debt", "noise"]
 NUMBER = r"(-?\d+\.\d+(?:e-?\d+)?|n/a)"
@@ -77,7 +77,8 @@ def check_clause(clause: str, record: dict) -> str:
         return "accuracy"
     if m := re.fullmatch(rf"the selection rate for (.+) \((.+)\) (rose|fell|stayed) from {NUMBER} to {NUMBER}, "
                          r"(outside|within) the range expected by chance", clause):
-        row = record["fairness"][m[2]]["groups"][m[1]]["selection_rate"]
+        attribute, group = _keys(record, m[2], m[1])
+        row = record["fairness"][attribute]["groups"][group]["selection_rate"]
         _check_change(m[3], m[4], m[5], m[6], row)
         # the group named is the one whose rate moved most among those whose interval excludes zero
         moved = [abs(r["selection_rate"]["change"]) for e in record["fairness"].values()
@@ -88,11 +89,19 @@ def check_clause(clause: str, record: dict) -> str:
     if m := re.fullmatch(r"the (four-fifths|Local Law 144) verdict changed for (.+?)( and \d+ more)?", clause):
         key = "four_fifths" if m[1] == "four-fifths" else "ll144"
         named = re.findall(r"([^,]+?) \(([^()]+)\) from (pass|fail) to (pass|fail)", m[2])
-        expected = [(g, a, e[key]["reference"]["groups"][g]["verdict"], e[key]["current"]["groups"][g]["verdict"])
+        plain = Names(record)
+        expected = [(plain.group(a, g), plain.attribute(a), e[key]["reference"]["groups"][g]["verdict"], e[key]["current"]["groups"][g]["verdict"])
                     for a, e in record["fairness"].items() for g in e[key]["changed"]]
         assert [tuple(part.strip() for part in item) for item in named] == expected[:3]
         return "verdict change"
     raise AssertionError(f"no parser understands the clause {clause!r}")
+
+
+def _keys(record: dict, attribute: str, group: str) -> tuple:
+    """The record's attribute and group keys of the names a clause shows (intersections as "a × b", "g & h")."""
+    plain = Names(record)
+    return next((a, g) for a, e in record["fairness"].items() for g in e["groups"]
+                if (plain.attribute(a), plain.group(a, g)) == (attribute, group))
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -123,7 +132,7 @@ def test_every_clause_of_the_html_summary_says_what_the_record_says(record):
 def test_every_clause_of_the_markdown_summary_says_what_the_record_says(record):
     lines = render_drift_markdown(record).splitlines()
     assert lines[0] == f"## Drift: {record['status'].upper()}"
-    for clause in _clauses(lines[2]):
+    for clause in _clauses(html_lib.unescape(lines[2])):  # names are Markdown-escaped (& as &amp;)
         check_clause(clause, record)
 
 

@@ -19,8 +19,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     >>> parser = argparse.ArgumentParser(prog="xai-audit")
     >>> _ = add_parser(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["drift", "--reference", "r.csv", "--current", "c.csv", "--predictions", "p"])
-    >>> args.reference, args.current, args.model, args.format
-    ('r.csv', 'c.csv', None, 'html,json')
+    >>> args.reference, args.current, args.model, args.format, args.labels
+    ('r.csv', 'c.csv', None, 'html,json', None)
+    >>> parser.parse_args(["drift", "--reference", "r.csv", "--current", "c.csv", "--labels", "labels.toml"]).labels
+    'labels.toml'
     """
     drift = sub.add_parser("drift", help="compare a current data set against a reference one (monitoring)",
                            description=__doc__.splitlines()[0])
@@ -33,6 +35,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     drift.add_argument("--features", help="comma-separated model input columns (default: as the model declares)")
     drift.add_argument("--predictions", help="column with the model's decisions (predictions only, both files)")
     drift.add_argument("--scores", help="column with the model's scores or probabilities (both files)")
+    drift.add_argument("--labels", metavar="FILE",
+                       help="labels.toml with plain names for columns and category codes (used by every output)")
     drift.add_argument("--policy", default="default", help="bundled policy name or a policy TOML file")
     drift.add_argument("--out", default="reports", help="output folder (default: reports)")
     drift.add_argument("--name", default="drift", help="report file name stem (default: drift)")
@@ -63,7 +67,8 @@ def run_command(args) -> int:
     if args.model is None and args.predictions is None:
         raise InvalidInputError("Give --model, or --predictions naming the column with the model's decisions in both files.")
     options = dict(target=args.target, positive_label=args.positive_label, sensitive=_names(args.sensitive),
-                   predictions=args.predictions, scores=args.scores, features=_names(args.features) or None)
+                   predictions=args.predictions, scores=args.scores, features=_names(args.features) or None,
+                   labels=args.labels)
     reference = AuditDataset.from_file(args.reference, **options)
     current = AuditDataset.from_file(args.current, **options)
     result = drift(args.model, reference, current, policy=args.policy, random_state=args.seed,

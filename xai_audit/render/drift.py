@@ -2,17 +2,85 @@
 
 Every sentence is built from the record by one function here (:func:`summary_sentence`) and every
 chart is geometry computed here and drawn as inline SVG by ``drift.html.j2`` (no scripts).
+
+Features, categories, sensitive attributes and groups are shown by their plain names from the
+labels the periods' data carried (the reference period's ``labels``, else the current one's),
+through :mod:`xai_audit.render.names`, as the audit report does; the raw column name stays beside
+the plain one (a "Column" cell, a tooltip) so an auditor can trace it. Bidirectional controls in
+any name are shown as ``[U+XXXX]``.
 """
 
 from __future__ import annotations
 
+import re
+
 from xai_audit.checks.common import fmt
+from xai_audit.render import names
+from xai_audit.render.escape import isolate_bidi, markdown_cell
 from xai_audit.render.html import environment, stylesheet
 
 PANEL_W, PANEL_H = 180, 70
 BAR_ROW_H, CHART_W, LABEL_W = 18, 520, 150
+# width of one character of an 11 px label, generous, so that a long plain name is never cut at the left edge
+LABEL_CHAR_W = 6.5
 MAX_PANELS = 24
+# the population-stability rule lists the inputs beyond its line, unquoted: "(2 beyond a line: a, b): 0.31"
+_BEYOND = re.compile(r"(beyond a line: )(.*?)\)(?=: )")
 VERDICT_CONVENTIONS = (("four_fifths", "four-fifths"), ("ll144", "Local Law 144"))
+
+
+class Names:
+    """The plain names of one drift record's columns, codes, attributes and groups (bidi controls made visible).
+
+    Examples
+    --------
+    >>> record = {"reference": {"labels": {"sex": {"name": "Sex", "values": {"f": "female"}}}}}
+    >>> plain = Names(record)
+    >>> plain.feature("sex"), plain.group("sex", "f"), plain.attribute("sex*age"), plain.value("sex", "m")
+    ('Sex', 'female', 'Sex × age', 'm')
+    >>> Names({}).named, plain.named
+    (False, True)
+    """
+
+    def __init__(self, record: dict):
+        labels = ((record.get("reference") or {}).get("labels") or (record.get("current") or {}).get("labels") or {})
+        self.ctx = {"data": {"labels": labels if isinstance(labels, dict) else {}}}
+        self.named = bool(self.ctx["data"]["labels"])
+
+    def feature(self, column) -> str:
+        return isolate_bidi(names.feature_name(self.ctx, column))
+
+    def value(self, column, code) -> str:
+        return isolate_bidi(names.value_name(self.ctx, column, code))
+
+    def attribute(self, attribute) -> str:
+        return isolate_bidi(names.attribute_name(self.ctx, attribute))
+
+    def group(self, attribute, group) -> str:
+        return isolate_bidi(names.group_name(self.ctx, attribute, group))
+
+    def with_groups(self, attribute, text, groups) -> str:
+        """``text`` with each quoted code of ``groups`` (of ``attribute``) by its plain name."""
+        codes = {g: names.group_name(self.ctx, attribute, g) for g in groups}
+        return isolate_bidi(names.with_group_names(text, codes))
+
+    def message(self, finding: dict, record: dict) -> str:
+        """A finding's message with each quoted column or group code by its plain name (per attribute for fairness rules)."""
+        text = str(finding.get("message", ""))
+        for attribute, entry in (record.get("fairness") or {}).items():
+            if str(finding.get("id", "")).endswith(f".{attribute}"):
+                text = self.with_groups(attribute, text, entry.get("groups", {}))
+                return isolate_bidi(text.replace(f" by {attribute}", f" by {names.attribute_name(self.ctx, attribute)}"))
+        columns = (record.get("features") or {}).get("features", {})
+        text = names.with_group_names(text, {c: names.feature_name(self.ctx, c) for c in columns})
+        text = _BEYOND.sub(lambda m: m[1] + ", ".join(names.feature_name(self.ctx, c) if c in columns else c
+                                                      for c in m[2].split(", ")) + ")", text)
+        return isolate_bidi(text)
+
+
+def raw(text) -> str:
+    """A raw column name or code as shown beside its plain name (bidi controls made visible)."""
+    return isolate_bidi(text)
 
 
 def percent(level) -> str:
@@ -54,6 +122,7 @@ def summary_sentence(record: dict) -> str:
     >>> summary_sentence(record)
     '3 of 20 inputs changed; the model relies on 2 of them; the selection rate for women (sex) fell from 0.710 to 0.640, outside the range expected by chance.'
     """
+    plain = Names(record)
     table = record.get("features") or {}
     n, k = table.get("n_features", 0), table.get("n_drifted", 0)
     parts = [f"{k} of {n} input{'s' if n != 1 else ''} changed" if n else "no input could be compared"]
@@ -80,18 +149,19 @@ def summary_sentence(record: dict) -> str:
     if group_rows:
         attribute, group, row = max(group_rows, key=lambda item: (_moved(item[2]), abs(item[2]["change"])))
         if _moved(row):
-            parts.append(f"the selection rate for {group} ({attribute}) {_went(row)}, {_chance(row)}")
+            parts.append(f"the selection rate for {plain.group(attribute, group)} ({plain.attribute(attribute)}) "
+                         f"{_went(row)}, {_chance(row)}")
         else:
             parts.append("no group's selection rate moved beyond the range expected by chance")
-    parts += _verdict_changes(record.get("fairness") or {})
+    parts += _verdict_changes(record.get("fairness") or {}, plain)
     return "; ".join(parts) + "."
 
 
-def _verdict_changes(fairness: dict) -> list[str]:
+def _verdict_changes(fairness: dict, plain: Names) -> list[str]:
     """One clause per convention naming the groups whose impact-ratio verdict changed (at most three each)."""
     clauses = []
     for key, title in VERDICT_CONVENTIONS:
-        changes = [f"{group} ({attribute}) from {entry[key]['reference']['groups'][group]['verdict']} to "
+        changes = [f"{plain.group(attribute, group)} ({plain.attribute(attribute)}) from {entry[key]['reference']['groups'][group]['verdict']} to "
                    f"{entry[key]['current']['groups'][group]['verdict']}"
                    for attribute, entry in fairness.items() if entry.get(key) for group in entry[key]["changed"]]
         if changes:
@@ -102,11 +172,12 @@ def _verdict_changes(fairness: dict) -> list[str]:
 
 def feature_rows(record: dict) -> list[dict]:
     """One row per feature for the data-drift table, drifted features first, then by effect size."""
+    plain = Names(record)
     rows = []
     for name, row in (record.get("features") or {}).get("features", {}).items():
         ci = row.get("effect_ci")
         rows.append({
-            "name": name, "kind": row["kind"],
+            "name": name, "label": plain.feature(name), "column": raw(name), "kind": row["kind"],
             "test": "Kolmogorov–Smirnov" if row["test"] == "ks" else "χ² (homogeneity)",
             "statistic": fmt(row.get("statistic")), "p_value": fmt(row.get("p_value")),
             "p_adjusted": fmt(row.get("p_adjusted")),
@@ -136,6 +207,7 @@ def _bars(shares_ref, shares_cur) -> dict:
 
 def small_multiples(record: dict) -> list[dict]:
     """One panel per feature (drifted first, at most ``MAX_PANELS``): both periods' distributions."""
+    plain = Names(record)
     table = (record.get("features") or {}).get("features", {})
     panels = []
     for row in feature_rows(record)[:MAX_PANELS]:
@@ -147,10 +219,10 @@ def small_multiples(record: dict) -> list[dict]:
         elif entry["kind"] == "categorical" and entry.get("n_reference") and entry.get("n_current"):
             geometry = _bars([c / entry["n_reference"] for c in entry["counts_reference"]],
                              [c / entry["n_current"] for c in entry["counts_current"]])
-            axis = ", ".join(entry["categories"][:6]) + (" …" if len(entry["categories"]) > 6 else "")
+            axis = ", ".join(plain.value(row["name"], c) for c in entry["categories"][:6]) + (" …" if len(entry["categories"]) > 6 else "")
         else:
             continue
-        panels.append({"name": row["name"], "verdict": row["verdict"], "axis": axis, **geometry})
+        panels.append({"name": row["name"], "label": row["label"], "column": row["column"], "verdict": row["verdict"], "axis": axis, **geometry})
     return panels
 
 
@@ -166,35 +238,43 @@ def explanation_chart(record: dict) -> dict | None:
     """Geometry of the explanation-drift chart: per feature, the change of mean |attribution| and its interval.
 
     Rows are ordered by the current period's rank; the x axis carries ticks (with zero) and a title
-    naming the scale of the attributions.
+    naming the scale of the attributions. The label column widens to the longest plain name (labels
+    files give long ones), so no name is cut; the plot keeps its width.
     """
     explanations = record.get("explanations") or {}
     table = explanations.get("features")
     if not table:
         return None
-    names = sorted(table, key=lambda n: table[n]["rank_current"])
-    ends = [v for n in names for v in (*table[n]["ci"], table[n]["change"])] + [0.0]
+    plain = Names(record)
+    order = sorted(table, key=lambda n: table[n]["rank_current"])
+    label_w = max(LABEL_W, round(max(len(plain.feature(n)) for n in order) * LABEL_CHAR_W) + 12)
+    ends = [v for n in order for v in (*table[n]["ci"], table[n]["change"])] + [0.0]
     low, high = min(ends), max(ends)
     span = (high - low) or 1.0
     plot_w = CHART_W - LABEL_W - 20
 
     def x(value):
-        return round(LABEL_W + (value - low) / span * plot_w, 2)
+        return round(label_w + (value - low) / span * plot_w, 2)
 
-    rows = [{"name": n, "y": i * BAR_ROW_H + BAR_ROW_H / 2, "x_lo": x(table[n]["ci"][0]), "x_hi": x(table[n]["ci"][1]),
-             "x": x(table[n]["change"]), "moved": table[n]["use_moved"], "cls": table[n]["class"],
-             "text": f"{fmt(table[n]['reference'])} to {fmt(table[n]['current'])}"} for i, n in enumerate(names)]
-    axis_y = len(names) * BAR_ROW_H + 4
+    rows = [{"name": n, "label": plain.feature(n), "column": raw(n), "y": i * BAR_ROW_H + BAR_ROW_H / 2,
+             "x_lo": x(table[n]["ci"][0]), "x_hi": x(table[n]["ci"][1]), "x": x(table[n]["change"]), "moved": table[n]["use_moved"], "cls": table[n]["class"],
+             "text": f"{fmt(table[n]['reference'])} to {fmt(table[n]['current'])}"} for i, n in enumerate(order)]
+    axis_y = len(order) * BAR_ROW_H + 4
     ticks = [{"x": x(value), "label": fmt(value)} for value in _ticks(low, high)]
     space = (explanations.get("meta") or {}).get("output_space")
     title = "Change of mean |attribution|, current minus reference" + (f" ({space})" if space else "")
-    return {"rows": rows, "zero": x(0.0), "w": CHART_W, "h": axis_y + 76, "axis_y": axis_y, "ticks": ticks,
-            "title": title, "low": fmt(low), "high": fmt(high), "label_w": LABEL_W}
+    return {"rows": rows, "zero": x(0.0), "w": label_w + plot_w + 20, "h": axis_y + 76, "axis_y": axis_y,
+            "ticks": ticks, "title": title, "low": fmt(low), "high": fmt(high), "label_w": label_w}
 
 
 def _context(record: dict) -> dict:
     explanations = record.get("explanations") or {}
+    plain = Names(record)
     return {
+        "plain": plain, "raw": raw, "named": plain.named,
+        "messages": [plain.message(f, record) for f in record.get("findings", [])],
+        "relied": [plain.feature(c) for c in explanations.get("relied_on_and_moved", [])],
+        "ignored": [plain.feature(c) for c in explanations.get("ignored_and_moved", [])],
         "css": stylesheet(), "title": "Drift report", "model_name": (record.get("model") or {}).get("name")
         or "Predictions only", "tool_version": (record.get("manifest") or {}).get("tool_version", ""),
         "created_at": (record.get("manifest") or {}).get("created_at"),
@@ -212,18 +292,18 @@ def render_drift_html(record: dict) -> str:
     return environment().get_template("drift.html.j2").render(**_context(record))
 
 
-def _md(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def render_drift_markdown(record: dict) -> str:
     """A Markdown summary of a drift record (a pull-request comment): verdict, summary, findings, drifted inputs."""
-    lines = [f"## Drift: {record['status'].upper()}", "", summary_sentence(record), "",
+    plain = Names(record)
+    lines = [f"## Drift: {record['status'].upper()}", "", markdown_cell(summary_sentence(record), None), "",
              "| Status | Finding |", "|---|---|"]
-    lines += [f"| {f['status']} | {_md(f['message'])} |" for f in record.get("findings", [])]
+    lines += [f"| {f['status']} | {markdown_cell(plain.message(f, record), None)} |" for f in record.get("findings", [])]
     drifted = [r for r in feature_rows(record) if r["verdict"] == "drifted"]
     if drifted:
-        lines += ["", "| Input | Test | Adjusted p | Effect (interval) | PSI |", "|---|---|---|---|---|"]
-        lines += [f"| {_md(r['name'])} | {r['test']} | {r['p_adjusted']} | {r['effect']} ({r['effect_ci']}) | {r['psi']} |"
+        column = " Column |" if plain.named else ""
+        lines += ["", f"| Input |{column} Test | Adjusted p | Effect (interval) | PSI |",
+                  "|---|" + ("---|" if plain.named else "") + "---|---|---|---|"]
+        lines += [f"| {markdown_cell(r['label'], None)} |" + (f" {markdown_cell(r['column'], None)} |" if plain.named else "")
+                  + f" {r['test']} | {r['p_adjusted']} | {r['effect']} ({r['effect_ci']}) | {r['psi']} |"
                   for r in drifted]
     return "\n".join(lines) + "\n"
