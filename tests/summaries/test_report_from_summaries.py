@@ -48,8 +48,9 @@ def test_the_html_report_says_the_numbers_come_from_merged_summaries(federated):
 
 def test_the_auc_bound_in_the_sentence_is_the_records_own():
     data = {"n_rows": 10, "summary_basis": {"parts": 2, "part_kind": "partition", "score_bins": 4096}}
-    sentence = basis_sentence(data, {"computed_from": "summaries"}, 0.00025)
-    assert sentence.endswith("ROC AUC within 0.00025 of the exact value.") and "merged from 2 partitions" in sentence
+    sentence = basis_sentence(data, {"computed_from": "summaries"}, 0.000123)
+    # A bound is rounded up, never understated.
+    assert sentence.endswith("ROC AUC within 0.00013 of the exact value.") and "merged from 2 partitions" in sentence
     assert "score histograms" not in basis_sentence({**data, "summary_basis": {"parts": 2}}, {"computed_from": "x"})
 
 
