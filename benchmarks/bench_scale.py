@@ -5,6 +5,9 @@ of 250,000), fits a small model, and measures, each configuration in a fresh pro
 memory is its own:
 
 - ``local``: :func:`xai_audit.scale.audit_parquet` in one process, partition after partition;
+- ``summaries``: the summarising path alone in one process (partitions read, scored and summarised;
+  performance and fairness from the merged summaries), without the audit of the sample: the part of
+  the out-of-core audit that the all-rows reference also does;
 - ``dask 2``: the same on a 2-worker Dask ``LocalCluster`` (processes, one thread each): the workers
   read, score and summarise their own partitions and return summaries and their share of the sample;
 - ``rows``: the independent computation on all rows: every row read and scored, the fairness tables of
@@ -62,7 +65,7 @@ def stage_prepare(work: Path, rows: int) -> dict:
 def stage_audit(work: Path, backend: str) -> dict:
     from xai_audit.scale import audit_parquet
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     workers = {}
     if backend == "dask":
         import distributed
@@ -72,13 +75,28 @@ def stage_audit(work: Path, backend: str) -> dict:
             result = audit_parquet(work / "model.skops", work / "parts", OPTIONS, columns=COLUMNS, backend="dask",
                                    scheduler=client, **SETTINGS)
             workers = worker_peaks_mb()
+    elif backend == "summaries":
+        result = summaries_only(work)
     else:
         result = audit_parquet(work / "model.skops", work / "parts", OPTIONS, columns=COLUMNS, **SETTINGS)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     result.save_json(work / f"audit-{backend}.json")
-    return {"seconds": seconds, "peak_mb": {"client": round(peak_mb(), 1), **workers},
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": {"client": round(peak_mb(), 1), **workers},
             "rows": result.data["n_rows"], "sample_rows": result.data["sample"]["n_rows"],
             "partitions": result.data["partitions"]["partitions"]}
+
+
+def summaries_only(work: Path):
+    """The summarising path alone: partitions read, scored and summarised, performance and fairness from
+    the merged summaries; no audit of the sample (whose explanations, reasons, recourse and challenger the
+    all-rows reference does not compute either)."""
+    from xai_audit.scale import audit_from_summary, summarize_parquet
+
+    summary, sample, how = summarize_parquet(work / "model.skops", work / "parts", OPTIONS, columns=COLUMNS,
+                                             sample_rows=SETTINGS["sample_rows"], random_state=SETTINGS["random_state"])
+    result = audit_from_summary(summary, n_resamples=SETTINGS["n_resamples"], random_state=SETTINGS["random_state"])
+    result.data["sample"], result.data["partitions"] = {"n_rows": len(sample)}, how
+    return result
 
 
 def stage_rows(work: Path) -> dict:
@@ -90,7 +108,7 @@ def stage_rows(work: Path) -> dict:
     from xai_audit.adapters import load_model
     from xai_audit.fairness import fairness_report
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     model = load_model(work / "model.skops")
     y_true, decisions, groups = [], [], []
     for file in sorted((work / "parts").iterdir()):
@@ -100,15 +118,15 @@ def stage_rows(work: Path) -> dict:
         groups.append(frame[["sex", "age_group"]])
     tables = fairness_report(np.concatenate(y_true), np.concatenate(decisions), pd.concat(groups, ignore_index=True),
                              n_resamples=SETTINGS["n_resamples"], random_state=SETTINGS["random_state"])
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     equal = {}
-    for backend in ("local", "dask"):
+    for backend in ("local", "summaries", "dask"):
         path = work / f"audit-{backend}.json"
         if path.exists():
             fairness = json.loads(path.read_text())["fairness"]
             equal[backend] = all(count_based(fairness[name]) == count_based(json.loads(json.dumps(table)))
                                  for name, table in tables.items())
-    return {"seconds": seconds, "peak_mb": {"client": round(peak_mb(), 1)}, "equal": equal}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": {"client": round(peak_mb(), 1)}, "equal": equal}
 
 
 COUNT_KEYS = ("n", "share", "selection_rate", "tpr", "fpr", "fnr", "ppv", "npv", "accuracy", "base_rate")
@@ -146,7 +164,9 @@ def table(rows: int, results: dict) -> str:
              "| count-based numbers equal to rows |",
              "|---|---:|---:|---|---:|---|"]
     equal = results["rows"]["equal"]
-    for name, key in (("one process, partition by partition", "local"), ("Dask LocalCluster, 2 workers", "dask")):
+    for name, key in (("one process, partition by partition", "local"),
+                      ("one process, summaries only (no sample audit)", "summaries"),
+                      ("Dask LocalCluster, 2 workers", "dask")):
         entry = results[key]
         workers = ", ".join(f"{v:,.0f}" for k, v in entry["peak_mb"].items() if k != "client") or "-"
         lines.append(f"| {name} | {entry['seconds']:.1f} | {entry['peak_mb']['client']:,.0f} | {workers} | "
@@ -177,7 +197,7 @@ def main() -> int:
         work = Path(folder)
         print(f"bench_scale: {rows:,} rows in {work}", flush=True)
         results = {"prepare": run_stage(work, "prepare", str(rows)), "local": run_stage(work, "audit", "local"),
-                   "dask": run_stage(work, "audit", "dask"), "rows": run_stage(work, "rows")}
+                   "summaries": run_stage(work, "audit", "summaries"), "dask": run_stage(work, "audit", "dask"), "rows": run_stage(work, "rows")}
     suffix = "" if rows == 1_000_000 else f"_{rows}"
     (OUT / f"scale{suffix}.json").write_text(json.dumps({"rows": rows, **results}, indent=1))
     (OUT / f"scale{suffix}.md").write_text(table(rows, results) + "\n")

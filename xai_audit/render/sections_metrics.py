@@ -7,6 +7,7 @@ from xai_audit.render.glossary import display_name, lookup
 from xai_audit.render.tables import Cell, Column
 from xai_audit.render.names import attribute_name, feature_name, group_name
 from xai_audit.render.performance_charts import decision_figures
+from xai_audit.render.sections.summary_basis import basis_sentence, unavailable_sentence
 from xai_audit.render.text import (interval, is_number, join_and, num, plain, plural, quoted, range_sentence,
                                    short_of_one)
 
@@ -59,6 +60,9 @@ def performance(ctx: Context) -> dict:
             notes.append(f"ECE: {boot['ece']}.")
     else:
         notes = ["No intervals: the audit did not resample the overall metrics."]
+    data = ctx.part("data")
+    notes += [text for text in (basis_sentence(data, perf, overall.get("roc_auc_error_bound")),
+                                unavailable_sentence(data)) if text]
     overall_table = ctx.tables.make(f"Overall performance on {plural(overall.get('n', 0), 'row')}",
                                     overall_reading(overall, intervals, ctx.task),
                                     [Column("Metric"), Column("Value", numeric=True)]

@@ -3,6 +3,7 @@ its partitions plus an audit of a stratified sample), and a federated audit of s
 
 from __future__ import annotations
 
+from xai_audit.adapters import load_model
 from xai_audit.audit import Audit
 from xai_audit.data import AuditDataset
 from xai_audit.exceptions import InvalidInputError
@@ -37,6 +38,7 @@ def audit_parquet(model, path, data_options: dict, *, columns=None, policy="defa
     >>> result.data["n_rows"], result.data["sample"]["n_rows"] == 300, result.performance["overall"]["accuracy"]
     (300, True, 0.75)
     """
+    model = None if model is None else load_model(model)  # read once, for the partitions and the sample
     summary, sample, how = summarize_parquet(
         model, path, data_options, columns=columns,
         intersections=_intersections(policy), sample_rows=sample_rows, random_state=random_state, backend=backend,

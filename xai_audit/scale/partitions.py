@@ -116,7 +116,7 @@ def summarize_parquet(model, path, data_options: dict, *, columns=None, intersec
     total = sum(rows for _, _, rows in partitions)
     if total == 0:
         raise InvalidInputError(f"The Parquet data '{path}' has no rows.")
-    options = _fixed_options(partitions[0], data_options, columns)
+    options = _fixed_options(partitions[0], data_options)
     adapter = None if model is None else load_model(model)
     settings = {"columns": columns, "options": options, "intersections": intersections,
                 "fraction": min(1.0, sample_rows / total), "random_state": random_state}
@@ -140,14 +140,19 @@ def summarize_parquet(model, path, data_options: dict, *, columns=None, intersec
     return summary, sample, how
 
 
-def _fixed_options(first, data_options: dict, columns) -> dict:
-    """``data_options`` with the task and favourable label fixed from the first row group, so every
-    partition reads the target the same way."""
+def _fixed_options(first, data_options: dict) -> dict:
+    """``data_options`` with the task and favourable label fixed from the target column of the first row
+    group (only that column is read), so every partition reads the target the same way."""
     import pyarrow.parquet as pq
 
     file, groups, _ = first
-    frame = pq.ParquetFile(file).read_row_group(groups[0], columns=columns).to_pandas()
-    probe = AuditDataset.from_frame(frame, **data_options)
+    target = data_options.get("target")
+    reader = pq.ParquetFile(file)
+    if target is None or target not in reader.schema_arrow.names:  # refused with its fix when a partition is read
+        return dict(data_options)
+    frame = reader.read_row_group(groups[0], columns=[target]).to_pandas()
+    probe = AuditDataset.from_frame(frame, **{key: data_options.get(key) for key in ("target", "positive_label", "task")
+                                              if data_options.get(key) is not None})
     return {**data_options, "task": probe.task, "positive_label": probe.positive_label}
 
 

@@ -15,6 +15,7 @@ from xai_audit.model_card import check_model_card
 from xai_audit.policy import load_policy
 from xai_audit.result import AuditResult
 from xai_audit.summaries import Summary, computed_from, fairness_from_summary, performance_from_summary
+from xai_audit.summaries.scores import SCORE_BINS
 
 ROW_SECTIONS = ("explanations", "reasons", "recourse", "challenger", "fairness proxy scan",
                 "fairness disparity attribution", "calibration curve", "decision curves",
@@ -102,6 +103,8 @@ def _data_section(summary: Summary, sample_result, how) -> dict:
         "group_sizes": {name: {label: summary.tables[name][label].n for label in summary.ordered_labels(name)}
                         for name in summary.sensitive},
         "computed_from": computed_from(summary),
+        "summary_basis": {"parts": len(summary.sites), "part_kind": "partition" if how else "site",
+                          "score_bins": SCORE_BINS if summary.has_scores else None},
         "sites": [{key: site.get(key) for key in ("name", "n_rows", "data_sha256", "withheld_groups")}
                   for site in summary.sites],
         "suppression": {"min_cell": summary.min_cell,

@@ -12,13 +12,14 @@ from xai_audit.render import names
 from xai_audit.render.context import Context, not_computed, section
 from xai_audit.render.sections.fairness_attribution import ATTRIBUTION_KEYS, attribution_blocks
 from xai_audit.render.sections.fairness_four_fifths import four_fifths_chart, four_fifths_table
+from xai_audit.render.sections.summary_basis import basis_sentence, largest_bound
 from xai_audit.render.sections.fairness_tables import (comparison_blocks, group_blocks, ll144_blocks, residual_sentence,
                                                       selection_chart, summary_table, table_level, test_blocks)
 from xai_audit.render.tables import generic_table
 from xai_audit.render.text import is_number, num, plural, quoted, ratio_sentence, plain
 
 HANDLED = {"attributes", "task", "reference_group", "groups", "differences", "ratios", "between_groups",
-           "four_fifths", "ll144", "tests", "summary", "bootstrap", "interval_method"}
+           "four_fifths", "ll144", "tests", "summary", "bootstrap", "interval_method", "computed_from"}
 
 
 def fairness(ctx: Context) -> dict:
@@ -136,6 +137,10 @@ def _attribute_part(ctx, name, table) -> dict:
     if summary.get("note"):
         intro += " " + str(summary["note"])
     blocks = [{"kind": "text", "text": intro}]
+    basis = basis_sentence(ctx.part("data"), table, largest_bound(
+        group.get("auc_error_bound") for group in table["groups"].values() if isinstance(group, dict)))
+    if basis:
+        blocks.append({"kind": "fineprint", "text": basis})
     level = table_level(table)
     charts = [selection_chart(ctx, shown_name, typed, labels, level)]
     ratio_chart = four_fifths_chart(ctx, shown_name, typed, labels, level)
