@@ -25,10 +25,10 @@ def _keep(widget: str, kept: str) -> None:
 
 PAGE_SCOPE = {
     "fairness": "every card and table on this page is recomputed at it, with the audit's resamples and seed",
-    "performance": ("the decision metrics, the confusion matrix and the curves' point under 'Decisions at a "
-                    "cut-off' are recomputed at it, with the audit's resamples and seed; accuracy at the model's "
-                    "own decisions is set aside, and the cards left above do not depend on a cut-off (ROC AUC, "
-                    "log loss, Brier score, calibration)"),
+    "performance": ("the by-group table, the decision metrics, the confusion matrix and the curves' point are "
+                    "recomputed at it, with the audit's resamples and seed; accuracy at the model's own decisions "
+                    "is set aside, and the cards left above do not depend on a cut-off (ROC AUC, log loss, Brier "
+                    "score, calibration)"),
 }
 
 
@@ -102,3 +102,28 @@ def curve_point(curve: dict, x: str, y: str, threshold: float) -> pd.DataFrame:
     at = frame[frame["threshold"] >= threshold]
     row = at.iloc[[-1]] if not at.empty else frame.iloc[[0]]
     return row[[x, y]].assign(label=f"cut-off {threshold:.2f}")
+
+
+# Per-group metrics of the decisions at a cut-off, as the Performance page's by-group table shows them.
+DECISION_METRICS = ("selection_rate", "accuracy", "tpr", "fpr", "ppv", "fnr", "tnr", "npv")
+
+
+def by_group_at(entry, attribute: str, threshold: float) -> tuple[pd.DataFrame, dict] | None:
+    """Each group's decision metrics at ``threshold``: (values, ``{group: {metric: (low, high)}}``).
+
+    The numbers are the Fairness page's at the same cut-off (one computation, :func:`xai_audit.fairness_at_threshold`
+    with the audit's resamples, seed and confidence), so both pages show the same value and interval for a
+    group; None when the audit has no fairness table for ``attribute``.
+    """
+    table = fairness_views.tables(fairness_views.explored_fairness(entry, threshold)).get(attribute)
+    if table is None:
+        return None
+    rows, intervals = [], {}
+    for group in table.rows:
+        if not group.listed:
+            continue
+        row = {"group": group.group, "n": group.n}
+        row.update({metric: group.value(metric) for metric in DECISION_METRICS if metric in group.metrics})
+        rows.append(row)
+        intervals[group.group] = {metric: group.interval(metric) for metric in DECISION_METRICS}
+    return pd.DataFrame(rows), intervals
