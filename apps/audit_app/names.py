@@ -88,8 +88,8 @@ def finding_subject(entry, subject: str, tables) -> str:
     >>> tables = {"sex*age": SimpleNamespace(groups=("f*old", "m*young"))}
     >>> finding_subject(None, "sex*age.f*old", tables), finding_subject(None, "sex*age", tables)
     ('sex × age: f × old', 'sex × age')
-    >>> finding_subject(None, "income.v2", tables)
-    'income.v2'
+    >>> finding_subject(None, "income.v2", tables), finding_subject(None, "sex*age.income", tables)
+    ('income.v2', 'sex × age: income')
     """
     for name, table in tables.items():
         if subject == name:
@@ -97,4 +97,7 @@ def finding_subject(entry, subject: str, tables) -> str:
         for group in table.groups:
             if subject == f"{name}.{group}":
                 return f"{column(entry, name)}: {value(entry, name, group)}"
+    for name in tables:   # an attribute and a feature (``sex.personal_status_sex``: a possible proxy)
+        if subject.startswith(name + "."):
+            return f"{column(entry, name)}: {column(entry, subject[len(name) + 1:])}"
     return subject

@@ -97,10 +97,22 @@ def confusion_frame(confusion: dict) -> pd.DataFrame:
 
 
 def curve_point(curve: dict, x: str, y: str, threshold: float) -> pd.DataFrame:
-    """The curve's point at the first threshold at or below ``threshold`` (the decisions at that cut-off)."""
+    """The curve's point at the smallest curve threshold at or above ``threshold``: the decisions at that
+    cut-off (score >= cut-off is favourable). ROC thresholds fall along the curve and precision-recall
+    thresholds rise, so the point is chosen by value, never by position.
+
+    Examples
+    --------
+    >>> roc = {"fpr": [0.0, 0.5, 1.0], "tpr": [0.5, 1.0, 1.0], "threshold": [0.8, 0.4, 0.1]}
+    >>> pr = {"recall": [1.0, 1.0, 0.5], "precision": [0.5, 0.67, 1.0], "threshold": [0.1, 0.4, 0.8]}
+    >>> curve_point(roc, "fpr", "tpr", 0.3)[["fpr", "tpr"]].values.tolist()
+    [[0.5, 1.0]]
+    >>> curve_point(pr, "recall", "precision", 0.3)[["recall", "precision"]].values.tolist()
+    [[1.0, 0.67]]
+    """
     frame = pd.DataFrame(curve)
     at = frame[frame["threshold"] >= threshold]
-    row = at.iloc[[-1]] if not at.empty else frame.iloc[[0]]
+    row = frame.loc[[at["threshold"].idxmin()]] if not at.empty else frame.loc[[frame["threshold"].idxmax()]]
     return row[[x, y]].assign(label=f"cut-off {threshold:.2f}")
 
 

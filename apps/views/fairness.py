@@ -37,10 +37,11 @@ def show_table(name: str, table) -> None:
                 st.altair_chart(charts.grouped_bars(frame, x="group", y=metric, interval=interval,
                                                     title=f"{names.metric(metric)} by {names.column(entry, name)}"),
                                 key="fairness_group_chart")
-        with right:
-            st.caption(f"{names.metric(metric)} per group, against the reference group (value [interval])")
-            table_view(names.group_column(entry, fairness_views.compare_frame(table, metric), name),
-                       key="fairness_compare")
+        right.caption(f"{names.metric(metric)} per group, against the reference group (value [interval]), in the "
+                      "table below: the bars show each group's value with its interval.")
+        # the table takes the page's width, so no column is cut at 1280 px
+        table_view(names.group_column(entry, fairness_views.compare_frame(table, metric), name),
+                   key="fairness_compare")
     with st.expander("Every metric per group (value [interval])", icon=":material/table:"):
         table_view(names.group_column(entry, fairness_views.groups_frame(table), name), key="fairness_groups")
 
@@ -75,9 +76,10 @@ def show_intersections(sections: dict) -> None:
     if heat is None:
         not_computed(f"The {names.metric(metric).lower()} heat map")
         return
-    st.altair_chart(charts.heatmap(heat, x=first, y=second, value=metric,
-                                   title=f"{names.metric(metric)} by {names.column(entry, first)} × "
-                                         f"{names.column(entry, second)}"),
+    x, y = names.column(entry, first), names.column(entry, second)
+    heat = heat.assign(**{part: heat[part].map(lambda code, part=part: names.value(entry, part, code))
+                          for part in (first, second)}).rename(columns={first: x, second: y})
+    st.altair_chart(charts.heatmap(heat, x=x, y=y, value=metric, title=f"{names.metric(metric)} by {x} × {y}"),
                     key="fairness_pair_heatmap")
 
 
@@ -90,7 +92,7 @@ def show_attribution(fairness: dict, name: str) -> None:
                      "parts, from additive (SHAP) attributions.")
     else:
         group = st.selectbox("Group compared with the reference group", labels, key="fairness_attribution_group")
-        st.altair_chart(charts.contributions(fairness_views.attribution_frame(part, group),
+        st.altair_chart(charts.contributions(names.feature_index(entry, fairness_views.attribution_frame(part, group)),
                                              title=f"Per-feature share of the gap · {names.column(entry, name)} = "
                                                    f"{names.value(entry, name, group)}"),
                         key="fairness_attribution")

@@ -42,7 +42,9 @@ def all_findings(result) -> None:
     shown = st.segmented_control("Show", ["All", "Fail", "Warning", "Pass"], default="All", key="overview_filter")
     if shown and shown != "All":
         frame = frame[frame["Status"] == shown]
-    # a static table: long checks and findings wrap instead of being cut at the page's width
+    # a static table: long checks and findings wrap instead of being cut at the page's width; its cells are
+    # Markdown, so ids and messages are escaped (``sex*age_group`` would read as emphasis)
+    frame = frame.assign(Check=frame["Check"].map(md), Finding=frame["Finding"].map(md))
     st.table(frame.set_index("Status"))
 
 

@@ -116,18 +116,20 @@ if entry is not None:
                                                         title=f"{names.metric(metric)} by "
                                                               f"{names.column(entry, attribute)}"),
                                     key="performance_chart")
-            with right:
-                st.caption("Every metric per group" + (" (value [interval])" if intervals else ""))
-                shown = frame.assign(**{m: [fairness_views.with_interval(v, intervals.get(g, {}).get(m))
-                                            for g, v in zip(frame["group"], frame[m])] for m in metrics})
-                shown = names.group_column(entry, shown, attribute)
-                table(shown.rename(columns={m: names.metric(m) for m in metrics}),
-                      key="performance_table")
-                if cut_off is not None:
-                    st.caption(f"At the cut-off {cut_off:.2f}: each group's selection rate, accuracy and error "
-                               f"rates are recomputed, with intervals from {fairness_views.run_resamples(entry):,} "
-                               "resamples (the same numbers as the Fairness page); ROC AUC, log loss, Brier score "
-                               "and calibration error do not depend on a cut-off and are the model's.")
+            right.caption("Every metric per group in the table below" + (" (value [interval])" if intervals else "")
+                          + "; the bars show the chosen one.")
+            # the table takes the page's width, so no column is cut at 1280 px
+            shown = frame.assign(**{m: [fairness_views.with_interval(v, intervals.get(g, {}).get(m))
+                                        for g, v in zip(frame["group"], frame[m])] for m in metrics})
+            shown = names.group_column(entry, shown, attribute)
+            table(shown.rename(columns={m: names.metric(m) for m in metrics}), key="performance_table")
+            if cut_off is not None:
+                resamples = fairness_views.run_resamples(entry)
+                st.caption(f"At the cut-off {cut_off:.2f}: each group's selection rate, accuracy and error rates "
+                           "are recomputed, with intervals"
+                           + (f" from {resamples:,} resamples" if resamples else "")
+                           + " (the same numbers as the Fairness page); ROC AUC, log loss, Brier score and "
+                           "calibration error do not depend on a cut-off and are the model's.")
 
         calibration = performance.get("calibration") or {}
         st.subheader("Calibration")

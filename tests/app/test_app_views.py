@@ -12,7 +12,7 @@ from tests.app.apptest_support import APP
 from tests.conftest import FEATURES, make_credit_frame, make_pipeline_model
 
 sys.path.insert(0, str(APP.parent))
-from audit_app import explain_views, fairness_views, image_views  # noqa: E402
+from audit_app import explain_views, fairness_views, image_views, names, threshold_views  # noqa: E402
 
 from xai_audit import AuditDataset, load_model  # noqa: E402
 
@@ -116,3 +116,13 @@ def test_image_readers_understand_the_image_section():
     assert len(samples) == 2
     assert image_views.stored_maps(section, 0)["saliency"].shape == (4, 4)
     assert image_views.sanity_frame(section) is not None
+
+
+@pytest.mark.parametrize("module", [names, fairness_views, threshold_views], ids=lambda m: m.__name__)
+def test_the_examples_of_the_app_helpers_hold(module):
+    """The suite collects doctests under xai_audit/ only: the app helpers' examples (plain names of a
+    finding's subject, cards from a typed table, a curve's point at a cut-off) are run here."""
+    import doctest
+
+    outcome = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert outcome.attempted > 0 and outcome.failed == 0
