@@ -95,8 +95,8 @@ if entry is not None:
         bootstrap = performance.get("bootstrap") or {}
         st.caption(f"Computed on {overall.get('n', 'all')} rows with scikit-learn's metric functions; n/a where a "
                    "metric is undefined (e.g. ROC AUC with one class present)."
-                   + (f" Intervals: {bootstrap.get('confidence', 0.95):.0%} bootstrap, {bootstrap.get('n_resamples')} "
-                      "resamples." if bootstrap else ""))
+                   + (f" Intervals: {bootstrap.get('confidence', 0.95):.0%} bootstrap, "
+                      f"{fairness_views.number(bootstrap.get('n_resamples'))} resamples." if bootstrap else ""))
 
         by_group = performance.get("by_group") or {}
         st.subheader("By group")
