@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from audit_app import model_views
+from audit_app import model_views, names
 from audit_app.display import fmt
 from audit_app.state import AuditEntry
 
@@ -19,70 +19,94 @@ SWEEP = tuple(round(t, 2) for t in np.arange(0.05, 0.96, 0.05))
 
 
 def tables(fairness: dict) -> dict:
-    """The per-attribute and per-intersection tables (entries that have ``groups``)."""
-    return {name: table for name, table in (fairness or {}).items() if isinstance(table, dict) and "groups" in table}
+    """A fairness section (the audit's, a live one, or one recomputed at another cut-off) as typed tables:
+    ``{name: GroupTable}`` for every attribute and intersection (the entries that have ``groups``); the
+    same tables as ``AuditResult.fairness_tables()`` gives for the audit's own section."""
+    from xai_audit import GroupTable
+
+    return {name: GroupTable.from_dict(name, table) for name, table in (fairness or {}).items()
+            if isinstance(table, dict) and "groups" in table}
 
 
 def with_interval(value, interval) -> str:
-    """``0.620 [0.550, 0.690]``, or the value alone where there is no interval."""
-    if value is None:
-        return "n/a"
-    if not interval or None in interval:
-        return fmt(value)
-    return f"{fmt(value)} [{fmt(interval[0])}, {fmt(interval[1])}]"
+    """``0.620 [0.550, 0.690]``, or the value alone where there is no interval (the library's formatter)."""
+    from xai_audit import format_interval
+
+    return format_interval(value, interval)
 
 
-def groups_frame(table: dict) -> pd.DataFrame:
-    """One row per group: size, share, each metric with its interval, and the small-group flag."""
+def number(value) -> str:
+    """A value as :func:`with_interval` writes it, for a card beside a table."""
+    from xai_audit import format_decimal
+
+    return format_decimal(value)
+
+
+def metrics_of(table) -> list[str]:
+    """The group metrics the table reports, in :data:`GROUP_METRICS` order."""
+    reported = {metric for row in table.rows for metric in row.metrics}
+    return [metric for metric in GROUP_METRICS if metric in reported]
+
+
+def groups_frame(table) -> pd.DataFrame:
+    """One row per group: size, share, each metric with its interval (plain column names), and the
+    small-group flag."""
     rows = []
-    for label, group in table.get("groups", {}).items():
-        intervals = group.get("ci") or {}
-        row = {"group": str(label), "n": group.get("n"), "share": fmt(group.get("share"))}
+    for group in table.rows:
+        if not group.listed:
+            continue
+        row = {"group": group.group, "n": group.n, "share": fmt(group.share)}
         for metric in GROUP_METRICS:
-            if metric in group:
-                row[metric] = with_interval(group[metric], intervals.get(metric))
-        row["small group"] = "yes" if group.get("small_group") else ""
+            if metric in group.metrics:
+                row[names.metric(metric)] = with_interval(group.value(metric), group.interval(metric))
+        row["small group"] = "yes" if group.small_group else ""
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def metric_frame(table: dict, metric: str) -> pd.DataFrame:
+def metric_frame(table, metric: str) -> pd.DataFrame:
     """Numbers of one metric per group, with interval bounds, for a chart."""
     rows = []
-    for label, group in table.get("groups", {}).items():
-        interval = (group.get("ci") or {}).get(metric) or [None, None]
-        if group.get(metric) is not None:
-            rows.append({"group": str(label), metric: group[metric], "low": interval[0], "high": interval[1]})
+    for group in table.rows:
+        low, high = group.interval(metric) or (None, None)
+        if group.listed and group.value(metric) is not None:
+            rows.append({"group": group.group, metric: group.value(metric), "low": low, "high": high})
     return pd.DataFrame(rows)
 
 
-def relative_frame(part: dict) -> pd.DataFrame:
-    """Differences or ratios against the reference group: group × metric, value [interval]."""
+def relative_frame(table, kind: str) -> pd.DataFrame:
+    """Differences or ratios (``kind``) against the reference group: group × metric, value [interval]."""
     rows = []
-    for label, metrics in (part or {}).get("values", {}).items():
-        row = {"group": str(label)}
-        row.update({m: with_interval(v.get("value"), v.get("ci")) for m, v in metrics.items() if m in GROUP_METRICS})
+    for group in table.rows:
+        compared = getattr(group, kind)
+        if compared is None:
+            continue
+        row = {"group": group.group}
+        row.update({names.metric(m): with_interval(c.value, c.ci) for m, c in compared.items() if m in GROUP_METRICS})
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def four_fifths_frame(part: dict) -> pd.DataFrame:
-    rows = [{"group": str(label), "selection rate": fmt(g.get("selection_rate")),
-             "impact ratio": with_interval(g.get("impact_ratio"), g.get("ci")),
-             "below four fifths": "yes" if g.get("flagged") else "",
-             "small group": "yes" if g.get("small_group") else ""}
-            for label, g in (part or {}).get("groups", {}).items()]
+def four_fifths_frame(table) -> pd.DataFrame:
+    """Each group's selection rate over the highest group's, with its interval and the flags."""
+    rows = [{"group": group.group, "selection rate": fmt(group.four_fifths.selection_rate),
+             "impact ratio": with_interval(group.four_fifths.impact_ratio, group.four_fifths.ci),
+             "below four fifths": "yes" if group.four_fifths.flagged else "",
+             "small group": "yes" if group.four_fifths.small_group else ""}
+            for group in table.rows if group.four_fifths is not None]
     return pd.DataFrame(rows)
 
 
-def ll144_frame(part: dict) -> pd.DataFrame:
-    selection = (part or {}).get("selection") or {}
-    scoring = (part or {}).get("scoring") or {}
+def ll144_frame(table) -> pd.DataFrame:
+    """NYC Local Law 144's impact ratios per category (selection, and scoring where scores were given)."""
+    part = table.sections.get("ll144") or {}
+    selection = part.get("selection") or {}
+    scoring = part.get("scoring") or {}
     rows = []
-    for label, category in selection.get("categories", {}).items():
+    for label, category in (selection.get("categories") or {}).items():
         row = {"category": str(label), "n": category.get("n"), "selection rate": fmt(category.get("selection_rate")),
                "impact ratio (selection)": fmt(category.get("impact_ratio"))}
-        scored = scoring.get("categories", {}).get(label)
+        scored = (scoring.get("categories") or {}).get(label)
         if scored:
             row["scoring rate"] = fmt(scored.get("scoring_rate"))
             row["impact ratio (scoring)"] = fmt(scored.get("impact_ratio"))
@@ -91,21 +115,44 @@ def ll144_frame(part: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def heatmap_frame(table: dict, metric: str) -> pd.DataFrame | None:
+def part_convention(table, part: str) -> str | None:
+    """The convention line of a part of the table (differences, ratios, four-fifths, LL144)."""
+    conventions = {"differences": table.differences_convention, "ratios": table.ratios_convention,
+                   "four_fifths": table.four_fifths_convention}
+    if part in conventions:
+        return conventions[part]
+    return (table.sections.get(part) or {}).get("convention")
+
+
+def has_part(table, part: str) -> bool:
+    """True when the table holds ``part`` (differences, ratios, four-fifths or LL144)."""
+    if part == "four_fifths":
+        return table.has_four_fifths
+    if part in ("differences", "ratios"):
+        return any(getattr(row, part) for row in table.rows)
+    return bool(table.sections.get(part))
+
+
+PARTS = {"differences": lambda table: relative_frame(table, "differences"),
+         "ratios": lambda table: relative_frame(table, "ratios"),
+         "four_fifths": four_fifths_frame, "ll144": ll144_frame}
+
+
+def heatmap_frame(table, metric: str) -> pd.DataFrame | None:
     """An intersection's groups ``"x*y"`` as (first attribute, second attribute, value) cells."""
-    attributes = table.get("attributes") or []
-    if len(attributes) != 2:
+    if len(table.attributes) != 2:
         return None
+    first, second = table.attributes
     rows = []
-    for label, group in table.get("groups", {}).items():
-        parts = str(label).split("*")
-        if len(parts) != 2 or group.get(metric) is None:
+    for group in table.rows:
+        parts = group.group.split("*")
+        if len(parts) != 2 or not group.listed or group.value(metric) is None:
             continue
-        rows.append({attributes[0]: parts[0], attributes[1]: parts[1], metric: group[metric], "n": group.get("n")})
+        rows.append({first: parts[0], second: parts[1], metric: group.value(metric), "n": group.n})
     return pd.DataFrame(rows) if rows else None
 
 
-def summary_items(table: dict, plain=str) -> list[tuple[str, str, str | None, str]]:
+def summary_items(table, plain=str) -> list[tuple[str, str, str | None, str]]:
     """The table's summary measures as cards: (label, value, interval text or None, full explanation);
     ``plain`` gives a group's plain words.
 
@@ -115,84 +162,84 @@ def summary_items(table: dict, plain=str) -> list[tuple[str, str, str | None, st
 
     Examples
     --------
-    >>> table = {"reference_group": "m", "summary": {"demographic_parity_ratio": 0.8, "judged_by": {
-    ...     "demographic_parity_ratio": {"comparison": "ratio", "metrics": ["selection_rate"]}}},
-    ...     "ratios": {"values": {"f": {"selection_rate": {"value": 1.25, "ci": [1.05, 1.4]}}}}}
+    >>> from xai_audit import GroupTable
+    >>> table = GroupTable.from_dict("sex", {"reference_group": "m", "summary": {"demographic_parity_ratio": 0.8,
+    ...     "judged_by": {"demographic_parity_ratio": {"comparison": "ratio", "metrics": ["selection_rate"]}}},
+    ...     "ratios": {"values": {"f": {"selection_rate": {"value": 1.25, "ci": [1.05, 1.4]}}}}})
     >>> label, value, interval, explanation = summary_items(table)[0]
     >>> label, value, interval
     ('Demographic parity ratio', '1.250', 'f vs m: 1.050 – 1.400')
     >>> explanation
     'f compared with the reference group m, with its interval, as in the table (value [interval]); the spread over groups, smallest over largest or largest minus smallest, is 0.800.'
     """
-    summary = table.get("summary") or {}
-    judged = summary.get("judged_by") or {}
+    judged = table.summary.get("judged_by") or {}
     items = []
-    for name, value in summary.items():
+    for name, value in table.summary.items():
         if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         label = name.replace("_", " ").capitalize().replace("Auc ", "AUC ")
         same = same_comparison(table, name, value)
         if same is not None:
-            group, compared, interval = same
-            reference = plain(table.get("reference_group"))
-            items.append((label, fmt(compared),
-                          f"{plain(group)} vs {reference}: {fmt(interval[0])} – {fmt(interval[1])}",
+            group, compared = same
+            reference = plain(table.reference_group)
+            low, high = compared.ci
+            items.append((label, number(compared.value), f"{plain(group)} vs {reference}: {number(low)} – {number(high)}",
                           f"{plain(group)} compared with the reference group {reference}, with its interval, as in "
                           f"the table (value [interval]); the spread over groups, smallest over largest or largest "
-                          f"minus smallest, is {fmt(value)}."))
+                          f"minus smallest, is {number(value)}."))
         elif name in judged:
-            items.append((label, fmt(value), "no interval",
+            items.append((label, number(value), "no interval",
                           "A spread over groups (largest minus smallest, or smallest over largest): no bootstrap "
                           "interval of it holds its coverage, so none is shown; each group's comparison in the "
                           "table carries one."))
         else:
-            items.append((label, fmt(value), None, label + "."))
+            items.append((label, number(value), None, label + "."))
     return items
 
 
-def same_comparison(table: dict, name: str, value: float) -> tuple[str, float, list] | None:
+def same_comparison(table, name: str, value: float):
     """The group whose comparison with the reference group is the summary measure ``name`` (same kind,
-    same metric, same size), with that comparison's signed value and interval; None when there is none."""
-    judged = ((table.get("summary") or {}).get("judged_by") or {}).get(name) or {}
+    same metric, same size), with that comparison (a ``Comparison`` with its interval); None when there
+    is none."""
+    judged = (table.summary.get("judged_by") or {}).get(name) or {}
     metrics = judged.get("metrics") or []
     kind = {"ratio": "ratios", "difference": "differences"}.get(judged.get("comparison"))
     if kind is None or len(metrics) != 1:
         return None
-    for group, compared in ((table.get(kind) or {}).get("values") or {}).items():
-        entry = compared.get(metrics[0]) or {}
-        interval = entry.get("ci")
-        if entry.get("value") is None or not interval or None in interval:
+    for row in table.rows:
+        compared = (getattr(row, kind) or {}).get(metrics[0])
+        if compared is None or compared.value is None or not compared.ci or None in compared.ci:
             continue
-        compared_value = float(entry["value"])
+        signed = float(compared.value)
         # a spread is unsigned (largest minus smallest) or at most 1 (smallest over largest): the
         # comparison against the reference group may be its negative or its inverse
-        if kind == "differences":
-            candidates = [abs(compared_value)]
-        else:
-            candidates = [compared_value] + ([1 / compared_value] if compared_value else [])
+        candidates = [abs(signed)] if kind == "differences" else [signed] + ([1 / signed] if signed else [])
         if any(abs(v - float(value)) <= 1e-9 for v in candidates):
-            return str(group), compared_value, interval
+            return row.group, compared
     return None
 
 
-def compare_frame(table: dict, metric: str) -> pd.DataFrame:
+def compare_frame(table, metric: str) -> pd.DataFrame:
     """One metric per group with its difference and ratio against the reference group."""
-    differences = (table.get("differences") or {}).get("values", {})
-    ratios = (table.get("ratios") or {}).get("values", {})
-    reference = table.get("reference_group")
     rows = []
-    for label, group in table.get("groups", {}).items():
-        difference = differences.get(label, {}).get(metric) or {}
-        ratio = ratios.get(label, {}).get(metric) or {}
+    for group in table.rows:
+        if not group.listed:
+            continue
+        reference = group.group == table.reference_group
+        difference, ratio = group.difference(metric), group.ratio(metric)
         rows.append({
-            "group": str(label) + (" (reference)" if label == reference else ""),
-            "n": group.get("n"),
-            metric: with_interval(group.get(metric), (group.get("ci") or {}).get(metric)),
-            "difference": "—" if label == reference else with_interval(difference.get("value"), difference.get("ci")),
-            "ratio": "—" if label == reference else with_interval(ratio.get("value"), ratio.get("ci")),
-            "small group": "yes" if group.get("small_group") else "",
+            "group": group.group + (" (reference)" if reference else ""),
+            "n": group.n,
+            names.metric(metric): with_interval(group.value(metric), group.interval(metric)),
+            "difference": "—" if reference else with_interval(*_pair(difference)),
+            "ratio": "—" if reference else with_interval(*_pair(ratio)),
+            "small group": "yes" if group.small_group else "",
         })
     return pd.DataFrame(rows)
+
+
+def _pair(compared) -> tuple:
+    return (None, None) if compared is None else (compared.value, compared.ci)
 
 
 ATTRIBUTION_KEYS = ("disparity_attribution", "attribution")
@@ -273,9 +320,9 @@ def at_threshold(entry: AuditEntry, name: str, threshold: float) -> dict:
     from xai_audit import fairness_at_threshold
 
     def compute():
-        table = tables(entry.result.fairness).get(name) or {}
-        attributes = table.get("attributes") or name.split("*")
-        reference = {name: table["reference_group"]} if table.get("reference_group") else None
+        table = entry.result.fairness_tables().get(name)
+        attributes = (table.attributes if table is not None else ()) or name.split("*")
+        reference = {name: table.reference_group} if table is not None and table.reference_group else None
         report = fairness_at_threshold(entry.data.y_true_positive(), scores(entry), entry.data.groups[list(attributes)],
                                        threshold, intersections=len(attributes) > 1, n_resamples=0,
                                        reference_groups=reference)
@@ -297,7 +344,8 @@ def sweep_frame(entry: AuditEntry, name: str) -> pd.DataFrame:
 def run_resamples(entry: AuditEntry) -> int | None:
     """The bootstrap resamples the audit ran with, as its record states them (fairness tables first, then
     performance), else the run's setting: what every interval recomputed at another cut-off uses."""
-    recorded = [(table.get("bootstrap") or {}).get("n_resamples") for table in tables(entry.result.fairness).values()]
+    recorded = [(table.sections.get("bootstrap") or {}).get("n_resamples")
+                for table in entry.result.fairness_tables().values()]
     recorded.append(((entry.result.performance or {}).get("bootstrap") or {}).get("n_resamples"))
     recorded.append(entry.settings.get("n_resamples"))
     return next((int(n) for n in recorded if n), None)
@@ -313,18 +361,18 @@ def explored_fairness(entry: AuditEntry, threshold: float) -> dict:
     from xai_audit import fairness_at_threshold
 
     def compute():
-        audited = tables(entry.result.fairness)
+        audited = entry.result.fairness_tables()
         policy = getattr(entry.spec, "policy", None)
 
         def setting(section, name, default):
             return policy.setting(section, name, default) if hasattr(policy, "setting") else default
 
-        references = {name: table["reference_group"] for name, table in audited.items()
-                      if table.get("reference_group") is not None}
+        references = {name: table.reference_group for name, table in audited.items()
+                      if table.reference_group is not None}
         report = fairness_at_threshold(
             entry.data.y_true_positive(), scores(entry), entry.data.groups, threshold,
             reference_groups=references or None,
-            intersections=any(len(t.get("attributes") or []) > 1 for t in audited.values()),
+            intersections=any(len(t.attributes) > 1 for t in audited.values()),
             n_resamples=run_resamples(entry) or setting("fairness", "n_resamples", 1000),
             confidence=setting("audit", "confidence", 0.95),
             min_group_size=setting("fairness", "min_group_size", 30),

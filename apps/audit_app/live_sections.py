@@ -91,11 +91,11 @@ def _fairness(section: dict, entry) -> None:
     from audit_app import fairness_views
 
     for name, table in fairness_views.tables(section).items():
-        if len(table.get("attributes") or [name]) != 1:
+        if len(table.attributes or (name,)) != 1:
             continue
         items = fairness_views.summary_items(table, plain=lambda group, name=name: names.value(entry, name, group))[:4]
         st.caption(f"**{md(names.column(entry, name))}** · reference group "
-                   f"{md(names.value(entry, name, table.get('reference_group')))}")
+                   f"{md(names.value(entry, name, table.reference_group))}")
         if items:
             _cards(items)
 

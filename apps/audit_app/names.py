@@ -18,21 +18,18 @@ def _labels(entry):
 def column(entry, name) -> str:
     """The plain name of column ``name`` (an intersection ``"a*b"`` as ``"A × B"``)."""
     labels = _labels(entry)
-    if labels is None:
-        return str(name)
-    return " × ".join(str(labels.name(part)) for part in str(name).split(INTERSECTION))
+    parts = str(name).split(INTERSECTION)
+    return " × ".join(part if labels is None else str(labels.name(part)) for part in parts)
 
 
 def value(entry, attribute, code) -> str:
     """The plain words for ``code`` of ``attribute`` (an intersection's group ``"x*y"`` part by part)."""
     labels = _labels(entry)
-    if labels is None:
-        return str(code)
     attributes = str(attribute).split(INTERSECTION)
     parts = str(code).split(INTERSECTION)
     if len(parts) != len(attributes):
-        return str(labels.value(attribute, code))
-    return " × ".join(str(labels.value(a, p)) for a, p in zip(attributes, parts))
+        return str(code) if labels is None else str(labels.value(attribute, code))
+    return " × ".join(p if labels is None else str(labels.value(a, p)) for a, p in zip(attributes, parts))
 
 
 def group_column(entry, frame: pd.DataFrame, attribute, column_name: str = "group") -> pd.DataFrame:
@@ -53,3 +50,54 @@ def feature_index(entry, frame: pd.DataFrame, column_name: str = "feature") -> p
     if frame.empty or column_name not in frame.columns:
         return frame
     return frame.assign(**{column_name: frame[column_name].map(lambda name: column(entry, name))})
+
+
+# Plain words for the metric names of the record's fairness and performance tables.
+METRICS = {
+    "selection_rate": "Selection rate", "base_rate": "Base rate", "tpr": "True positive rate (TPR)",
+    "fpr": "False positive rate (FPR)", "fnr": "False negative rate (FNR)", "tnr": "True negative rate (TNR)",
+    "ppv": "Precision (PPV)", "npv": "Negative predictive value (NPV)", "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy", "auc": "ROC AUC", "roc_auc": "ROC AUC", "log_loss": "Log loss",
+    "brier": "Brier score", "ece": "Calibration error (ECE)", "mean_score": "Mean score",
+    "mean_prediction": "Mean prediction", "mae": "MAE", "rmse": "RMSE", "r2": "R²", "mean_residual": "Mean residual",
+}
+
+
+def metric(name) -> str:
+    """The plain words for a metric of the record (``tpr`` → ``True positive rate (TPR)``); an unknown
+    name with its underscores as spaces.
+
+    Examples
+    --------
+    >>> metric("tpr"), metric("selection_rate"), metric("custom_score")
+    ('True positive rate (TPR)', 'Selection rate', 'Custom score')
+    """
+    return METRICS.get(str(name), str(name).replace("_", " ").capitalize())
+
+
+def finding_subject(entry, subject: str, tables) -> str:
+    """A finding's subject (what its id adds to its rule's id) in plain words.
+
+    The subject names an attribute (``sex``) or an attribute and a group (``sex*age_group.female*25 and
+    over``); group labels may hold dots, so the subject is matched against the audit's own fairness
+    tables (attribute and group names) rather than split; any other subject is shown as it is.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> tables = {"sex*age": SimpleNamespace(groups=("f*old", "m*young"))}
+    >>> finding_subject(None, "sex*age.f*old", tables), finding_subject(None, "sex*age", tables)
+    ('sex × age: f × old', 'sex × age')
+    >>> finding_subject(None, "income.v2", tables), finding_subject(None, "sex*age.income", tables)
+    ('income.v2', 'sex × age: income')
+    """
+    for name, table in tables.items():
+        if subject == name:
+            return column(entry, name)
+        for group in table.groups:
+            if subject == f"{name}.{group}":
+                return f"{column(entry, name)}: {value(entry, name, group)}"
+    for name in tables:   # an attribute and a feature (``sex.personal_status_sex``: a possible proxy)
+        if subject.startswith(name + "."):
+            return f"{column(entry, name)}: {column(entry, subject[len(name) + 1:])}"
+    return subject

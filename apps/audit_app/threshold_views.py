@@ -25,10 +25,10 @@ def _keep(widget: str, kept: str) -> None:
 
 PAGE_SCOPE = {
     "fairness": "every card and table on this page is recomputed at it, with the audit's resamples and seed",
-    "performance": ("the decision metrics, the confusion matrix and the curves' point under 'Decisions at a "
-                    "cut-off' are recomputed at it, with the audit's resamples and seed; accuracy at the model's "
-                    "own decisions is set aside, and the cards left above do not depend on a cut-off (ROC AUC, "
-                    "log loss, Brier score, calibration)"),
+    "performance": ("the by-group table, the decision metrics, the confusion matrix and the curves' point are "
+                    "recomputed at it, with the audit's resamples and seed; accuracy at the model's own decisions "
+                    "is set aside, and the cards left above do not depend on a cut-off (ROC AUC, log loss, Brier "
+                    "score, calibration)"),
 }
 
 
@@ -97,8 +97,45 @@ def confusion_frame(confusion: dict) -> pd.DataFrame:
 
 
 def curve_point(curve: dict, x: str, y: str, threshold: float) -> pd.DataFrame:
-    """The curve's point at the first threshold at or below ``threshold`` (the decisions at that cut-off)."""
+    """The curve's point at the smallest curve threshold at or above ``threshold``: the decisions at that
+    cut-off (score >= cut-off is favourable). ROC thresholds fall along the curve and precision-recall
+    thresholds rise, so the point is chosen by value, never by position.
+
+    Examples
+    --------
+    >>> roc = {"fpr": [0.0, 0.5, 1.0], "tpr": [0.5, 1.0, 1.0], "threshold": [0.8, 0.4, 0.1]}
+    >>> pr = {"recall": [1.0, 1.0, 0.5], "precision": [0.5, 0.67, 1.0], "threshold": [0.1, 0.4, 0.8]}
+    >>> curve_point(roc, "fpr", "tpr", 0.3)[["fpr", "tpr"]].values.tolist()
+    [[0.5, 1.0]]
+    >>> curve_point(pr, "recall", "precision", 0.3)[["recall", "precision"]].values.tolist()
+    [[1.0, 0.67]]
+    """
     frame = pd.DataFrame(curve)
     at = frame[frame["threshold"] >= threshold]
-    row = at.iloc[[-1]] if not at.empty else frame.iloc[[0]]
+    row = frame.loc[[at["threshold"].idxmin()]] if not at.empty else frame.loc[[frame["threshold"].idxmax()]]
     return row[[x, y]].assign(label=f"cut-off {threshold:.2f}")
+
+
+# Per-group metrics of the decisions at a cut-off, as the Performance page's by-group table shows them.
+DECISION_METRICS = ("selection_rate", "accuracy", "tpr", "fpr", "ppv", "fnr", "tnr", "npv")
+
+
+def by_group_at(entry, attribute: str, threshold: float) -> tuple[pd.DataFrame, dict] | None:
+    """Each group's decision metrics at ``threshold``: (values, ``{group: {metric: (low, high)}}``).
+
+    The numbers are the Fairness page's at the same cut-off (one computation, :func:`xai_audit.fairness_at_threshold`
+    with the audit's resamples, seed and confidence), so both pages show the same value and interval for a
+    group; None when the audit has no fairness table for ``attribute``.
+    """
+    table = fairness_views.tables(fairness_views.explored_fairness(entry, threshold)).get(attribute)
+    if table is None:
+        return None
+    rows, intervals = [], {}
+    for group in table.rows:
+        if not group.listed:
+            continue
+        row = {"group": group.group, "n": group.n}
+        row.update({metric: group.value(metric) for metric in DECISION_METRICS if metric in group.metrics})
+        rows.append(row)
+        intervals[group.group] = {metric: group.interval(metric) for metric in DECISION_METRICS}
+    return pd.DataFrame(rows), intervals

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from audit_app.display import STATUS_ICON, findings_frame, md, page_header, require_audit, result_verdict, rule_titles
+from audit_app import names
+from audit_app.display import (STATUS_ICON, findings_frame, fmt, md, page_header, require_audit, result_verdict,
+                               rule_titles)
 
 page_header("Overview", "The verdict of the policy and every finding behind it.")
 entry = require_audit()
@@ -17,13 +19,16 @@ def attention(result) -> None:
         st.success("Nothing to review: every check of the policy passed.", icon=":material/task_alt:")
         return
     titles = rule_titles(result)
+    tables = result.fairness_tables()
     for finding in problems:
         rule, title = titles(finding.id)
         subject = finding.id[len(rule) + 1:] if rule and finding.id.startswith(rule + ".") else ""
+        subject = names.finding_subject(entry, subject, tables) if subject else ""
         label = f"{STATUS_ICON[finding.status]} {md(title or finding.id)}" + (f" · {md(subject)}" if subject else "")
         with st.expander(label, expanded=finding.status == "fail"):
             st.markdown(md(finding.message))
-            st.caption(f"Check {md(finding.id)} · observed {md(finding.observed)} · threshold {md(finding.threshold)}")
+            st.caption(f"Check {md(finding.id)} · observed {md(fmt(finding.observed))} · "
+                       f"threshold {md(fmt(finding.threshold))}")
             if finding.references:
                 st.caption("References: " + md("; ".join(finding.references)))
 
@@ -37,7 +42,9 @@ def all_findings(result) -> None:
     shown = st.segmented_control("Show", ["All", "Fail", "Warning", "Pass"], default="All", key="overview_filter")
     if shown and shown != "All":
         frame = frame[frame["Status"] == shown]
-    # a static table: long checks and findings wrap instead of being cut at the page's width
+    # a static table: long checks and findings wrap instead of being cut at the page's width; its cells are
+    # Markdown, so ids and messages are escaped (``sex*age_group`` would read as emphasis)
+    frame = frame.assign(Check=frame["Check"].map(md), Finding=frame["Finding"].map(md))
     st.table(frame.set_index("Status"))
 
 
@@ -59,11 +66,13 @@ def audited(result) -> None:
     with right, st.container(border=True):
         st.markdown("**Data**")
         source = Path(str(data.get("source") or "data")).name
-        st.markdown(f"{md(source)} · {data.get('n_rows')} rows · target {md(data.get('target'))}")
+        st.markdown(f"{md(source)} · {fmt(data.get('n_rows'))} rows · target {md(names.column(entry, data.get('target')))}")
         for attribute, sizes in (data.get("group_sizes") or {}).items():
-            st.caption(f"{md(attribute)}: " + md(", ".join(f"{g} ({n})" for g, n in sizes.items())))
+            st.caption(f"{md(names.column(entry, attribute))}: "
+                       + md(", ".join(f"{names.value(entry, attribute, g)} ({n:,})" for g, n in sizes.items())))
         if data.get("missing_values"):
-            st.caption("Missing values: " + md(", ".join(f"{c} ({n})" for c, n in data["missing_values"].items())))
+            st.caption("Missing values: " + md(", ".join(f"{names.column(entry, c)} ({n:,})"
+                                                         for c, n in data["missing_values"].items())))
         st.caption(f"sha256 {data.get('sha256', '')}")
 
 

@@ -7,18 +7,17 @@ from audit_app import charts, fairness_views, names, threshold_views
 from audit_app.setup_sources import report_error
 from audit_app.display import fmt, metrics_frame, not_computed, page_header, require_audit, table
 
-LABELS = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy", "roc_auc": "ROC AUC",
-          "log_loss": "Log loss", "brier": "Brier score", "ece": "Calibration error (ECE)",
-          "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+# the overall cards, in this order
+OVERALL = ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "ece", "mae", "rmse", "r2")
 
 page_header("Performance", "How well the model predicts the true outcome, overall and in every group.")
 entry = require_audit()
 
 # metrics of the model's own decisions: shown only while no other cut-off is explored
 AT_MODEL_DECISIONS = ("accuracy", "balanced_accuracy")
-DECISION_LABELS = {"selection_rate": "Selection rate", "accuracy": "Accuracy", "tpr": "True positive rate (recall)",
-                   "fpr": "False positive rate", "ppv": "Precision (PPV)", "fnr": "False negative rate",
-                   "tnr": "True negative rate", "npv": "Negative predictive value"}
+# metrics of the scores alone: the same at every cut-off
+SCORE_METRICS = ("roc_auc", "auc", "log_loss", "brier", "ece", "mean_score")
+DECISIONS = threshold_views.DECISION_METRICS
 
 
 def show_cut_off(threshold: float | None) -> None:
@@ -35,11 +34,11 @@ def show_cut_off(threshold: float | None) -> None:
         report_error(error, what="The cut-off analysis")
         return
     if chosen is not None:
-        shown = [(name, chosen["metrics"][name]) for name in DECISION_LABELS if name in chosen["metrics"]]
+        shown = [(name, chosen["metrics"][name]) for name in DECISIONS if name in chosen["metrics"]]
         for start in range(0, len(shown), 4):
             for column, (name, value) in zip(st.columns(4), shown[start:start + 4]):
                 interval = chosen["ci"].get(name)
-                column.metric(DECISION_LABELS[name], fmt(value), border=True, delta_color="off", delta_arrow="off",
+                column.metric(names.metric(name), fmt(value), border=True, delta_color="off", delta_arrow="off",
                               delta=f"interval {fmt(interval[0])} – {fmt(interval[1])}"
                               if interval and None not in interval else None)
         st.markdown(f"**Confusion matrix at the cut-off {threshold:.2f}**")
@@ -58,6 +57,25 @@ def show_cut_off(threshold: float | None) -> None:
                                               y_title="precision", point=pr_point), key="performance_pr")
 
 
+def group_values(attribute: str, cut_off: float | None) -> tuple[pd.DataFrame, dict]:
+    """The by-group table's numbers and intervals: the model's own, or at the explored cut-off (the decision
+    metrics recomputed, the metrics of the scores alone kept)."""
+    model = metrics_frame(entry.result.performance["by_group"][attribute], key_name="group")
+    if cut_off is None:
+        return model, {}
+    try:
+        with st.spinner(f"Recomputing every group at the cut-off {cut_off:.2f}"):
+            explored = threshold_views.by_group_at(entry, attribute, cut_off)
+    except Exception as error:
+        report_error(error, what="Recomputing the groups at the cut-off")
+        explored = None
+    if explored is None:
+        return model.drop(columns=[m for m in AT_MODEL_DECISIONS if m in model.columns]), {}
+    frame, intervals = explored
+    kept = [m for m in SCORE_METRICS if m in model.columns]
+    return frame.merge(model[["group", *kept]], on="group", how="left"), intervals
+
+
 if entry is not None:
     cut_off = threshold_views.cut_off_control(entry, "performance")
     performance = entry.result.performance or {}
@@ -67,18 +85,18 @@ if entry is not None:
     else:
         intervals = performance.get("overall_ci") or {}
         hidden = AT_MODEL_DECISIONS if cut_off is not None else ()
-        shown = [(name, overall[name]) for name in LABELS if name in overall and name not in hidden]
+        shown = [(name, overall[name]) for name in OVERALL if name in overall and name not in hidden]
         for start in range(0, len(shown), 4):
             for column, (name, value) in zip(st.columns(4), shown[start:start + 4]):
                 interval = intervals.get(name)
-                column.metric(LABELS[name], fmt(value), border=True, delta_color="off", delta_arrow="off",
+                column.metric(names.metric(name), fmt(value), border=True, delta_color="off", delta_arrow="off",
                               delta=f"interval {fmt(interval[0])} – {fmt(interval[1])}"
                               if interval and None not in interval else None)
         bootstrap = performance.get("bootstrap") or {}
         st.caption(f"Computed on {overall.get('n', 'all')} rows with scikit-learn's metric functions; n/a where a "
                    "metric is undefined (e.g. ROC AUC with one class present)."
-                   + (f" Intervals: {bootstrap.get('confidence', 0.95):.0%} bootstrap, {bootstrap.get('n_resamples')} "
-                      "resamples." if bootstrap else ""))
+                   + (f" Intervals: {bootstrap.get('confidence', 0.95):.0%} bootstrap, "
+                      f"{fairness_views.number(bootstrap.get('n_resamples'))} resamples." if bootstrap else ""))
 
         by_group = performance.get("by_group") or {}
         st.subheader("By group")
@@ -87,23 +105,31 @@ if entry is not None:
         else:
             attribute = st.selectbox("Sensitive attribute", list(by_group), key="performance_attribute",
                                      format_func=lambda name: names.column(entry, name))
-            frame = names.group_column(entry, metrics_frame(by_group[attribute], key_name="group"), attribute)
-            frame = frame.drop(columns=[m for m in hidden if m in frame.columns])
-            metrics = [m for m in LABELS if m in frame.columns and frame[m].notna().any()]
+            frame, intervals = group_values(attribute, cut_off)
+            metrics = [m for m in frame.columns if m in names.METRICS and frame[m].notna().any()]
             left, right = st.columns([2, 3])
             if metrics:
-                metric = left.selectbox("Metric", metrics, format_func=LABELS.get, key="performance_metric")
+                metric = left.selectbox("Metric", metrics, format_func=names.metric, key="performance_metric")
                 with left:
-                    st.altair_chart(charts.grouped_bars(frame.dropna(subset=[metric]), x="group", y=metric,
-                                                        title=f"{LABELS[metric]} by {names.column(entry, attribute)}"),
+                    chart = names.group_column(entry, frame.dropna(subset=[metric]), attribute)
+                    st.altair_chart(charts.grouped_bars(chart, x="group", y=metric,
+                                                        title=f"{names.metric(metric)} by "
+                                                              f"{names.column(entry, attribute)}"),
                                     key="performance_chart")
-            with right:
-                st.caption("Every metric per group")
-                shown = frame.assign(**{m: frame[m].map(fmt) for m in frame.columns if m in LABELS})
-                table(shown.rename(columns=LABELS), key="performance_table")
-                if cut_off is not None:
-                    st.caption("Accuracy per group depends on the cut-off: the Fairness page gives every group's "
-                               "rates and accuracy at the explored cut-off.")
+            right.caption("Every metric per group in the table below" + (" (value [interval])" if intervals else "")
+                          + "; the bars show the chosen one.")
+            # the table takes the page's width, so no column is cut at 1280 px
+            shown = frame.assign(**{m: [fairness_views.with_interval(v, intervals.get(g, {}).get(m))
+                                        for g, v in zip(frame["group"], frame[m])] for m in metrics})
+            shown = names.group_column(entry, shown, attribute)
+            table(shown.rename(columns={m: names.metric(m) for m in metrics}), key="performance_table")
+            if cut_off is not None:
+                resamples = fairness_views.run_resamples(entry)
+                st.caption(f"At the cut-off {cut_off:.2f}: each group's selection rate, accuracy and error rates "
+                           "are recomputed, with intervals"
+                           + (f" from {resamples:,} resamples" if resamples else "")
+                           + " (the same numbers as the Fairness page); ROC AUC, log loss, Brier score and "
+                           "calibration error do not depend on a cut-off and are the model's.")
 
         calibration = performance.get("calibration") or {}
         st.subheader("Calibration")

@@ -183,12 +183,12 @@ def test_exploring_a_cut_off_changes_cards_and_tables_together(audited):
     entry = at.session_state["audit_results"][at.session_state["audit_current"]]
     explored = entry.views[("explored_fairness", 0.3)]["sex"]
     four_fifths = next(d.value for d in at.dataframe if "below four fifths" in d.value.columns).set_index("group")
-    groups_table = next(d.value for d in at.dataframe if {"n", "share", "selection_rate"} <= set(d.value.columns))
+    groups_table = next(d.value for d in at.dataframe if {"n", "share", "Selection rate"} <= set(d.value.columns))
     groups_table = groups_table.set_index("group")
     for group, values in explored["groups"].items():
         rate = values["selection_rate"]
         assert float(four_fifths.loc[group, "selection rate"]) == pytest.approx(rate, abs=5e-4)
-        shown = str(groups_table.loc[group, "selection_rate"])
+        shown = str(groups_table.loc[group, "Selection rate"])
         assert float(shown.split(" [")[0]) == pytest.approx(rate, abs=5e-4)
         low, high = values["ci"]["selection_rate"]
         assert f"[{low:.3f}, {high:.3f}]" in shown   # intervals at the explored cut-off too

@@ -12,7 +12,7 @@ from tests.app.apptest_support import APP
 from tests.conftest import FEATURES, make_credit_frame, make_pipeline_model
 
 sys.path.insert(0, str(APP.parent))
-from audit_app import explain_views, fairness_views, image_views  # noqa: E402
+from audit_app import explain_views, fairness_views, image_views, names, threshold_views  # noqa: E402
 
 from xai_audit import AuditDataset, load_model  # noqa: E402
 
@@ -59,13 +59,24 @@ def test_fairness_readers_understand_the_fairness_layer(credit):
     y_true = data.y_true_positive()
     report = fairness_report(y_true, (scores >= 0.5).astype(int), data.groups, scores=scores, n_resamples=30,
                              random_state=0)
-    table = report["sex"]
-    groups = fairness_views.groups_frame(table)
-    assert set(groups["group"]) == {"female", "male"} and "[" in groups["selection_rate"].iloc[0]
-    compared = fairness_views.compare_frame(table, "selection_rate")
+    table = fairness_views.tables(report)["sex"]
+    groups = fairness_views.groups_frame(table).set_index("group")
+    assert set(groups.index) == {"female", "male"}
+    for row in table.rows:   # every cell is the typed table's value and interval, by plain column name
+        low, high = row.interval("selection_rate")
+        assert groups.loc[row.group, "Selection rate"] == f"{row.value('selection_rate'):.3f} [{low:.3f}, {high:.3f}]"
+        assert groups.loc[row.group, "n"] == row.n
+    assert "tpr" not in groups.columns and "True positive rate (TPR)" in groups.columns
+    compared = fairness_views.compare_frame(table, "selection_rate").set_index("group")
+    other = next(row for row in table.rows if row.group != table.reference_group)
     assert compared["difference"].tolist().count("—") == 1
-    assert not fairness_views.four_fifths_frame(table["four_fifths"]).empty
-    assert not fairness_views.ll144_frame(table["ll144"]).empty
+    assert compared.loc[other.group, "difference"].startswith(f"{other.difference('selection_rate').value:.3f}")
+    assert compared.loc[other.group, "ratio"].startswith(f"{other.ratio('selection_rate').value:.3f}")
+    four = fairness_views.four_fifths_frame(table).set_index("group")
+    assert {g: float(four.loc[g, "selection rate"]) for g in four.index} == pytest.approx(
+        {row.group: row.four_fifths.selection_rate for row in table.rows}, abs=5e-4)
+    ll144 = fairness_views.ll144_frame(table)
+    assert len(ll144) == len(report["sex"]["ll144"]["selection"]["categories"])
     assert fairness_views.summary_items(table)
 
     values = np.column_stack([scores - scores.mean(), np.zeros_like(scores)])
@@ -86,7 +97,7 @@ def test_intersection_heat_map_cells():
     rng = np.random.default_rng(0)
     groups = pd.DataFrame({"sex": rng.choice(["f", "m"], 400), "age": rng.choice(["young", "old"], 400)})
     report = fairness_report(rng.integers(0, 2, 400), rng.integers(0, 2, 400), groups, n_resamples=0)
-    cells = fairness_views.heatmap_frame(report["sex*age"], "selection_rate")
+    cells = fairness_views.heatmap_frame(fairness_views.tables(report)["sex*age"], "selection_rate")
     assert len(cells) == 4 and set(cells.columns) >= {"sex", "age", "selection_rate"}
 
 
@@ -105,3 +116,13 @@ def test_image_readers_understand_the_image_section():
     assert len(samples) == 2
     assert image_views.stored_maps(section, 0)["saliency"].shape == (4, 4)
     assert image_views.sanity_frame(section) is not None
+
+
+@pytest.mark.parametrize("module", [names, fairness_views, threshold_views], ids=lambda m: m.__name__)
+def test_the_examples_of_the_app_helpers_hold(module):
+    """The suite collects doctests under xai_audit/ only: the app helpers' examples (plain names of a
+    finding's subject, cards from a typed table, a curve's point at a cut-off) are run here."""
+    import doctest
+
+    outcome = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert outcome.attempted > 0 and outcome.failed == 0
