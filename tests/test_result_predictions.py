@@ -41,7 +41,7 @@ def test_the_rows_stay_out_of_the_record(binary, tmp_path):
     _, _, result = binary
     assert set(result.to_dict()) == {"schema_version", "status", "findings", "model", "data", "performance",
                                      "explanations", "fairness", "reasons", "reasons_summary", "recourse",
-                                     "challenger", "model_card", "manifest"}
+                                     "challenger", "glass_box", "model_card", "manifest"}
     assert "application_id" not in result.to_json()
     again = xa.AuditResult.load_json(result.save_json(tmp_path / "audit.json"))
     assert again == result and again.rows is None

@@ -11,7 +11,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from audit_app import inputs
+from audit_app import inputs, names
 from audit_app.display import fmt
 from audit_app.state import AuditEntry
 from xai_audit import AuditDataset
@@ -145,7 +145,8 @@ def fairness_table(record: dict, labels) -> pd.DataFrame:
         for group, metrics in (part.get("groups") or {}).items():
             for metric, row in metrics.items():
                 if metric in FAIRNESS_NAMES and isinstance(row, dict):
-                    rows.append({"Attribute": labels.name(attribute), "Group": labels.value(attribute, group),
+                    rows.append({"Attribute": names.column_name(labels, attribute),
+                                 "Group": names.value_words(labels, attribute, group),
                                  **_change_row(FAIRNESS_NAMES[metric], row)})
     return pd.DataFrame(rows)
 

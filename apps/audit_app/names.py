@@ -17,14 +17,22 @@ def _labels(entry):
 
 def column(entry, name) -> str:
     """The plain name of column ``name`` (an intersection ``"a*b"`` as ``"A × B"``)."""
-    labels = _labels(entry)
+    return column_name(_labels(entry), name)
+
+
+def column_name(labels, name) -> str:
+    """:func:`column` from a labels object (None: the data's own names)."""
     parts = str(name).split(INTERSECTION)
     return " × ".join(part if labels is None else str(labels.name(part)) for part in parts)
 
 
 def value(entry, attribute, code) -> str:
     """The plain words for ``code`` of ``attribute`` (an intersection's group ``"x*y"`` part by part)."""
-    labels = _labels(entry)
+    return value_words(_labels(entry), attribute, code)
+
+
+def value_words(labels, attribute, code) -> str:
+    """:func:`value` from a labels object (None: the data's own codes)."""
     attributes = str(attribute).split(INTERSECTION)
     parts = str(code).split(INTERSECTION)
     if len(parts) != len(attributes):

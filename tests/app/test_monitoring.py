@@ -81,7 +81,8 @@ def test_a_planted_shift_is_found_and_shown(monitoring):
     rate = result.predictions["decision_rate"]
     assert decisions.iloc[0]["Change (interval)"].startswith(f"{rate['change']:+.3f} (")
     fairness = next(d.value for d in at.dataframe if "Group" in d.value.columns)
-    assert set(fairness["Attribute"]) == set(entry_of(at).data.sensitive)
+    labels = entry_of(at).data.labels
+    assert set(fairness["Attribute"]) == {" × ".join(labels.name(p) for p in a.split("*")) for a in result.fairness}
 
 
 def test_the_result_survives_navigation_without_running_again(monitoring):
