@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from xai_audit.render import clauses as clause_registry
 from xai_audit.render.charts import ChartBook
-from xai_audit.render.names import value_name
+from xai_audit.render.names import plain_message, value_name
 from xai_audit.render.tables import TableBook
 from xai_audit.render.text import STATUS_SYMBOLS, num, quoted, plain, status_label
 
@@ -87,13 +87,14 @@ def not_computed(section_id: str, why: str, **content) -> dict:
     return section(section_id, computed=False, missing=why, **content)
 
 
-def finding_views(findings) -> list:
-    """Views of every finding, their anchors made unique even when ids collide once sanitised."""
+def finding_views(findings, record: dict | None = None) -> list:
+    """Views of every finding, their anchors made unique even when ids collide once sanitised; the
+    messages name columns and groups by the plain names of ``record``'s labels file."""
     views, seen = [], set()
     for finding in findings or []:
         if not isinstance(finding, dict):
             continue
-        view = finding_view(finding)
+        view = finding_view(finding, record)
         anchor, k = view["anchor"], 1
         while view["anchor"] in seen:
             k += 1
@@ -103,7 +104,7 @@ def finding_views(findings) -> list:
     return views
 
 
-def finding_view(finding: dict) -> dict:
+def finding_view(finding: dict, record: dict | None = None) -> dict:
     """One finding as the report shows it, with the section it belongs to and the clauses it cites."""
     status = finding.get("status", "info")
     references = [str(r) for r in finding.get("references") or []]
@@ -116,7 +117,7 @@ def finding_view(finding: dict) -> dict:
         "status": status if status in STATUS_SYMBOLS else "info",
         "status_label": status_label(status),
         "symbol": STATUS_SYMBOLS.get(status, "i"),
-        "message": plain(finding.get("message", "")),
+        "message": plain(plain_message(record or {}, finding)),
         "observed": _shown(finding.get("observed")),
         "threshold": _shown(finding.get("threshold")),
         "references": references,

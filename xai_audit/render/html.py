@@ -137,7 +137,7 @@ def build_context(result, *, charts: bool = True) -> dict:
     """
     record = _record(result)
     ctx = Context(record=record, charts=ChartBook(enabled=charts))
-    ctx.findings = finding_views(record.get("findings"))
+    ctx.findings = finding_views(record.get("findings"), record)
     views = {}
     for section_id in REPORT_ORDER:
         if section_id in BUILDERS:

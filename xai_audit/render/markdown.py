@@ -8,6 +8,7 @@ table cell (no pipes, no line breaks).
 from __future__ import annotations
 
 from xai_audit.render.escape import markdown_text
+from xai_audit.render.names import plain_message
 from xai_audit.render.text import STATUS_LABELS, plural, rule_directions, serious_order
 
 STATUS_MARKS = {"fail": "\u274c", "warn": "\u26a0\ufe0f", "pass": "\u2705", "info": "\u2139\ufe0f"}
@@ -75,7 +76,7 @@ def render_markdown(result) -> str:
         for f in findings[:MAX_ROWS]:
             lines.append(f"| {STATUS_MARKS.get(f.get('status'), '')} | {md_escape(f.get('id'))} | "
                          f"{_number(f.get('observed'))} | {_number(f.get('threshold'))} | "
-                         f"{md_escape(f.get('message'))} |")
+                         f"{md_escape(plain_message(record, f))} |")
         if len(findings) > MAX_ROWS:
             lines.append(f"\n{len(findings) - MAX_ROWS} more findings are in the full report.")
     else:

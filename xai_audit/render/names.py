@@ -14,6 +14,7 @@ and an unsigned magnitude has no direction.
 from __future__ import annotations
 
 import math
+import re
 
 from xai_audit.render.text import value_text
 
@@ -169,4 +170,41 @@ def with_group_names(text, names: dict) -> str:
     for code in sorted(names, key=lambda c: -len(str(c))):
         if str(names[code]) != str(code):
             text = text.replace(f"'{code}'", f"'{names[code]}'")
+    return text
+
+
+def plain_message(record: dict, finding: dict) -> str:
+    """A finding's message as the report shows it: each quoted column and group code, and each sensitive
+    attribute, by its plain name from the labels file. The record keeps the message as the checks wrote it.
+
+    Examples
+    --------
+    >>> record = {"data": {"labels": {"sex": {"name": "Sex", "values": {"f": "female", "m": "male"}},
+    ...                               "ps": {"name": "Personal status", "values": {}}}},
+    ...           "fairness": {"sex": {"groups": {"f": {}, "m": {}}}}}
+    >>> plain_message(record, {"id": "fairness.four_fifths.sex.f", "message": "Rate of 'f' relative to 'm' (sex): 0.7"})
+    "Rate of 'female' relative to 'male' (Sex): 0.7"
+    >>> plain_message(record, {"id": "fairness.proxies.sex.ps", "message": "'ps' separates 'f' from the other sex groups"})
+    "'Personal status' separates 'female' from the other Sex groups"
+    >>> plain_message({"data": {}}, {"message": "'ps' (sex)"})
+    "'ps' (sex)"
+    """
+    text = str(finding.get("message", ""))
+    labels = _labels(record)
+    if not labels:
+        return text
+    fairness = record.get("fairness") if isinstance(record.get("fairness"), dict) else {}
+    segments = str(finding.get("id", "")).split(".")
+    codes = {}
+    for attribute, table in fairness.items():
+        groups = table.get("groups") if isinstance(table, dict) else None
+        if attribute in segments and isinstance(groups, dict):
+            codes.update({group: group_name(record, attribute, group) for group in groups})
+    codes.update({column: feature_name(record, column) for column in labels})
+    codes.update({attribute: attribute_name(record, attribute) for attribute in fairness})
+    text = with_group_names(text, codes)
+    for attribute in sorted(fairness, key=lambda a: -len(str(a))):
+        shown = attribute_name(record, attribute)
+        if shown != str(attribute):
+            text = re.sub(rf"(?<=[ (]){re.escape(str(attribute))}(?=[ ,:;)])", lambda _: shown, text)
     return text
