@@ -4,6 +4,7 @@ round-trips, and the score metrics from histograms stay within their stated boun
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from xai_audit.summaries import (
     summary_to_dict,
 )
 from xai_audit.summaries.scores import score_metrics_from_summary, score_summary
+from xai_audit.summaries.sketches import feature_sketches, sketch_edges
 
 
 def _rows(seed: int, n: int, scores: bool = True):
@@ -55,9 +57,14 @@ def _sums(summary) -> np.ndarray:
        order=st.randoms(use_true_random=False))
 def test_partitions_merged_in_any_order_and_grouping_give_the_whole(seed, cuts, order):
     y_true, y_pred, groups, scores = _rows(seed, 200)
-    whole = summarize(y_true, y_pred, groups, scores=scores)
+    features = pd.DataFrame({"x": np.random.default_rng(seed).normal(size=200), "c": groups["age"]})
+    features.loc[::17, "x"] = np.nan
+    kinds = {"c": "categorical"}
+    whole = replace(summarize(y_true, y_pred, groups, scores=scores), sketches=feature_sketches(features, kinds))
+    edges = sketch_edges(whole.sketches)
     bounds = [0, *sorted(cuts), 200]
-    parts = [summarize(y_true[a:b], y_pred[a:b], groups.iloc[a:b], scores=scores[a:b])
+    parts = [replace(summarize(y_true[a:b], y_pred[a:b], groups.iloc[a:b], scores=scores[a:b]),
+                     sketches=feature_sketches(features.iloc[a:b], kinds, edges=edges))
              for a, b in zip(bounds[:-1], bounds[1:])]
     shuffled = list(parts)
     order.shuffle(shuffled)
@@ -70,6 +77,9 @@ def test_partitions_merged_in_any_order_and_grouping_give_the_whole(seed, cuts, 
         assert _counts(merged) == _counts(whole)
         assert [merged.ordered_labels(n) for n in merged.tables] == [whole.ordered_labels(n) for n in whole.tables]
         np.testing.assert_allclose(_sums(merged), _sums(whole), rtol=1e-12, atol=1e-9)
+        assert merged.sketches["x"]["counts"] == whole.sketches["x"]["counts"]
+        assert merged.sketches["x"]["missing"] == whole.sketches["x"]["missing"]
+        assert merged.sketches["c"]["counts"] == whole.sketches["c"]["counts"]
 
 
 def test_the_file_round_trips_and_holds_no_rows():
@@ -78,7 +88,7 @@ def test_the_file_round_trips_and_holds_no_rows():
     document = json.loads(json.dumps(summary_to_dict(summary)))
     again = summary_from_dict(document)
     assert _counts(again) == _counts(summary)
-    assert document["schema_version"] == "1.0" and document["resolution"]["score_bins"] == 4096
+    assert document["schema_version"] == "1.1" and document["resolution"]["score_bins"] == 4096
     assert document["sites"][0]["name"] == "site-a" and document["n_rows"] == 500
     text = json.dumps(document)
     assert str(round(float(scores[0]), 6)) not in text  # no raw score of any row

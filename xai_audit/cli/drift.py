@@ -1,5 +1,8 @@
 """``xai-audit drift``: what moved between a reference data set and a current one, and whether it matters.
 
+With ``--reference-summaries``/``--current-summaries`` it compares summary files instead of rows
+(data drift only, :mod:`xai_audit.cli.drift_summaries`).
+
 Exit codes: 0 the drift rules passed or warned, 1 one failed, 2 an input or usage error.
 """
 
@@ -27,8 +30,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     drift = sub.add_parser("drift", help="compare a current data set against a reference one (monitoring)",
                            description=__doc__.splitlines()[0])
     drift.add_argument("--model", help="model file (.skops, .pt, .pt2, .toml manifest); omit with --predictions")
-    drift.add_argument("--reference", required=True, help="reference (validation-time) data: .csv or .parquet")
-    drift.add_argument("--current", required=True, help="current data: .csv or .parquet, the same columns")
+    drift.add_argument("--reference", help="reference (validation-time) data: .csv or .parquet")
+    drift.add_argument("--current", help="current data: .csv or .parquet, the same columns")
+    drift.add_argument("--reference-summaries", nargs="+", metavar="SUMMARY",
+                       help="instead of rows: reference summary files (merged); data drift only")
+    drift.add_argument("--current-summaries", nargs="+", metavar="SUMMARY",
+                       help="instead of rows: current summary files (merged), binned on the reference's edges")
     drift.add_argument("--target", help="the true-outcome column (both files), for performance drift")
     drift.add_argument("--positive-label", help="the favourable value of the target, e.g. good")
     drift.add_argument("--sensitive", default="", help="comma-separated sensitive attributes, e.g. sex,age_group")
@@ -64,6 +71,13 @@ def run_command(args) -> int:
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
         raise InvalidInputError(f"--format {args.format!r} names {unknown or 'nothing'}; choose from {list(FORMATS)}.")
+    if args.reference_summaries or args.current_summaries:
+        from xai_audit.cli.drift_summaries import run_from_summaries
+
+        return run_from_summaries(args, formats)
+    if not args.reference or not args.current:
+        raise InvalidInputError("Give --reference and --current data files (or --reference-summaries and "
+                                "--current-summaries summary files).")
     if args.model is None and args.predictions is None:
         raise InvalidInputError("Give --model, or --predictions naming the column with the model's decisions in both files.")
     options = dict(target=args.target, positive_label=args.positive_label, sensitive=_names(args.sensitive),

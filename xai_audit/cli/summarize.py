@@ -39,6 +39,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                          help="withhold every group with a nonzero confusion cell below K (default 0: none)")
     command.add_argument("--no-score-histograms", dest="scores_histograms", action="store_false",
                          help="share counts only, not score histograms (no AUC or calibration in the pooled audit)")
+    command.add_argument("--bins-from", metavar="SUMMARY",
+                         help="bin the numeric features on this reference summary file's edges (needed to merge "
+                              "or compare sketches; default: this data's deciles)")
     command.add_argument("--trust-pickle", action="store_true", help="allow a pickle/joblib model file")
     command.add_argument("--trust-type", action="append", default=[], metavar="TYPE",
                          help="trust one more type name in a .skops file (repeatable)")
@@ -51,7 +54,10 @@ def summarize_command(args) -> int:
     from xai_audit.policy import load_policy
     from xai_audit.scale import summarize_data
     from xai_audit.spec import AuditSpec, parse_bins, split_list
-    from xai_audit.summaries import save_summary
+    from dataclasses import replace
+
+    from xai_audit.summaries import load_summary, save_summary
+    from xai_audit.summaries.sketches import feature_sketches, sketch_edges
 
     if args.min_cell < 0:
         raise InvalidInputError(f"--min-cell must be a whole number ≥ 0; got {args.min_cell}.")
@@ -69,10 +75,20 @@ def summarize_command(args) -> int:
     summary = summarize_data(adapter, data, intersections=bool(policy.setting("fairness", "intersections", True)),
                              min_cell=args.min_cell, with_scores=args.scores_histograms,
                              site={"name": args.site or Path(args.data).stem})
+    edges = None
+    if args.bins_from:
+        reference = load_summary(args.bins_from)
+        if reference.sketches is None:
+            raise InvalidInputError(f"--bins-from '{args.bins_from}' has no feature sketches; summarise the "
+                                    "reference with this version of xai-audit first.")
+        edges = sketch_edges(reference.sketches)
+    features = list(summary.meta.get("features") or [])
+    summary = replace(summary, sketches=feature_sketches(data.frame[features], data.feature_kinds, edges=edges))
     path = save_summary(summary, out)
     withheld = summary.sites[0]["withheld_groups"]
     print(f"summary: {path} ({summary.n_rows:,} rows; counts per group, "
-          f"{'score histograms, ' if summary.has_scores else ''}no rows)")
+          f"{'score histograms, ' if summary.has_scores else ''}"
+          f"{len(summary.sketches)} feature sketches, no rows)")
     if args.min_cell:
         print(f"small cells: groups with a nonzero cell below {args.min_cell} withheld: "
               f"{', '.join(withheld) if withheld else 'none'}")

@@ -24,6 +24,7 @@ import numpy as np
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.fairness.groups import as_binary, as_finite, as_probability, check_same_length, encode_groups
 from xai_audit.fairness.metrics import confusion_counts
+from xai_audit.summaries.sketches import merge_sketches
 from xai_audit.summaries.scores import MOMENTS, SCORE_BINS, merge_scores
 from xai_audit.stats.calibration import ECE_BINS, score_bins
 
@@ -79,6 +80,8 @@ class Summary:
         Provenance of each merged part: name, rows, data hash, time, groups withheld.
     meta : dict
         What the numbers are about: target, positive label, model (name, framework, task, sha256).
+    sketches : dict or None
+        Per-feature counts for drift (:mod:`xai_audit.summaries.sketches`); None in files without them.
     """
 
     task: str
@@ -90,6 +93,7 @@ class Summary:
     min_cell: int = 0
     sites: tuple = ()
     meta: dict = field(default_factory=dict)
+    sketches: dict | None = None
 
     @property
     def n_rows(self) -> int:
@@ -246,7 +250,8 @@ def _merge_two(first: Summary, second: Summary) -> Summary:
         merged = {label: _merge_groups(one.get(label), two.get(label)) for label in one.keys() | two.keys()}
         tables[name] = {label: merged[label] for label in sorted(merged, key=lambda label: merged[label].components)}
     return replace(first, overall=_merge_groups(first.overall, second.overall), tables=tables,
-                   min_cell=max(first.min_cell, second.min_cell), sites=first.sites + second.sites)
+                   min_cell=max(first.min_cell, second.min_cell), sites=first.sites + second.sites,
+                   sketches=merge_sketches(first.sketches, second.sketches))
 
 
 def _merge_groups(first: GroupSummary | None, second: GroupSummary | None) -> GroupSummary:

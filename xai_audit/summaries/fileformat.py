@@ -19,7 +19,9 @@ from xai_audit.summaries.core import REGRESSION_MOMENTS, GroupSummary, Summary, 
 from xai_audit.summaries.scores import MOMENTS, SCORE_BINS
 from xai_audit.stats.calibration import ECE_BINS
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# 1.1 added per-feature sketches (optional); 1.0 files, without them, still load.
+READABLE_VERSIONS = ("1.0", "1.1")
 KIND = "xai-audit summary"
 
 
@@ -44,6 +46,7 @@ def summary_to_dict(summary: Summary) -> dict:
         "overall": _group_to_dict(summary.overall),
         "tables": {name: {label: _group_to_dict(group) for label, group in groups.items()}
                    for name, groups in summary.tables.items()},
+        **({} if summary.sketches is None else {"sketches": summary.sketches}),
     }
 
 
@@ -53,9 +56,9 @@ def summary_from_dict(document: dict) -> Summary:
         raise InvalidInputError(f"This is not an xai-audit summary file (its 'kind' is not {KIND!r}); "
                                 "make one with `xai-audit summarize`.")
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise InvalidInputError(f"The summary file has schema_version {version!r}; this version of xai-audit "
-                                f"reads {SCHEMA_VERSION!r}. Summarise again with this version.")
+                                f"reads {list(READABLE_VERSIONS)}. Summarise again with this version.")
     resolution = document.get("resolution") or {}
     if resolution.get("score_bins") != SCORE_BINS or resolution.get("calibration_bins") != ECE_BINS:
         raise InvalidInputError(f"The summary file's histograms have {resolution.get('score_bins')} score bins and "
@@ -68,7 +71,7 @@ def summary_from_dict(document: dict) -> Summary:
             overall=_group_from_dict(document["overall"]),
             tables=_tables_from_dict(document),
             min_cell=int(document["suppression"]["min_cell"]), sites=tuple(document["sites"]),
-            meta=dict(document.get("meta") or {}))
+            meta=dict(document.get("meta") or {}), sketches=document.get("sketches"))
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise InvalidInputError(f"The summary file is incomplete or malformed ({type(error).__name__}: {error}); "
                                 "make it again with `xai-audit summarize`.") from error
