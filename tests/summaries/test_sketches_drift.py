@@ -84,10 +84,20 @@ def test_three_partitions_merge_to_the_whole_and_different_edges_are_refused():
         merge(parts[1], own_edges)
 
 
-def test_files_keep_sketches_and_older_files_without_them_still_load(tmp_path):
+def test_files_keep_sketches_follow_the_schema_and_older_files_without_them_still_load(tmp_path):
+    import importlib.resources
+
+    import jsonschema
+
     summary = _summary(_features(11, 300))
     document = json.loads(json.dumps(summary_to_dict(summary)))
+    schema = json.loads(importlib.resources.files("xai_audit.schemas").joinpath("summary.schema.json").read_text())
+    jsonschema.validate(document, schema)
     assert summary_from_dict(document).sketches == summary.sketches
+    broken = json.loads(json.dumps(document))
+    broken["sketches"]["income"]["counts"].pop()
+    with pytest.raises(InvalidInputError, match="one more count than edges"):
+        summary_from_dict(broken)
     document.pop("sketches")
     document["schema_version"] = "1.0"
     old = summary_from_dict(document)
@@ -129,3 +139,15 @@ def test_the_command_summarizes_and_compares_with_exit_codes(tmp_path, capsys):
     assert main(["drift", "--reference-summaries", str(paths["ref"]), "--current-summaries", str(own)]) == 2
     assert "different edges" in capsys.readouterr().err
     assert main(["drift", "--reference-summaries", str(paths["ref"])]) == 2
+
+
+def test_the_html_page_escapes_feature_names():
+    from xai_audit.cli.drift_summaries import markdown, page
+
+    frame = _features(17, 400).rename(columns={"income": "<script>x</script>"})
+    reference = _summary(frame)
+    table = drift_from_summaries(reference, _summary(frame, edges=sketch_edges(reference.sketches)))
+    record = {"status": "pass", "findings": [], "features": table,
+              "reference": {"n_rows": 400}, "current": {"n_rows": 400}}
+    assert "<script>" not in page(record) and "&lt;script&gt;" in page(record)
+    assert "0 of 4 inputs changed distribution" in markdown(record)

@@ -76,7 +76,7 @@ HEADER = ["Input", "Kind", "Rows (reference / current)", "Adjusted p (χ²)", "P
 def _lead(record: dict) -> str:
     table = record["features"]
     return (f"{table['n_drifted']} of {table['n_features']} inputs changed distribution (χ² test of homogeneity on "
-            f"binned counts, {table['correction']}-adjusted p below {format_number(table['alpha'])}); computed from "
+            f"binned or per-category counts, {table['correction']}-adjusted p below {format_number(table['alpha'])}); computed from "
             f"summaries of {record['reference']['n_rows']:,} reference and {record['current']['n_rows']:,} current rows.")
 
 

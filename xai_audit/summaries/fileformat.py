@@ -3,7 +3,8 @@
 It holds counts and sums only, never a row. Its shape is documented by the JSON Schema
 ``xai_audit/schemas/summary.schema.json``; ``schema_version`` at its top changes with any change of
 meaning. Score histograms are stored sparsely (``bins``: the nonzero bin indices, ``negative`` and
-``positive``: their counts).
+``positive``: their counts). Version 1.1 added ``sketches``, per-feature counts for drift
+(:mod:`xai_audit.summaries.sketches`); 1.0 files have none and still load.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def summary_from_dict(document: dict) -> Summary:
             overall=_group_from_dict(document["overall"]),
             tables=_tables_from_dict(document),
             min_cell=int(document["suppression"]["min_cell"]), sites=tuple(document["sites"]),
-            meta=dict(document.get("meta") or {}), sketches=document.get("sketches"))
+            meta=dict(document.get("meta") or {}), sketches=_sketches_from_dict(document.get("sketches")))
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise InvalidInputError(f"The summary file is incomplete or malformed ({type(error).__name__}: {error}); "
                                 "make it again with `xai-audit summarize`.") from error
@@ -148,3 +149,22 @@ def _group_from_dict(entry: dict) -> GroupSummary:
         scores=scores,
         moments=None if moments is None else np.asarray(moments, dtype=np.float64).reshape(len(REGRESSION_MOMENTS)),
         withheld=int(entry.get("withheld_at_sites", 0)))
+
+
+def _sketches_from_dict(stored):
+    """The sketches as stored, checked: kinds known, counts whole and ≥ 0, one more bin than edges."""
+    if stored is None:
+        return None
+    for name, sketch in stored.items():
+        counts = sketch["counts"]
+        values = list(counts.values()) if sketch["kind"] == "categorical" else list(counts)
+        if sketch["kind"] == "numeric":
+            if len(counts) != len(sketch["edges"]) + 1 or sketch["edges"] != sorted(sketch["edges"]):
+                raise ValueError(f"sketch of '{name}': {len(counts)} counts on {len(sketch['edges'])} edges "
+                                 "(expected one more count than edges, edges in increasing order)")
+            values.append(sketch["missing"])
+        elif sketch["kind"] != "categorical":
+            raise ValueError(f"sketch of '{name}' has kind {sketch['kind']!r}")
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values):
+            raise ValueError(f"sketch of '{name}' holds a count that is not a whole number ≥ 0")
+    return stored
