@@ -32,6 +32,9 @@ def count_table(reference: dict, current: dict) -> tuple[list[str], np.ndarray]:
     (['a', 'b'], array([[2, 0],
            [0, 1]]))
     """
+    if reference["kind"] != current["kind"]:
+        raise InvalidInputError(f"A feature is {reference['kind']} in the reference summary and {current['kind']} in "
+                                "the current one; summarise both periods with the same feature kinds.")
     if reference["kind"] == "numeric":
         if reference["edges"] != current["edges"]:
             raise InvalidInputError("The reference and current summaries bin a numeric feature on different edges; "
