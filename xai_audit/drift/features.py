@@ -282,6 +282,20 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features, kind
             rows[name] = numeric_drift(reference[name].to_numpy(), current[name].to_numpy(), confidence=confidence)
         else:
             rows[name] = categorical_drift(reference[name].to_numpy(), current[name].to_numpy(), confidence=confidence)
+    return {**judge_features(rows, alpha=alpha, correction=correction), "confidence": confidence}
+
+
+def judge_features(rows: dict, *, alpha: float, correction: str) -> dict:
+    """Each feature's p-value adjusted across the features (in place: ``p_adjusted``, ``verdict``), and
+    the share that drifted. A feature without a p-value is "not tested" and left out of the share.
+
+    Examples
+    --------
+    >>> table = judge_features({"a": {"p_value": 0.001}, "b": {"p_value": 0.4}, "c": {"p_value": None}},
+    ...                        alpha=0.05, correction="fdr_bh")
+    >>> [table["features"][f]["verdict"] for f in "abc"], table["share_drifted"]
+    (['drifted', 'stable', 'not tested'], 0.5)
+    """
     raw = np.array([np.nan if row["p_value"] is None else row["p_value"] for row in rows.values()], dtype=float)
     adjusted = raw if correction == "none" else adjust_p_values(raw, correction)
     for row, p in zip(rows.values(), adjusted):
@@ -291,4 +305,4 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, features, kind
     n_drifted = sum(row["verdict"] == "drifted" for row in tested)
     return {"features": rows, "n_features": len(tested), "n_drifted": int(n_drifted),
             "share_drifted": n_drifted / len(tested) if tested else None,
-            "alpha": alpha, "correction": correction, "confidence": confidence}
+            "alpha": alpha, "correction": correction}

@@ -14,9 +14,8 @@ import numpy as np
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from xai_audit.drift.features import CORRECTIONS, psi_from_counts
+from xai_audit.drift.features import CORRECTIONS, judge_features, psi_from_counts
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.stats.tests import adjust_p_values
 
 NOT_FROM_SUMMARIES = ("Kolmogorov–Smirnov and Wasserstein distances, prediction drift, explanation drift and "
                       "fairness drift need rows and are not computed from summaries; run `xai-audit drift "
@@ -92,13 +91,5 @@ def drift_from_summaries(reference, current, *, alpha: float = 0.05, correction:
         raise InvalidInputError(f"The summaries sketch different features ({sorted(reference.sketches)} vs "
                                 f"{sorted(current.sketches)}); summarise both periods with the same features.")
     rows = {name: sketch_drift(reference.sketches[name], current.sketches[name]) for name in reference.sketches}
-    raw = np.array([np.nan if row["p_value"] is None else row["p_value"] for row in rows.values()], dtype=float)
-    adjusted = raw if correction == "none" else adjust_p_values(raw, correction)
-    for row, p in zip(rows.values(), adjusted):
-        row["p_adjusted"] = None if np.isnan(p) else float(p)
-        row["verdict"] = "not tested" if np.isnan(p) else "drifted" if p < alpha else "stable"
-    tested = [row for row in rows.values() if row["verdict"] != "not tested"]
-    n_drifted = sum(row["verdict"] == "drifted" for row in tested)
-    return {"features": rows, "n_features": len(tested), "n_drifted": int(n_drifted),
-            "share_drifted": n_drifted / len(tested) if tested else None, "alpha": alpha,
-            "correction": correction, "computed_from": "summaries", "not_computed": NOT_FROM_SUMMARIES}
+    return {**judge_features(rows, alpha=alpha, correction=correction), "computed_from": "summaries",
+            "not_computed": NOT_FROM_SUMMARIES}
