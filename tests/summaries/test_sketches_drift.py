@@ -154,3 +154,23 @@ def test_the_html_page_escapes_feature_names():
               "reference": {"n_rows": 400}, "current": {"n_rows": 400}}
     assert "<script>" not in page(record) and "&lt;script&gt;" in page(record)
     assert "0 of 4 inputs changed distribution" in markdown(record)
+
+
+def test_min_cell_pools_rare_categories_in_the_written_sketches(tmp_path):
+    from xai_audit.summaries.sketches import POOLED
+
+    rng = np.random.default_rng(21)
+    frame = pd.DataFrame({"income": rng.normal(size=400),
+                          "region": ["north"] * 300 + ["south"] * 95 + ["isle"] * 3 + ["fen"] * 2})
+    frame["approved"] = rng.choice(["yes", "no"], len(frame))
+    frame["decision"] = rng.choice(["yes", "no"], len(frame))
+    frame["sex"] = rng.choice(["f", "m"], len(frame))
+    frame.to_csv(tmp_path / "site.csv", index=False)
+    args = ["summarize", "--data", str(tmp_path / "site.csv"), "--target", "approved", "--positive-label", "yes",
+            "--predictions", "decision", "--sensitive", "sex", "--features", "income,region"]
+    assert main([*args, "--out", str(tmp_path / "open.json")]) == 0
+    assert main([*args, "--out", str(tmp_path / "pooled.json"), "--min-cell", "5"]) == 0
+    assert load_summary(tmp_path / "open.json").sketches["region"]["counts"]["isle"] == 3
+    pooled = load_summary(tmp_path / "pooled.json").sketches["region"]["counts"]
+    assert pooled == {"north": 300, "south": 95, POOLED: 5}
+    assert "isle" not in (tmp_path / "pooled.json").read_text()

@@ -57,7 +57,7 @@ def summarize_command(args) -> int:
     from dataclasses import replace
 
     from xai_audit.summaries import load_summary, save_summary
-    from xai_audit.summaries.sketches import feature_sketches, sketch_edges
+    from xai_audit.summaries.sketches import feature_sketches, pool_small_categories, sketch_edges
 
     if args.min_cell < 0:
         raise InvalidInputError(f"--min-cell must be a whole number ≥ 0; got {args.min_cell}.")
@@ -83,7 +83,9 @@ def summarize_command(args) -> int:
                                     "reference with this version of xai-audit first.")
         edges = sketch_edges(reference.sketches)
     features = list(summary.meta.get("features") or [])
-    summary = replace(summary, sketches=feature_sketches(data.frame[features], data.feature_kinds, edges=edges))
+    sketches, pooled = pool_small_categories(
+        feature_sketches(data.frame[features], data.feature_kinds, edges=edges), args.min_cell)
+    summary = replace(summary, sketches=sketches)
     path = save_summary(summary, out)
     withheld = summary.sites[0]["withheld_groups"]
     print(f"summary: {path} ({summary.n_rows:,} rows; counts per group, "
@@ -91,5 +93,6 @@ def summarize_command(args) -> int:
           f"{len(summary.sketches)} feature sketches, no rows)")
     if args.min_cell:
         print(f"small cells: groups with a nonzero cell below {args.min_cell} withheld: "
-              f"{', '.join(withheld) if withheld else 'none'}")
+              f"{', '.join(withheld) if withheld else 'none'}; categories below it pooled in the feature "
+              f"sketches: {', '.join(f'{n} of {f}' for f, n in pooled.items()) if pooled else 'none'}")
     return 0

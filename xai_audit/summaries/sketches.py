@@ -19,6 +19,8 @@ from xai_audit.exceptions import InvalidInputError
 NUMERIC_BINS = 10
 FROM_DATA = "data quantiles"
 FROM_REFERENCE = "reference summary"
+# the one category that holds the categories withheld by small-cell suppression, the same at every site
+POOLED = "(small categories, pooled)"
 
 
 def feature_sketches(frame: pd.DataFrame, kinds: dict, *, edges: dict | None = None) -> dict:
@@ -71,6 +73,34 @@ def numeric_sketch(values: np.ndarray, edges=None) -> dict:
     counts = np.bincount(np.searchsorted(edges, present, side="right"), minlength=edges.size + 1)
     return {"kind": "numeric", "edges": edges.tolist(), "edges_from": source, "counts": counts.tolist(),
             "missing": int(values.size - present.size)}
+
+
+def pool_small_categories(sketches: dict, min_cell: int) -> tuple[dict, dict]:
+    """Small-cell suppression for the sketches: each categorical feature's categories counted fewer than
+    ``min_cell`` times (but at least once) are added into one :data:`POOLED` category, so no rare value's
+    count leaves the site. Numeric bins are ranges, not values, and are kept.
+
+    Returns the sketches and, per feature, how many categories were pooled.
+
+    Examples
+    --------
+    >>> sketches = {"c": {"kind": "categorical", "counts": {"a": 30, "b": 2, "d": 1}}}
+    >>> pooled, how_many = pool_small_categories(sketches, 10)
+    >>> pooled["c"]["counts"], how_many
+    ({'a': 30, '(small categories, pooled)': 3}, {'c': 2})
+    """
+    out, pooled_per_feature = {}, {}
+    for name, sketch in sketches.items():
+        if sketch["kind"] != "categorical" or min_cell <= 1:
+            out[name] = sketch
+            continue
+        small = {c: n for c, n in sketch["counts"].items() if 0 < n < min_cell and c != POOLED}
+        counts = {c: n for c, n in sketch["counts"].items() if c not in small}
+        if small:
+            counts[POOLED] = counts.get(POOLED, 0) + sum(small.values())
+            pooled_per_feature[name] = len(small)
+        out[name] = {**sketch, "counts": counts}
+    return out, pooled_per_feature
 
 
 def sketch_edges(sketches: dict) -> dict:
