@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xai_audit._spec_inputs import audit_columns, labels_option, need_writable_folder
+from xai_audit._spec_inputs import audit_columns, need_writable_folder
 from xai_audit.exceptions import InvalidInputError
 
 # Parquet data with more rows than this (read from its metadata) is audited out of core by default.
@@ -57,11 +57,7 @@ def run_scaled(spec):
     from xai_audit.adapters import load_model
 
     adapter = None if spec.model is None else load_model(spec.model, trusted=spec.trusted)
-    options = dict(target=spec.target, positive_label=spec.positive_label, sensitive=list(spec.sensitive),
-                   bins=dict(spec.bins) or None, features=list(spec.features) if spec.features else None,
-                   predictions=spec.predictions, scores=spec.scores)
-    if spec.labels is not None:
-        options["labels"] = labels_option(spec.labels)
+    options = spec.data_options()
     backend = spec.backend or ("dask" if spec.scheduler else "processes" if spec.workers else None)
     extra = {} if spec.sample_rows is None else {"sample_rows": spec.sample_rows}
     return audit_parquet(adapter, spec.data, options, columns=audit_columns(adapter, options), policy=spec.policy,

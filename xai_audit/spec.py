@@ -284,13 +284,17 @@ class AuditSpec:
         from xai_audit.policy import load_policy
 
         adapter = None if self.model is None else load_model(self.model, trusted=self.trusted)
+        data = self._read_data(adapter, self.data_options())
+        return adapter, data, load_policy(self.policy)
+
+    def data_options(self) -> dict:
+        """How the data is read: the column roles, bins and labels, as ``AuditDataset`` takes them."""
         options = dict(target=self.target, positive_label=self.positive_label, sensitive=list(self.sensitive),
                        bins=dict(self.bins) or None, features=list(self.features) if self.features else None,
                        predictions=self.predictions, scores=self.scores)
         if self.labels is not None:
             options["labels"] = labels_option(self.labels)
-        data = self._read_data(adapter, options)
-        return adapter, data, load_policy(self.policy)
+        return options
 
     def _read_data(self, adapter, options: dict):
         from xai_audit.data import AuditDataset

@@ -14,12 +14,10 @@ import numpy as np
 import pandas as pd
 
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.recourse.constraints import POLICY_ONLY_KEYS, build_constraints, read_recourse_toml
-from xai_audit.recourse.cost import fit_costs
 from xai_audit.recourse.linear import closed_form_recourse, linear_form
 from xai_audit.recourse.scoring import approved_by_model, make_codec
 from xai_audit.recourse.search import search_recourse
-from xai_audit.recourse.section import _case_record, _label_dict, _rescore, case_sentence
+from xai_audit.recourse.section import _case_record, _label_dict, _rescore, case_sentence, constraints_and_costs
 
 
 def recourse_for(model, data, cases, *, policy="default", random_state=None) -> list[dict]:
@@ -84,12 +82,7 @@ def recourse_for(model, data, cases, *, policy="default", random_state=None) -> 
         raise InvalidInputError(f"The cases lack the model's input columns {missing}; give every column of {features}.")
     policy = load_policy(policy)
     settings = dict(policy.settings.get("recourse", {}))
-    file_settings = read_recourse_toml(settings["constraints"]) if settings.get("constraints") else None
-    constraints = build_constraints(
-        data, features, policy_settings={k: v for k, v in settings.items() if k not in POLICY_ONLY_KEYS},
-        file_settings=file_settings)
-    numeric = [f for f in constraints.mutable if constraints.kinds[f] == "numeric"]
-    costs = fit_costs(data.frame, numeric, category_cost=constraints.category_cost)
+    constraints, costs = constraints_and_costs(data, features, settings)
     frame = data.frame.loc[:, features]
     rows = cases.loc[:, features].reset_index(drop=True)
     scores = np.asarray(adapter.output(rows), dtype=float)

@@ -72,12 +72,7 @@ def recourse_section(adapter, data, policy, *, features=None, random_state=None,
         return {}
     features = list(features or adapter.feature_names or data.candidate_features())
     labels = _label_dict(labels)
-    file_settings = read_recourse_toml(settings["constraints"]) if settings.get("constraints") else None
-    constraints = build_constraints(
-        data, features, policy_settings={k: v for k, v in settings.items() if k not in POLICY_ONLY_KEYS},
-        file_settings=file_settings)
-    numeric = [f for f in constraints.mutable if constraints.kinds[f] == "numeric"]
-    costs = fit_costs(data.frame, numeric, category_cost=constraints.category_cost)
+    constraints, costs = constraints_and_costs(data, features, settings)
     frame = data.frame.loc[:, features]
     decisions = adapter.predict(frame) if decisions is None else np.asarray(decisions)
     declined = np.flatnonzero(np.asarray(decisions) != adapter.positive_class)
@@ -129,6 +124,17 @@ def recourse_section(adapter, data, policy, *, features=None, random_state=None,
         case["text"] = case_sentence(case, max_features=constraints.max_features, labels=labels)
         section["cases"].append(case)
     return section
+
+
+def constraints_and_costs(data, features: list, settings: dict):
+    """The recourse constraints (policy ``[recourse]`` settings and any ``recourse.toml`` they name) and
+    the per-feature costs fitted on ``data``: what every recourse search of an audit uses."""
+    file_settings = read_recourse_toml(settings["constraints"]) if settings.get("constraints") else None
+    constraints = build_constraints(
+        data, features, policy_settings={k: v for k, v in settings.items() if k not in POLICY_ONLY_KEYS},
+        file_settings=file_settings)
+    numeric = [f for f in constraints.mutable if constraints.kinds[f] == "numeric"]
+    return constraints, fit_costs(data.frame, numeric, category_cost=constraints.category_cost)
 
 
 def case_sentence(case: dict, *, max_features: int = 3, labels=None) -> str:
