@@ -45,6 +45,8 @@ def test_declined_cases_are_listed_with_a_plain_label(what_if):
     first = plain(box.options[0])
     bad = entry.data.labels.value(entry.data.target, decided[declined[0]])
     assert first.startswith(f"Row {entry.data.frame.index[declined[0]]} · decision {bad}, score ")
+    score = model.output(entry.data.model_input(entry.views["features"]))[declined[0]]
+    assert f"score {score:.3f}" in first  # the model's probability of the favourable outcome, not its complement
 
 
 def test_borderline_cases_are_nearest_the_cut_off_first(what_if):

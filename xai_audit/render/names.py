@@ -186,6 +186,9 @@ def plain_message(record: dict, finding: dict) -> str:
     "Rate of 'female' relative to 'male' (Sex): 0.7"
     >>> plain_message(record, {"id": "fairness.proxies.sex.ps", "message": "'ps' separates 'f' from the other sex groups"})
     "'Personal status' separates 'female' from the other Sex groups"
+    >>> plain_message({"data": {"labels": {"sex": {"name": "Sex"}, "age": {"name": "Age"}}}, "fairness": {"sex*age": {"groups": {}}}},
+    ...               {"id": "fairness.gap.sex*age", "message": "Gap by sex*age over 'sex*age' groups (sex*age)"})
+    "Gap by Sex × Age over 'Sex × Age' groups (Sex × Age)"
     >>> plain_message({"data": {}}, {"message": "'ps' (sex)"})
     "'ps' (sex)"
     """
