@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from xai_audit._io import write_atomic
-from xai_audit._json import dumps_record
+from xai_audit._json import dumps_record, json_copy
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.policy import Finding
 
@@ -116,7 +116,7 @@ class AuditResult:
 
     def to_dict(self) -> dict:
         """The JSON record as a dict (a deep copy; the result stays frozen)."""
-        return json.loads(json.dumps(self._record(), allow_nan=False))
+        return json_copy(self._record())
 
     def _record(self) -> dict:
         """The record's sections as they are held (no copy): what :meth:`to_dict` copies and

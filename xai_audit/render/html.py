@@ -9,13 +9,13 @@ no external references, and is byte-identical for identical records.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from importlib import resources
 
 import jinja2
 from markupsafe import Markup, escape
 
+from xai_audit._json import json_copy
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.render.charts import ChartBook
 from xai_audit.render.context import SECTION_TITLES, Context, finding_views
@@ -114,7 +114,7 @@ def stylesheet() -> Markup:
 def _record(result) -> dict:
     # Keys sorted as save_json writes them: a fresh result and its reloaded record render the same bytes.
     record = result if isinstance(result, dict) else result.to_dict()
-    return json.loads(json.dumps(record, sort_keys=True, allow_nan=False, default=str))
+    return json_copy(record, sort_keys=True, default=str)
 
 
 def build_context(result, *, charts: bool = True) -> dict:

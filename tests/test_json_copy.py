@@ -1,0 +1,66 @@
+"""``json_copy`` gives what a JSON round trip gives (it replaces that round trip before rendering)."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xai_audit._json import json_copy
+
+keys = st.one_of(st.text(max_size=5), st.integers(-5, 5), st.booleans(), st.none(),
+                 st.floats(allow_nan=False, allow_infinity=False))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=8),
+                    st.floats(allow_nan=False, allow_infinity=False),
+                    st.floats(allow_nan=False, allow_infinity=False).map(np.float64))
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=6), st.lists(inner, max_size=6).map(tuple),
+    st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=40),
+    st.dictionaries(st.text(max_size=5), inner, max_size=5)), max_leaves=30)
+
+
+def round_trip(value, **options):
+    return json.loads(json.dumps(value, allow_nan=False, **options))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values, st.booleans())
+def test_equals_the_round_trip(value, sort_keys):
+    copied = json_copy(value, sort_keys=sort_keys)
+    expected = round_trip(value, sort_keys=sort_keys)
+    assert copied == expected
+    assert json.dumps(copied) == json.dumps(expected)  # same types and the same key order
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(keys, scalars, max_size=6))
+def test_keys_are_written_as_json_writes_them(value):
+    if len({type(k) for k in value}) > 1:
+        return  # mixed key types cannot be sorted, by either
+    assert json.dumps(json_copy(value, sort_keys=True)) == json.dumps(round_trip(value, sort_keys=True))
+
+
+def test_other_objects_go_through_default_or_are_refused():
+    value = {"when": np.datetime64("2026-01-01"), "count": np.int64(3), "flag": np.bool_(True)}
+    assert json_copy(value, default=str) == round_trip(value, default=str)
+    with pytest.raises(TypeError):
+        json_copy(value)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, [1.0, math.nan], {"a": (0.5, -math.inf)}, np.float64("nan")])
+def test_non_finite_numbers_are_refused_as_json_refuses_them(bad):
+    with pytest.raises(ValueError):
+        json.dumps(bad, allow_nan=False)
+    with pytest.raises(ValueError):
+        json_copy(bad)
+
+
+def test_the_copy_shares_nothing_mutable():
+    inner = [1.0, 2.0]
+    record = {"a": {"b": inner}, "c": [inner]}
+    copied = json_copy(record)
+    copied["a"]["b"].append(3.0)
+    copied["c"][0][0] = 9.0
+    assert record == {"a": {"b": [1.0, 2.0]}, "c": [[1.0, 2.0]]}
