@@ -29,7 +29,27 @@ def is_number(value) -> bool:
     >>> is_number(0.5), is_number(float("nan")), is_number(True), is_number("1")
     (True, False, False, False)
     """
+    kind = type(value)
+    if kind is float:  # the common case first: a report checks hundreds of thousands of values
+        return math.isfinite(value)
+    if kind is int:
+        return True
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def all_numbers(values) -> bool:
+    """True when every value is a finite int or float (bools are not numbers), as :func:`is_number`.
+
+    A long list of floats (a dependence plot's 50,000 points) is checked in one pass at C speed.
+
+    Examples
+    --------
+    >>> all_numbers([0.5, 2, 1e300]), all_numbers([0.5, float("inf")]), all_numbers([1.0, True]), all_numbers([])
+    (True, False, False, True)
+    """
+    if all(type(value) is float for value in values):
+        return all(map(math.isfinite, values))
+    return all(is_number(value) for value in values)
 
 
 def format_number(value) -> str:

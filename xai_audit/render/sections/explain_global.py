@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xai_audit.numbers import all_numbers
 from xai_audit.render.names import SPACE_WORDS, feature_name, value_name
 from xai_audit.render.tables import Cell, Column, generic_table, show
 from xai_audit.render.text import interval, is_number, join_and, lower_first, num, plain, plural, quoted, value_text
@@ -106,7 +107,7 @@ def curve_blocks(ctx, title, record, ranked, kind, caution, *, limit=None, scale
                 ctx.tables, f"{'Dependence' if kind == 'dependence' else 'Partial dependence'} of {plain(shown)}",
                 record[feature])})
             continue
-        categories = [value_name(ctx, feature, a) if not is_number(a) else a for a in x]
+        categories = list(x) if all_numbers(x) else [value_name(ctx, feature, a) if not is_number(a) else a for a in x]
         if kind == "dependence":
             unit = f" ({scale})" if scale else ""
             reading = _dependence_reading(shown, categories, y, unit=f", in {scale}" if scale else "",
@@ -168,10 +169,13 @@ def _dependence_reading(feature, x, y, *, unit="", unsigned=False) -> str:
     >>> _dependence_reading("purpose", ["car", "house"], [0.1, 0.4], unsigned=True)
     "'house' has the largest attribution magnitude on average (0.400), 'car' the smallest (0.100); saliency has no sign, so it says how much, not which way."
     """
-    pairs = [(a, b) for a, b in zip(x, y) if is_number(b) and a is not None]
+    if all_numbers(x) and all_numbers(y):  # the usual case, checked at C speed on long lists
+        pairs = list(zip(x, y))
+    else:
+        pairs = [(a, b) for a, b in zip(x, y) if is_number(b) and a is not None]
     if not pairs:
         return f"No attribution for {quoted(feature)} is defined."
-    if all(is_number(a) for a, _ in pairs):
+    if all_numbers([a for a, _ in pairs]):
         from scipy.stats import spearmanr
 
         rho = spearmanr([a for a, _ in pairs], [b for _, b in pairs]).statistic if len(pairs) > 2 else None
