@@ -3,8 +3,10 @@
 ``json.dumps(..., indent=2)`` runs Python's pure-Python encoder (the C encoder only writes compact
 text), about 10 microseconds per number: 3 s for a record holding 10,000 x 20 attributions. Here the
 record is written with ``indent=2`` except that each long list (more than ``LONG_LIST`` items) is
-written by the C encoder on one line. The text parses to the same record; only whitespace inside
-long lists differs from fully indented text.
+written compactly on one line by orjson, whose float formatting is about 15 times faster than the
+standard library's C encoder (2.5 s for the 2,000,000 numbers of a 50,000-row record). The text
+parses to the same record; only whitespace inside long lists, and the spelling of exponents
+(``1e-05`` or ``1e-5``), differ from fully indented text.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def dumps_record(record) -> str:
             return {key: swap(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
             if len(value) > LONG_LIST:
-                compact.append(json.dumps(value, sort_keys=True, allow_nan=False, ensure_ascii=False))
+                compact.append(_compact(value))
                 return f"{token}{len(compact) - 1}"
             return [swap(item) for item in value]
         return value
@@ -45,6 +47,39 @@ def dumps_record(record) -> str:
     if not compact:
         return text
     return re.sub(f'"{re.escape(token)}(\\d+)"', lambda match: compact[int(match.group(1))], text)
+
+
+def _compact(value) -> str:
+    """One long list as compact JSON text: orjson where it can write it, else the standard library.
+
+    orjson writes NaN and infinity as ``null`` where ``json`` refuses them, so they are refused first;
+    what orjson does not take (a non-string key, an integer over 64 bits, a float subclass) goes to
+    ``json`` with the same options as the rest of the record.
+    """
+    import orjson
+
+    _refuse_non_finite(value)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(value, sort_keys=True, allow_nan=False, ensure_ascii=False)
+
+
+def _refuse_non_finite(value) -> None:
+    """Raise ValueError, as ``json.dumps(allow_nan=False)`` does, when ``value`` holds NaN or infinity."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("Out of range float values are not JSON compliant")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_non_finite(item)
+    elif isinstance(value, (list, tuple)):
+        if all(type(item) is float for item in value):
+            if not all(map(math.isfinite, value)):
+                raise ValueError("Out of range float values are not JSON compliant")
+            return
+        for item in value:
+            _refuse_non_finite(item)
 
 
 _SCALARS = (str, int, float, bool, type(None))

@@ -1,4 +1,5 @@
-"""``json_copy`` gives what a JSON round trip gives (it replaces that round trip before rendering)."""
+"""The record as JSON: ``json_copy`` gives what a round trip gives (it replaces that round trip before
+rendering), and ``dumps_record`` writes text that parses to the record, refusing what ``json`` refuses."""
 
 import json
 import math
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xai_audit._json import json_copy
+from xai_audit._json import LONG_LIST, dumps_record, json_copy
 
 keys = st.one_of(st.text(max_size=5), st.integers(-5, 5), st.booleans(), st.none(),
                  st.floats(allow_nan=False, allow_infinity=False))
@@ -64,3 +65,32 @@ def test_the_copy_shares_nothing_mutable():
     copied["a"]["b"].append(3.0)
     copied["c"][0][0] = 9.0
     assert record == {"a": {"b": [1.0, 2.0]}, "c": [[1.0, 2.0]]}
+
+
+long_floats = st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=LONG_LIST + 1, max_size=80)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(long_floats, st.lists(long_floats, min_size=1, max_size=3),
+                 st.lists(st.dictionaries(st.text(max_size=4), scalars, max_size=4), min_size=LONG_LIST + 1,
+                          max_size=LONG_LIST + 3)))
+def test_long_lists_parse_back_to_the_same_values(long_list):
+    record = {"long": long_list}
+    assert json.loads(dumps_record(record)) == json.loads(json.dumps(record, sort_keys=True))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, np.float64("nan")])
+@pytest.mark.parametrize("shape", ["flat", "nested", "in_a_dict"])
+def test_a_long_list_holding_nan_or_infinity_is_refused(bad, shape):
+    values = [0.5] * LONG_LIST + [bad]
+    long_list = {"flat": values, "nested": [values], "in_a_dict": [{"v": v} for v in values]}[shape]
+    with pytest.raises(ValueError):
+        json.dumps({"long": long_list}, allow_nan=False)
+    with pytest.raises(ValueError):
+        dumps_record({"long": long_list})
+
+
+def test_what_orjson_cannot_write_is_written_by_json():
+    record = {"big": [2**70] * (LONG_LIST + 1), "keys": [{1: "a"}] * (LONG_LIST + 1),
+              "subclass": [np.float64(0.25)] * (LONG_LIST + 1)}
+    assert json.loads(dumps_record(record)) == json.loads(json.dumps(record, sort_keys=True))
