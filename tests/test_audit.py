@@ -227,22 +227,45 @@ def test_weighted_bootstrap_metrics_equal_sklearn_on_the_resampled_rows(credit_g
     )
 
     y = credit_frame["outcome"].to_numpy()
-    proba = credit_gbm.predict_proba(credit_frame[FEATURES]).round(2)  # rounding makes tied scores
     pred = credit_gbm.predict(credit_frame[FEATURES])
     classes = ["default", "repaid"]
     rows = np.random.default_rng(0).integers(0, len(y), len(y))
     weights = np.bincount(rows, minlength=len(y)).astype(float)
+    # Rounded scores tie (runs of equal scores, summed per score); raw ones mostly do not; jittered ones never.
+    raw = credit_gbm.predict_proba(credit_frame[FEATURES])
+    positive = np.clip(raw[:, 1] + np.random.default_rng(1).uniform(-1e-9, 1e-9, len(raw)), 0, 1)
+    jitter = np.column_stack([1 - positive, positive])
+    for proba in (raw.round(2), raw, jitter):
+        for w, take in ((np.ones(len(y)), np.arange(len(y))), (weights, rows)):
+            fast = WeightedBinaryMetrics(y, pred, proba, classes, 1)(w)
+            exact = _classification_metrics(y[take], pred[take], proba[take], classes, 1, "binary")
+            assert fast.keys() == exact.keys()
+            for metric in exact:
+                assert fast[metric] == pytest.approx(exact[metric], abs=1e-12), metric
+    values = credit_frame["income"].to_numpy() + 1e6  # a large mean must not cost precision in R²
+    guess = values + np.random.default_rng(0).normal(size=len(values))
     for w, take in ((np.ones(len(y)), np.arange(len(y))), (weights, rows)):
-        fast = WeightedBinaryMetrics(y, pred, proba, classes, 1)(w)
-        exact = _classification_metrics(y[take], pred[take], proba[take], classes, 1, "binary")
-        assert fast.keys() == exact.keys()
-        for metric in exact:
-            assert fast[metric] == pytest.approx(exact[metric], abs=1e-12), metric
-        values = credit_frame["income"].to_numpy()
-        guess = values + np.random.default_rng(0).normal(size=len(values))
         fast = WeightedRegressionMetrics(values, guess)(w)
         exact = _regression_metrics(values[take], guess[take], None)
-        assert all(fast[m] == pytest.approx(exact[m], abs=1e-12) for m in exact)
+        assert all(fast[m] == pytest.approx(exact[m], abs=1e-9) for m in exact)
+
+
+def test_a_chunk_of_resamples_gives_what_each_resample_gives_alone(credit_gbm, credit_frame):
+    from xai_audit.performance import WeightedBinaryMetrics, WeightedRegressionMetrics
+
+    y = credit_frame["outcome"].to_numpy()
+    proba = credit_gbm.predict_proba(credit_frame[FEATURES])
+    pred = credit_gbm.predict(credit_frame[FEATURES])
+    chunk = np.random.default_rng(2).poisson(1.0, size=(6, len(y))).astype(float)
+    chunk[0, y == "repaid"] = 0.0  # one class only: ROC AUC and a recall are undefined
+    for metrics in (WeightedBinaryMetrics(y, pred, proba, ["default", "repaid"], 1),
+                    WeightedRegressionMetrics(credit_frame["income"].to_numpy(), credit_frame["income"].to_numpy() * 1.1)):
+        together = metrics.of_chunk(chunk)
+        for i, weights in enumerate(chunk):
+            alone = metrics(weights)
+            for metric, value in alone.items():
+                assert (value is None and np.isnan(together[metric][i])) or together[metric][i] == pytest.approx(value, abs=1e-12)
+    assert WeightedBinaryMetrics(y, pred, proba, ["default", "repaid"], 1)(chunk[0])["roc_auc"] is None
 
 
 def test_fairness_section_matches_an_independent_count(credit_result, credit_gbm, credit_frame):

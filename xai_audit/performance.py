@@ -266,7 +266,9 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     """Resampled values of every metric, ``({metric: [value per resample]}, resamples used)``.
 
     Rows are resampled with replacement as row weights by :func:`xai_audit.stats.bootstrap.resample_weights`;
-    large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`).
+    large data gets fewer resamples (:func:`xai_audit.stats.bootstrap.row_resamples`). A
+    ``metrics_of_weights`` with an ``of_chunk`` method is given each chunk of resamples at once
+    (``(chunk, rows)`` weights, a few matrix products); any other is called once per resample.
     """
     import warnings
 
@@ -274,12 +276,15 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     rng = np.random.default_rng(random_state)
     draws: dict[str, list] = {}
     for chunk in resample_weights(n, used, rng):
-        for weights in chunk.astype(float):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                values = metrics_of_weights(weights)
-            for metric, value in values.items():
-                draws.setdefault(metric, []).append(np.nan if value is None else value)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if hasattr(metrics_of_weights, "of_chunk"):
+                for metric, values in metrics_of_weights.of_chunk(chunk.astype(float)).items():
+                    draws.setdefault(metric, []).extend(values.tolist())
+                continue
+            for weights in chunk.astype(float):
+                for metric, value in metrics_of_weights(weights).items():
+                    draws.setdefault(metric, []).append(np.nan if value is None else value)
     return draws, used
 
 
@@ -325,64 +330,102 @@ class WeightedBinaryMetrics:
     """The binary metrics of :func:`performance_report` for row weights, in plain numpy.
 
     Same definitions as scikit-learn's (tests check equality on real data). Everything that does not
-    depend on the weights (which rows are positive or correct, the score's tie groups and calibration
-    bins) is computed once, so each bootstrap resample costs a few weighted sums over the rows.
-    ROC AUC is the Mann-Whitney statistic with tied scores counted one half, from weighted counts of
-    positives and negatives per distinct score.
+    depend on the weights (which rows are positive or correct, the rows in score order, their tie
+    groups and calibration bins) is computed once, so a chunk of bootstrap resamples costs one matrix
+    product and, for ROC AUC and calibration, sums over the rows in score order. ROC AUC is the
+    Mann-Whitney statistic with tied scores counted one half, from weighted counts of positives and
+    negatives per distinct score; the calibration bins are runs of distinct scores.
     """
 
     def __init__(self, y_true, y_pred, proba, classes, positive_index):
-        self.is_positive = (np.asarray(y_true) == classes[positive_index]).astype(float)
-        self.correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(float)
+        is_positive = (np.asarray(y_true) == classes[positive_index]).astype(float)
+        correct = (np.asarray(y_true) == np.asarray(y_pred)).astype(float)
+        columns = {"rows": np.ones_like(correct), "positive": is_positive, "correct": correct,
+                   "correct_positive": correct * is_positive, "correct_negative": correct * (1 - is_positive)}
         self.has_proba = proba is not None
-        if not self.has_proba:
-            return
-        self.positive = np.asarray(proba[:, positive_index], dtype=float)
-        _, self.tie_group = np.unique(self.positive, return_inverse=True)
-        self.n_ties = int(self.tie_group.max()) + 1 if len(self.tie_group) else 0
-        eps = np.finfo(proba.dtype).eps
-        normalised = proba[:, positive_index] / proba.sum(axis=1)
-        chosen = np.clip(np.where(self.is_positive == 1, normalised, 1 - normalised), eps, 1)
-        self.log_loss_terms = -np.log(chosen)
-        self.brier_terms = (self.positive - self.is_positive) ** 2
-        self.bins = score_bins(self.positive)
+        if self.has_proba:
+            score = np.asarray(proba[:, positive_index], dtype=float)
+            eps = np.finfo(proba.dtype).eps
+            normalised = proba[:, positive_index] / proba.sum(axis=1)
+            chosen = np.clip(np.where(is_positive == 1, normalised, 1 - normalised), eps, 1)
+            columns.update({"log_loss": -np.log(chosen), "brier": (score - is_positive) ** 2})
+            self.order = np.argsort(score, kind="stable")  # rows by score: tied scores are neighbours
+            self.is_positive_in_order = is_positive[self.order]
+            in_order = score[self.order]
+            self.tie_starts = np.flatnonzero(np.r_[True, in_order[1:] != in_order[:-1]]) if len(score) else np.array([], int)
+            self.tie_score = in_order[self.tie_starts]
+            tie_bins = score_bins(self.tie_score)  # equal scores share a bin, so each bin is a run of ties
+            self.bins_present = np.unique(tie_bins)
+            self.bin_starts = np.searchsorted(tie_bins, self.bins_present)
+        self.names = list(columns)
+        self.matrix = np.column_stack(list(columns.values()))
 
     def __call__(self, weights) -> dict:
-        n = weights.sum()
-        positive_weights = weights * self.is_positive
-        negative_weights = weights - positive_weights
-        n_pos, n_neg = positive_weights.sum(), negative_weights.sum()
-        recalls = [np.dot(w, self.correct) / total for w, total in
-                   ((positive_weights, n_pos), (negative_weights, n_neg)) if total > 0]
-        values = {"accuracy": float(np.dot(weights, self.correct) / n), "balanced_accuracy": float(np.mean(recalls)),
-                  "roc_auc": None, "log_loss": None, "brier": None, "ece": None}
-        if not self.has_proba:
+        """The metrics for one set of row weights (None where undefined)."""
+        return {metric: None if np.isnan(values[0]) else float(values[0])
+                for metric, values in self.of_chunk(np.asarray(weights, dtype=float)[None, :]).items()}
+
+    def of_chunk(self, weights) -> dict:
+        """The metrics for each row of ``weights`` (``(resamples, rows)``): arrays, NaN where undefined."""
+        total = dict(zip(self.names, (weights @ self.matrix).T))
+        n, n_pos = total["rows"], total["positive"]
+        n_neg = n - n_pos
+        with np.errstate(invalid="ignore", divide="ignore"):
+            recall_pos = np.where(n_pos > 0, total["correct_positive"] / n_pos, np.nan)
+            recall_neg = np.where(n_neg > 0, total["correct_negative"] / n_neg, np.nan)
+            values = {"accuracy": total["correct"] / n, "balanced_accuracy": np.nanmean([recall_pos, recall_neg], axis=0)}
+        undefined = np.full(len(weights), np.nan)
+        values.update({"roc_auc": undefined, "log_loss": undefined, "brier": undefined, "ece": undefined})
+        if not self.has_proba or not weights.shape[1]:
             return values
-        if n_pos and n_neg:
-            pos_per_score = np.bincount(self.tie_group, weights=positive_weights, minlength=self.n_ties)
-            neg_per_score = np.bincount(self.tie_group, weights=negative_weights, minlength=self.n_ties)
-            below = np.cumsum(neg_per_score) - neg_per_score
-            values["roc_auc"] = float(np.dot(pos_per_score, below + 0.5 * neg_per_score) / (n_pos * n_neg))
-        values["log_loss"] = float(np.dot(weights, self.log_loss_terms) / n)
-        values["brier"] = float(np.dot(weights, self.brier_terms) / n)
-        observed = np.bincount(self.bins, weights=positive_weights, minlength=ECE_BINS)
-        predicted = np.bincount(self.bins, weights=weights * self.positive, minlength=ECE_BINS)
-        counts = np.bincount(self.bins, weights=weights, minlength=ECE_BINS)
-        values["ece"] = float(ece_from_bins(counts[None], observed[None], predicted[None])[0])
+        in_order = weights[:, self.order]
+        pos_per_score = self._per_score(in_order * self.is_positive_in_order)
+        neg_per_score = self._per_score(in_order) - pos_per_score
+        below = np.cumsum(neg_per_score, axis=1) - neg_per_score
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = np.einsum("ij,ij->i", pos_per_score, below + 0.5 * neg_per_score) / (n_pos * n_neg)
+        values["roc_auc"] = np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
+        values["log_loss"] = total["log_loss"] / n
+        values["brier"] = total["brier"] / n
+        values["ece"] = ece_from_bins(*(self._per_bin(a) for a in (pos_per_score + neg_per_score, pos_per_score,
+                                                                   (pos_per_score + neg_per_score) * self.tie_score)))
         return values
+
+    def _per_score(self, per_row) -> np.ndarray:
+        """Sums over the distinct scores of per-row values in score order ``(resamples, rows)``."""
+        if len(self.tie_starts) == per_row.shape[1]:  # no tied scores: nothing to add up
+            return per_row
+        return np.add.reduceat(per_row, self.tie_starts, axis=1)
+
+    def _per_bin(self, per_score) -> np.ndarray:
+        """Sums over the calibration bins of per-score sums ``(resamples, distinct scores)``."""
+        out = np.zeros((len(per_score), ECE_BINS))
+        out[:, self.bins_present] = np.add.reduceat(per_score, self.bin_starts, axis=1)
+        return out
 
 
 class WeightedRegressionMetrics:
-    """MAE, RMSE and R² for row weights, in plain numpy. The residual is ŷ − y (positive: over-predicts)."""
+    """MAE, RMSE and R² for row weights, in plain numpy. The residual is ŷ − y (positive: over-predicts).
+
+    The target is centred on its plain mean first, so the weighted total sum of squares taken from
+    matrix products (sum of squares minus the squared sum over n) loses no precision to a large mean.
+    """
 
     def __init__(self, y_true, y_pred, _proba=None):
-        self.y_true = np.asarray(y_true, dtype=float)
-        self.residual = np.asarray(y_pred, dtype=float) - self.y_true
+        y_true = np.asarray(y_true, dtype=float)
+        residual = np.asarray(y_pred, dtype=float) - y_true
+        centred = y_true - (y_true.mean() if len(y_true) else 0.0)
+        self.matrix = np.column_stack([np.ones_like(y_true), np.abs(residual), residual ** 2, centred, centred ** 2])
 
     def __call__(self, weights) -> dict:
-        n = weights.sum()
-        mean = np.dot(weights, self.y_true) / n
-        total = np.dot(weights, (self.y_true - mean) ** 2)
-        squared = np.dot(weights, self.residual ** 2)
-        return {"mae": float(np.dot(weights, np.abs(self.residual)) / n), "rmse": float(np.sqrt(squared / n)),
-                "r2": float(1 - squared / total) if total > 0 else None}
+        """The metrics for one set of row weights (None where undefined)."""
+        return {metric: None if np.isnan(values[0]) else float(values[0])
+                for metric, values in self.of_chunk(np.asarray(weights, dtype=float)[None, :]).items()}
+
+    def of_chunk(self, weights) -> dict:
+        """The metrics for each row of ``weights`` (``(resamples, rows)``): arrays, NaN where undefined."""
+        n, absolute, squared, centred, centred_squared = (weights @ self.matrix).T
+        total = centred_squared - centred ** 2 / n
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {"mae": absolute / n, "rmse": np.sqrt(squared / n),
+                    "r2": np.where(total > 1e-12 * np.maximum(centred_squared, 1e-300), 1 - squared / total, np.nan)}
