@@ -270,22 +270,32 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     ``metrics_of_weights`` with an ``of_chunk`` method is given each chunk of resamples at once
     (``(chunk, rows)`` weights, a few matrix products); any other is called once per resample.
     """
-    import warnings
+    from threadpoolctl import threadpool_limits
 
     used = row_resamples(int(n_resamples), n)
     rng = np.random.default_rng(random_state)
     draws: dict[str, list] = {}
-    for chunk in resample_weights(n, used, rng):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if hasattr(metrics_of_weights, "of_chunk"):
-                for metric, values in metrics_of_weights.of_chunk(chunk.astype(float)).items():
-                    draws.setdefault(metric, []).extend(values.tolist())
-                continue
-            for weights in chunk.astype(float):
-                for metric, value in metrics_of_weights(weights).items():
-                    draws.setdefault(metric, []).append(np.nan if value is None else value)
+    # The products are small (a chunk of resamples by a few columns): a second BLAS thread only waits
+    # for the first, and on a busy machine the waiting costs more than the work.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for chunk in resample_weights(n, used, rng):
+            _add_draws(draws, metrics_of_weights, chunk)
     return draws, used
+
+
+def _add_draws(draws: dict, metrics_of_weights, chunk) -> None:
+    """Append the metrics of each resample in ``chunk`` (``(resamples, rows)`` counts) to ``draws``."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if hasattr(metrics_of_weights, "of_chunk"):
+            for metric, values in metrics_of_weights.of_chunk(chunk.astype(float)).items():
+                draws.setdefault(metric, []).extend(values.tolist())
+            return
+        for weights in chunk.astype(float):
+            for metric, value in metrics_of_weights(weights).items():
+                draws.setdefault(metric, []).append(np.nan if value is None else value)
 
 
 def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, random_state, point=None):
