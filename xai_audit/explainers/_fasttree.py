@@ -37,12 +37,13 @@ from math import factorial
 
 import numpy as np
 
+from xai_audit.explainers import _tree_paths
+
 TABLE_BITS = 11  # leaves testing at most this many distinct features may get a 2^p table
 TREE_TABLE_BUDGET = 1 << 17  # entries per tree (1 MB, a core's L2 cache): a block reads one tree's tables at a time
 TABLE_BUDGET = 1 << 23  # entries in all (64 MB); trees past it compute their leaves directly
 BLOCK_ROWS = 256  # rows that go through a tree together (measured: 64 takes 1.5x the time, 1024 the same)
 BLOCK_ENTRIES = 1 << 14  # at most this many accumulated values per block (outputs x features x rows; 128 KB)
-MAX_DISTINCT = 62  # a path's distinct features are bits of an int64
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def supported(ensemble) -> str | None:
         return "categorical splits"
     if np.any(ensemble.node_sample_weight[ensemble.children_right >= 0] <= 0):
         return "nodes without training cover"
-    if int(ensemble.max_depth) > MAX_DISTINCT:
-        return f"trees deeper than {MAX_DISTINCT} splits"
+    if int(ensemble.max_depth) > _tree_paths.MAX_DISTINCT:
+        return f"trees deeper than {_tree_paths.MAX_DISTINCT} splits"
     return None
 
 
@@ -92,7 +93,7 @@ def from_shap(ensemble, n_features: int) -> FastTrees:
     values = np.asarray(ensemble.values, dtype=np.float64)
     values = values.reshape(values.shape[0], values.shape[1], -1)
     depth = int(ensemble.max_depth) + 1
-    flat = flatten(jit, ensemble, np.asarray(ensemble.node_sample_weight, dtype=np.float64), depth)
+    flat = _tree_paths.flatten(ensemble, np.asarray(ensemble.node_sample_weight, dtype=np.float64), depth)
     (tree_start, node_depth, node_bit, node_is_left, node_feature, node_threshold, node_default_left, node_leaf,
      leaf_tree, leaf_node, leaf_p, slot_start, slot_feature, slot_z) = flat
     table_offset = table_offsets(leaf_tree, leaf_p, len(children_left))
@@ -106,22 +107,6 @@ def from_shap(ensemble, n_features: int) -> FastTrees:
                      slot_odds=(1.0 - slot_z) / slot_z, table_offset=table_offset, tables=tables,
                      weights=weights, n_features=int(n_features),
                      input_dtype=np.dtype(getattr(ensemble, "input_dtype", np.float64)).name)
-
-
-def flatten(jit, ensemble, cover, depth):
-    """The trees of a shap ``TreeEnsemble`` in preorder, with each leaf's distinct path features.
-
-    ``cover`` is the training cover of every node (only the leaves' ``slot_z`` uses it). Returns
-    the node arrays of :class:`FastTrees`, then ``leaf_tree``, ``leaf_node`` (where each leaf is in
-    shap's arrays), ``leaf_p``, ``slot_start``, ``slot_feature`` and ``slot_z``.
-    """
-    children_left = np.ascontiguousarray(ensemble.children_left, dtype=np.int64)
-    children_right = np.ascontiguousarray(ensemble.children_right, dtype=np.int64)
-    children_default = np.ascontiguousarray(ensemble.children_default, dtype=np.int64)
-    return jit["flatten"](children_left, children_right, children_default,
-                          np.ascontiguousarray(ensemble.features, dtype=np.int64),
-                          np.ascontiguousarray(ensemble.thresholds, dtype=np.float64),
-                          np.ascontiguousarray(np.broadcast_to(cover, children_left.shape)), depth)
 
 
 def table_offsets(leaf_tree, leaf_p, n_trees) -> np.ndarray:
@@ -186,10 +171,35 @@ def explain_rows(rows: np.ndarray, trees: FastTrees, *, column=None, threads: in
                              trees.node_is_left, trees.node_feature, trees.node_threshold, trees.node_default_left,
                              trees.node_leaf, trees.leaf_values, trees.leaf_p, trees.slot_start, trees.slot_feature,
                              trees.slot_z, trees.slot_odds, trees.table_offset, trees.tables, trees.weights,
-                             block_rows(len(X), phi.shape[1] * phi.shape[2], numba.get_num_threads()), phi)
+                             max_leaves(trees), block_rows(len(X), phi.shape[1] * phi.shape[2], numba.get_num_threads()), phi)
     finally:
         numba.set_num_threads(previous)
     return phi
+
+
+def leaf_masks(rows: np.ndarray, trees) -> np.ndarray:
+    """Each row's satisfied set A at every leaf: (n_rows, n_leaves) int64, bit s set where the row
+    satisfies every split on the leaf's s-th distinct feature (``slot_feature``).
+
+    ``trees``: a :class:`FastTrees` or any object with its node arrays and ``leaf_p``; ``rows``
+    already in float64, rounded to what the model compares in. Uses numba's current threads.
+    """
+    import numba
+
+    X = np.ascontiguousarray(rows, dtype=np.float64)
+    masks = np.zeros((len(X), len(trees.leaf_p)), np.int64)
+    depth = int(trees.node_depth.max()) + 1
+    with numba.parallel_chunksize(1):
+        _compiled()["leaf_masks"](X, trees.tree_start, trees.node_depth, trees.node_bit, trees.node_is_left,
+                                  trees.node_feature, trees.node_threshold, trees.node_default_left, trees.node_leaf,
+                                  trees.leaf_p, max_leaves(trees), depth,
+                                  block_rows(len(X), 1, numba.get_num_threads()), masks)
+    return masks
+
+
+def max_leaves(trees) -> int:
+    """The most leaves of one tree."""
+    return int(np.max(np.add.reduceat((trees.node_leaf >= 0).astype(np.int64), trees.tree_start[:-1])))
 
 
 def block_rows(n_rows: int, width: int, threads: int) -> int:
@@ -215,122 +225,14 @@ def _compiled() -> dict:
         # Names that _tree_shap calls, resolved by numba when it compiles it: compiled versions.
         globals()["numba_prange"] = numba.prange
         globals()["_direct"] = numba.njit(**options)(_direct)
-        _JIT["flatten"] = numba.njit(**options)(_flatten)
+        globals()["_tree_masks"] = numba.njit(**options)(_tree_masks)
         _JIT["build_tables"] = numba.njit(**options)(_build_tables)
         _JIT["tree_shap"] = numba.njit(parallel=True, **options)(_tree_shap)
+        _JIT["leaf_masks"] = numba.njit(parallel=True, **options)(_leaf_masks)
     return _JIT
 
 
 # -- kernels (plain Python, compiled by numba) ----------------------------------------------------------
-
-
-def _flatten(children_left, children_right, children_default, features, thresholds, cover, depth):
-    n_trees = children_left.shape[0]
-    stack = np.empty(depth + 2, np.int64)
-    n_nodes = 0
-    n_leaves = 0
-    for t in range(n_trees):  # count the nodes reachable from each root
-        top = 0
-        stack[0] = 0
-        while top >= 0:
-            node = stack[top]
-            top -= 1
-            n_nodes += 1
-            if children_left[t, node] >= 0:
-                stack[top + 1] = children_right[t, node]
-                stack[top + 2] = children_left[t, node]
-                top += 2
-            else:
-                n_leaves += 1
-    tree_start = np.zeros(n_trees + 1, np.int64)
-    node_depth = np.zeros(n_nodes, np.int64)
-    node_bit = np.zeros(n_nodes, np.int64)
-    node_is_left = np.zeros(n_nodes, np.bool_)
-    node_feature = np.full(n_nodes, -1, np.int64)
-    node_threshold = np.zeros(n_nodes)
-    node_default_left = np.zeros(n_nodes, np.bool_)
-    node_leaf = np.full(n_nodes, -1, np.int64)
-    leaf_tree = np.empty(n_leaves, np.int64)
-    leaf_node = np.empty(n_leaves, np.int64)
-    leaf_p = np.zeros(n_leaves, np.int64)
-    slot_start = np.zeros(n_leaves + 1, np.int64)
-    capacity = n_leaves * min(depth, 8) + 8
-    slot_feature = np.empty(capacity, np.int64)
-    slot_z = np.empty(capacity)
-    stack_depth = np.empty(depth + 2, np.int64)
-    path = np.empty(depth + 1, np.int64)  # path[d]: the node at depth d on the current path
-    path_slot = np.empty(depth + 1, np.int64)  # path_slot[d]: the slot of that node's split feature
-    path_features = np.empty(depth + 1, np.int64)  # the distinct features of the current path
-    n_path_features = np.zeros(depth + 1, np.int64)  # how many of them the path to depth d has
-    z = np.empty(depth + 1)
-    k = 0
-    leaf = 0
-    used = 0
-    for t in range(n_trees):
-        tree_start[t] = k
-        top = 0
-        stack[0] = 0
-        stack_depth[0] = 0
-        while top >= 0:
-            node = stack[top]
-            d = stack_depth[top]
-            top -= 1
-            path[d] = node
-            node_depth[k] = d
-            if d > 0:
-                parent = path[d - 1]
-                node_bit[k] = np.int64(1) << path_slot[d - 1]
-                node_is_left[k] = children_left[t, parent] == node
-            known = n_path_features[d]  # distinct features on the path above this node
-            if children_left[t, node] >= 0:
-                feature = features[t, node]
-                slot = -1
-                for s in range(known):
-                    if path_features[s] == feature:
-                        slot = s
-                if slot < 0:
-                    slot = known
-                    path_features[known] = feature
-                    known += 1
-                path_slot[d] = slot
-                n_path_features[d + 1] = known
-                node_feature[k] = feature
-                node_threshold[k] = thresholds[t, node]
-                node_default_left[k] = children_default[t, node] == children_left[t, node]
-                stack[top + 1] = children_right[t, node]
-                stack_depth[top + 1] = d + 1
-                stack[top + 2] = children_left[t, node]
-                stack_depth[top + 2] = d + 1
-                top += 2
-                k += 1
-                continue
-            p = known
-            if used + p > capacity:
-                capacity = 2 * (used + p)
-                grown_feature = np.empty(capacity, np.int64)
-                grown_feature[:used] = slot_feature[:used]
-                slot_feature = grown_feature
-                grown_z = np.empty(capacity)
-                grown_z[:used] = slot_z[:used]
-                slot_z = grown_z
-            for s in range(p):
-                z[s] = 1.0
-            for j in range(d):
-                z[path_slot[j]] *= cover[t, path[j + 1]] / cover[t, path[j]]
-            for s in range(p):
-                slot_feature[used + s] = path_features[s]
-                slot_z[used + s] = z[s]
-            leaf_tree[leaf] = t
-            leaf_node[leaf] = node
-            leaf_p[leaf] = p
-            node_leaf[k] = leaf
-            used += p
-            slot_start[leaf + 1] = used
-            leaf += 1
-            k += 1
-    tree_start[n_trees] = k
-    return (tree_start, node_depth, node_bit, node_is_left, node_feature, node_threshold, node_default_left,
-            node_leaf, leaf_tree, leaf_node, leaf_p, slot_start, slot_feature[:used], slot_z[:used])
 
 
 def _build_tables(leaf_p, slot_start, slot_z, table_offset, weights, tables):
@@ -374,55 +276,33 @@ def _build_tables(leaf_p, slot_start, slot_z, table_offset, weights, tables):
 
 def _tree_shap(X, columns, by_column, tree_start, node_depth, node_bit, node_is_left, node_feature, node_threshold,
                node_default_left, node_leaf, leaf_values, leaf_p, slot_start, slot_feature, slot_z, slot_odds,
-               table_offset, tables, weights, block_rows, phi):
+               table_offset, tables, weights, max_leaves, block_rows, phi):
     n_rows, n_features = X.shape
-    n_trees = tree_start.shape[0] - 1
     n_out = phi.shape[2]
     depth = weights.shape[0]
-    n_blocks = (n_rows + block_rows - 1) // block_rows
-    for block in numba_prange(n_blocks):
+    for block in numba_prange((n_rows + block_rows - 1) // block_rows):
         start = block * block_rows
         n = min(block_rows, n_rows - start)
-        xb = np.empty((n_features, block_rows))  # the block's rows, one line per feature
-        for r in range(n):
-            for f in range(n_features):
-                xb[f, r] = X[start + r, f]
-        off = np.zeros((depth + 1, block_rows), np.int64)  # per depth: the slots each row fails
-        goes_left = np.zeros((depth + 1, block_rows), np.int64)  # per depth: all ones where the row goes left
-        mask = np.empty(block_rows, np.int64)  # at a leaf: the satisfied set A of each row
-        value = np.empty(block_rows)
-        acc = np.zeros((n_out, n_features, block_rows))
+        xb = np.ascontiguousarray(X[start:start + n].T)  # the block's rows, one line per feature
+        off = np.zeros((depth + 1, n), np.int64)
+        goes_left = np.zeros((depth + 1, n), np.int64)
+        masks = np.empty((max_leaves, n), np.int64)
+        value = np.empty(n)
+        acc = np.zeros((n_out, n_features, n))
         poly = np.empty(depth + 2)
         reduced = np.empty(depth + 2)
         credit = np.empty(depth + 2)
-        for t in range(n_trees):
-            for node in range(tree_start[t], tree_start[t + 1]):
-                d = node_depth[node]
-                if d > 0:
-                    bit = node_bit[node]
-                    if node_is_left[node]:  # the rows that go right fail the parent's feature
-                        for r in range(n):
-                            off[d, r] = off[d - 1, r] | (~goes_left[d - 1, r] & bit)
-                    else:
-                        for r in range(n):
-                            off[d, r] = off[d - 1, r] | (goes_left[d - 1, r] & bit)
-                leaf = node_leaf[node]
-                if leaf < 0:
-                    f = node_feature[node]
-                    threshold = node_threshold[node]
-                    missing_left = node_default_left[node]
-                    for r in range(n):
-                        x = xb[f, r]
-                        left = (x <= threshold) or (missing_left and np.isnan(x))
-                        goes_left[d, r] = -np.int64(left)
-                    continue
+        first_leaf = 0
+        for t in range(tree_start.shape[0] - 1):
+            n_leaves = _tree_masks(xb, tree_start[t], tree_start[t + 1], node_depth, node_bit, node_is_left,
+                                   node_feature, node_threshold, node_default_left, node_leaf, leaf_p, off,
+                                   goes_left, masks)
+            for leaf in range(first_leaf, first_leaf + n_leaves):
                 p = leaf_p[leaf]
                 if p == 0:
                     continue
+                mask = masks[leaf - first_leaf]
                 first = slot_start[leaf]
-                full = (np.int64(1) << p) - 1
-                for r in range(n):
-                    mask[r] = full & ~off[d, r]
                 offset = table_offset[leaf]
                 for k in range(n_out):
                     for r in range(n):
@@ -434,18 +314,75 @@ def _tree_shap(X, columns, by_column, tree_start, node_depth, node_bit, node_is_
                             odds = slot_odds[first + s]
                             feature = slot_feature[first + s]
                             for r in range(n):
-                                entry = tables[offset + (mask[r] & ~bit)]
                                 factor = odds if mask[r] & bit else -1.0
-                                acc[k, feature, r] += value[r] * factor * entry
+                                acc[k, feature, r] += value[r] * factor * tables[offset + (mask[r] & ~bit)]
                         continue
                     for r in range(n):
                         _direct(mask[r], p, slot_z, first, weights, poly, reduced, credit)
                         for s in range(p):
                             acc[k, slot_feature[first + s], r] += value[r] * credit[s]
+            first_leaf += n_leaves
         for r in range(n):
             for f in range(n_features):
                 for k in range(n_out):
                     phi[start + r, f, k] = acc[k, f, r]
+
+
+def _leaf_masks(X, tree_start, node_depth, node_bit, node_is_left, node_feature, node_threshold, node_default_left,
+                node_leaf, leaf_p, max_leaves, depth, block_rows, masks):
+    n_rows = X.shape[0]
+    for block in numba_prange((n_rows + block_rows - 1) // block_rows):
+        start = block * block_rows
+        n = min(block_rows, n_rows - start)
+        xb = np.ascontiguousarray(X[start:start + n].T)
+        off = np.zeros((depth + 1, n), np.int64)
+        goes_left = np.zeros((depth + 1, n), np.int64)
+        tree_masks = np.empty((max_leaves, n), np.int64)
+        first_leaf = 0
+        for t in range(tree_start.shape[0] - 1):
+            n_leaves = _tree_masks(xb, tree_start[t], tree_start[t + 1], node_depth, node_bit, node_is_left,
+                                   node_feature, node_threshold, node_default_left, node_leaf, leaf_p, off,
+                                   goes_left, tree_masks)
+            for j in range(n_leaves):
+                for r in range(n):
+                    masks[start + r, first_leaf + j] = tree_masks[j, r]
+            first_leaf += n_leaves
+
+
+def _tree_masks(xb, begin, end, node_depth, node_bit, node_is_left, node_feature, node_threshold, node_default_left,
+                node_leaf, leaf_p, off, goes_left, masks):
+    """The satisfied set A of each row of a block (``xb``: one line per feature) at each leaf of one
+    tree (nodes ``begin:end``), in ``masks[j]`` for the tree's j-th leaf; returns how many leaves.
+
+    ``off[d]`` holds, for the node at depth d on the current path, the slots each row fails;
+    ``goes_left[d]`` is all ones where the row goes left at that node's split. In preorder a
+    node's parent is the last node seen one level up, so both are still in place for it."""
+    n = xb.shape[1]
+    j = 0
+    for node in range(begin, end):
+        d = node_depth[node]
+        if d > 0:
+            bit = node_bit[node]
+            if node_is_left[node]:  # the rows that go right fail the parent's feature
+                for r in range(n):
+                    off[d, r] = off[d - 1, r] | (~goes_left[d - 1, r] & bit)
+            else:
+                for r in range(n):
+                    off[d, r] = off[d - 1, r] | (goes_left[d - 1, r] & bit)
+        leaf = node_leaf[node]
+        if leaf < 0:
+            f = node_feature[node]
+            threshold = node_threshold[node]
+            missing_left = node_default_left[node]
+            for r in range(n):
+                x = xb[f, r]
+                goes_left[d, r] = -np.int64((x <= threshold) or (missing_left and np.isnan(x)))
+            continue
+        full = (np.int64(1) << leaf_p[leaf]) - 1
+        for r in range(n):
+            masks[j, r] = full & ~off[d, r]
+        j += 1
+    return j
 
 
 def _direct(mask, p, slot_z, first, weights, poly, reduced, credit):
