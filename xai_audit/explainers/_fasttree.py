@@ -182,18 +182,13 @@ def leaf_masks(rows: np.ndarray, trees) -> np.ndarray:
     satisfies every split on the leaf's s-th distinct feature (``slot_feature``).
 
     ``trees``: a :class:`FastTrees` or any object with its node arrays and ``leaf_p``; ``rows``
-    already in float64, rounded to what the model compares in. Uses numba's current threads.
+    already in float64, rounded to what the model compares in.
     """
-    import numba
-
     X = np.ascontiguousarray(rows, dtype=np.float64)
     masks = np.zeros((len(X), len(trees.leaf_p)), np.int64)
-    depth = int(trees.node_depth.max()) + 1
-    with numba.parallel_chunksize(1):
-        _compiled()["leaf_masks"](X, trees.tree_start, trees.node_depth, trees.node_bit, trees.node_is_left,
-                                  trees.node_feature, trees.node_threshold, trees.node_default_left, trees.node_leaf,
-                                  trees.leaf_p, max_leaves(trees), depth,
-                                  block_rows(len(X), 1, numba.get_num_threads()), masks)
+    _compiled()["leaf_masks"](X, trees.tree_start, trees.node_depth, trees.node_bit, trees.node_is_left,
+                              trees.node_feature, trees.node_threshold, trees.node_default_left, trees.node_leaf,
+                              trees.leaf_p, max_leaves(trees), int(trees.node_depth.max()) + 1, BLOCK_ROWS, masks)
     return masks
 
 
@@ -228,7 +223,7 @@ def _compiled() -> dict:
         globals()["_tree_masks"] = numba.njit(**options)(_tree_masks)
         _JIT["build_tables"] = numba.njit(**options)(_build_tables)
         _JIT["tree_shap"] = numba.njit(parallel=True, **options)(_tree_shap)
-        _JIT["leaf_masks"] = numba.njit(parallel=True, **options)(_leaf_masks)
+        _JIT["leaf_masks"] = numba.njit(**options)(_leaf_masks)  # cheap next to its callers' work: serial compiles faster
     return _JIT
 
 
@@ -331,7 +326,7 @@ def _tree_shap(X, columns, by_column, tree_start, node_depth, node_bit, node_is_
 def _leaf_masks(X, tree_start, node_depth, node_bit, node_is_left, node_feature, node_threshold, node_default_left,
                 node_leaf, leaf_p, max_leaves, depth, block_rows, masks):
     n_rows = X.shape[0]
-    for block in numba_prange((n_rows + block_rows - 1) // block_rows):
+    for block in range((n_rows + block_rows - 1) // block_rows):
         start = block * block_rows
         n = min(block_rows, n_rows - start)
         xb = np.ascontiguousarray(X[start:start + n].T)
