@@ -21,7 +21,7 @@ entry, at A without i. Other leaves compute M for the row directly in O(p^2), fr
 symmetric polynomials of the satisfied features' z.
 
 How the rows are walked: a block of BLOCK_ROWS rows goes through one tree at a time, its nodes in
-preorder (a node's left subtree, then its right one). At each split the block's rows are compared
+preorder (a node's left subtree, then its right one; :mod:`~xai_audit.explainers._tree_paths`). At each split the block's rows are compared
 with the threshold once (a mask per row: all ones where the row goes left); each child derives its
 rows' "unsatisfied" bit sets (the path's distinct features a row fails, bit s for slot s) from its
 parent's, so a leaf finds every row's A with one operation per row. The inner loops run over the

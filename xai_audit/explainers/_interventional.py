@@ -1,7 +1,7 @@
 """Interventional Tree SHAP of a boosted binary classifier's probability, compiled with numba.
 
 The values are those of shap's ``TreeExplainer(model, data=background, model_output="probability",
-feature_perturbation="interventional")``, computed the same way:
+feature_perturbation="interventional")``, whose method is:
 
 - for one explained row x and one background row r, the game is v(S) = f(x on S, r elsewhere) for
   the model's margin (log-odds) f; its Shapley values are exact and found in one walk per tree
@@ -19,15 +19,17 @@ feature_perturbation="interventional")``, computed the same way:
 This is shap's method, not the Shapley value of the probability game itself (which has no fast
 exact algorithm): per background row it is the margin's exact Shapley split, rescaled.
 
-How it is computed: a hybrid row (x on S, r elsewhere) reaches a leaf exactly when, for each of
-the distinct features of the leaf's path, x or r satisfies every split on it; the walk above
-assigns a feature to x when only x satisfies them, to r when only r does, and to neither when
-both do. So with A the set of the leaf's features x satisfies and B the set r satisfies (bit sets,
-found for every leaf by :func:`xai_audit.explainers._fasttree.leaf_masks`), the leaf counts for the
-pair when A | B covers the path's features, with the features of A minus B following x and those
-of B minus A following r. The background's sets are found once; each explained row then costs one
-test per leaf and background row, plus the credits of the leaves the pair reaches. Rows are
-independent; ``explain_rows`` spreads them over threads.
+How it is computed here, without walking the trees per pair: a hybrid row (x on S, r elsewhere)
+reaches a leaf exactly when, for each distinct feature of the leaf's path, x or r satisfies every
+split on it; the walk above assigns a feature to x when only x satisfies them, to r when only r
+does, and to neither when both do. So with A_x the set of the leaf's features x satisfies and A_r
+the set r satisfies (bit sets found for every leaf by
+:func:`xai_audit.explainers._fasttree.leaf_masks`), the pair reaches the leaf when A_x | A_r holds
+all of the path's features, with A_x minus A_r following x and A_r minus A_x following r. The
+background rows' sets are found once and grouped per leaf (rows with the same set meet x the same
+way); each explained row then tests each group once per leaf and credits the groups it reaches,
+weighted by their rows' rescaling factors. Rows are independent; ``explain_rows`` spreads them over
+threads.
 
 One difference from shap's C++ code, on purpose: shap compares the row with the thresholds rounded
 to float32 while it computes the margins with the thresholds as stored; here both use the stored
