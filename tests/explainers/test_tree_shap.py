@@ -166,7 +166,8 @@ def test_a_tree_partly_tabulated_agrees(monkeypatch):
     monkeypatch.setattr(_fasttree, "TREE_TABLE_BUDGET", 200)  # the smallest tables of each tree only
     X, model = _multiclass_forest(13)
     trees = _fasttree.from_shap(shap.TreeExplainer(model).model, X.shape[1])
-    leaf_tree = np.repeat(np.arange(len(trees.tree_start) - 1), np.add.reduceat(trees.node_leaf >= 0, trees.tree_start[:-1]))
+    leaves_per_tree = np.add.reduceat(trees.node_leaf >= 0, trees.tree_start[:-1])
+    leaf_tree = np.repeat(np.arange(len(trees.tree_start) - 1), leaves_per_tree)
     tabulated = trees.table_offset >= 0
     assert any(tabulated[leaf_tree == t].any() and not tabulated[leaf_tree == t].all() for t in range(5))
     np.testing.assert_allclose(_fasttree.explain_rows(X[:60], trees, threads=1), _shap_values(model, X[:60]),

@@ -20,14 +20,15 @@ O(p) per leaf instead of O(p^2) (the idea of Yang's Fast TreeSHAP v2, 2021); bot
 entry, at A without i. Other leaves compute M for the row directly in O(p^2), from the elementary
 symmetric polynomials of the satisfied features' z.
 
-How the rows are walked: a block of BLOCK_ROWS rows goes through one tree at a time, its nodes in
-preorder (a node's left subtree, then its right one; :mod:`~xai_audit.explainers._tree_paths`). At each split the block's rows are compared
-with the threshold once (a mask per row: all ones where the row goes left); each child derives its
-rows' "unsatisfied" bit sets (the path's distinct features a row fails, bit s for slot s) from its
-parent's, so a leaf finds every row's A with one operation per row. The inner loops run over the
-rows of the block on contiguous arrays (the block's values are transposed to one line per
-feature), and the tree's tables stay in cache while the whole block uses them. Blocks are
-independent; ``explain_rows`` spreads them over threads.
+How the rows are walked (trees laid out by :mod:`~xai_audit.explainers._tree_paths`): a block of
+BLOCK_ROWS rows goes through one tree at a time, its nodes in preorder (a node's left subtree, then
+its right one). At each split the block's rows are compared with the threshold once (a mask per
+row: all ones where the row goes left); each child derives its rows' "unsatisfied" bit sets (the
+path's distinct features a row fails, bit s for slot s) from its parent's, so a leaf finds every
+row's A with one operation per row. The inner loops run over the rows of the block on contiguous
+arrays (the block's values are transposed to one line per feature), and the tree's tables stay in
+cache while the whole block uses them. Blocks are independent; ``explain_rows`` spreads them over
+threads.
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ def explain_rows(rows: np.ndarray, trees: FastTrees, *, column=None, threads: in
                              trees.node_is_left, trees.node_feature, trees.node_threshold, trees.node_default_left,
                              trees.node_leaf, trees.leaf_values, trees.leaf_p, trees.slot_start, trees.slot_feature,
                              trees.slot_z, trees.slot_odds, trees.table_offset, trees.tables, trees.weights,
-                             max_leaves(trees), block_rows(len(X), phi.shape[1] * phi.shape[2], numba.get_num_threads()), phi)
+                             max_leaves(trees), block_rows(len(X), phi.shape[1] * phi.shape[2], numba.get_num_threads()),
+                             phi)
     finally:
         numba.set_num_threads(previous)
     return phi
@@ -223,7 +225,8 @@ def _compiled() -> dict:
         globals()["_tree_masks"] = numba.njit(**options)(_tree_masks)
         _JIT["build_tables"] = numba.njit(**options)(_build_tables)
         _JIT["tree_shap"] = numba.njit(parallel=True, **options)(_tree_shap)
-        _JIT["leaf_masks"] = numba.njit(**options)(_leaf_masks)  # cheap next to its callers' work: serial compiles faster
+        # Serial: small next to the work of its callers, and a serial function compiles much faster.
+        _JIT["leaf_masks"] = numba.njit(**options)(_leaf_masks)
     return _JIT
 
 
