@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sklearn import ensemble
 
 import xai_audit as xa
-from xai_audit.exceptions import InvalidInputError
+from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
 from xai_audit.explainers import _interventional
 from xai_audit.explainers._tree import path_base, probability_attributions, tree_attributions
 
@@ -171,3 +171,90 @@ def test_boosters_use_the_compiled_kernel_at_equal_values(kind):
     if kind != "lightgbm":  # ours are exact: they add up to the trees' margin summed in float64
         margin = shap.TreeExplainer(model).model.predict(X.astype(np.float32))
         np.testing.assert_allclose(result.values.sum(axis=1) + result.base, margin, rtol=0, atol=1e-9)
+
+
+def _margin(ens, x):
+    """The trees' log-odds for one row, walked node by node (a missing value takes the default child)."""
+    total = float(np.atleast_1d(ens.base_offset)[0])
+    for t in range(len(ens.children_left)):
+        node = 0
+        while ens.children_left[t, node] >= 0:
+            value = x[ens.features[t, node]]
+            if np.isnan(value):
+                node = ens.children_default[t, node]
+            else:
+                node = ens.children_left[t, node] if value <= ens.thresholds[t, node] else ens.children_right[t, node]
+        total += float(np.asarray(ens.values)[t, node].ravel()[0])
+    return total
+
+
+def _brute_force(ens, rows, background):
+    """shap's probability-space values by definition: for every pair, the exact Shapley values of the
+    margin game v(S) = f(x on S, r elsewhere) over all subsets, rescaled to the probability gap."""
+    from itertools import combinations
+    from math import factorial
+
+    sigma = lambda m: 1 / (1 + np.exp(-m))  # noqa: E731
+    n = rows.shape[1]
+    values = np.zeros(rows.shape)
+    for i, x in enumerate(rows):
+        for r in background:
+            game = {S: _margin(ens, np.where(np.isin(np.arange(n), S), x, r))
+                    for k in range(n + 1) for S in combinations(range(n), k)}
+            phi = np.zeros(n)
+            for S, v in game.items():
+                for j in set(range(n)) - set(S):
+                    with_j = tuple(sorted(S + (j,)))
+                    phi[j] += factorial(len(S)) * factorial(n - len(S) - 1) / factorial(n) * (game[with_j] - v)
+            gap = game[tuple(range(n))] - game[()]
+            values[i] += phi * (1.0 if gap == 0 else (sigma(game[tuple(range(n))]) - sigma(game[()])) / gap)
+    return values / len(background)
+
+
+@settings(max_examples=6, deadline=None)
+@given(kind=st.sampled_from(["lightgbm", "xgboost"]), seed=st.integers(0, 1000), n_trees=st.integers(1, 6),
+       depth=st.integers(1, 4), missing=st.booleans())
+def test_kernel_equals_the_pair_games_by_definition(kind, seed, n_trees, depth, missing):
+    X, y = _data(seed, n=200, n_features=4, missing=missing)
+    X[:, 3] = np.round(X[:, 3])  # ties with the background: pairs that agree on a feature
+    model = BOOSTED[kind](seed, n_trees, depth).fit(X, y)
+    ens = shap.TreeExplainer(model).model
+    rows, background = X[:4], X[100:106]
+    values, base, probability = _interventional.explain_rows(rows, background, _interventional.from_shap(ens),
+                                                             threads=2)
+    rounded = lambda Z: np.asarray(Z, dtype=ens.input_dtype).astype(float)  # noqa: E731  (what the trees compare)
+    np.testing.assert_allclose(values, _brute_force(ens, rounded(rows), rounded(background)), rtol=0, atol=1e-12)
+    sigma = lambda m: 1 / (1 + np.exp(-m))  # noqa: E731
+    np.testing.assert_allclose(base, np.mean([sigma(_margin(ens, r)) for r in rounded(background)]), atol=1e-15)
+    np.testing.assert_allclose(probability, [sigma(_margin(ens, x)) for x in rounded(rows)], atol=1e-15)
+
+
+def test_rows_in_chunks_and_threads_give_the_same_digits(monkeypatch):
+    X, y = _data(3, missing=True)
+    model = BOOSTED["lightgbm"](3, 15, 4).fit(X, y)
+    trees = _interventional.from_shap(shap.TreeExplainer(model).model)
+    whole = _interventional.explain_rows(X[:70], X[100:150], trees, threads=1)
+    monkeypatch.setattr(_interventional, "MASK_ENTRIES", 10 * len(trees.leaf_p))  # 7 chunks of 10 rows
+    for threads in (1, 2):
+        for ours, expected in zip(_interventional.explain_rows(X[:70], X[100:150], trees, threads=threads), whole):
+            np.testing.assert_array_equal(ours, expected)
+
+
+def test_paths_too_long_for_the_bit_sets_are_refused():
+    depth = 64  # a chain of splits on distinct features
+
+    split = np.arange(2 * depth + 1) % 2 == 0
+    split[-1] = False  # node 2k splits on feature k; 2k + 1 and the last node are leaves
+
+    class Chain:
+        children_left = np.where(split, np.arange(2 * depth + 1) + 1, -1)[None]
+        children_right = np.where(split, np.arange(2 * depth + 1) + 2, -1)[None]
+        children_default = children_left
+        features = np.where(split, np.arange(2 * depth + 1) // 2, -1)[None]
+        thresholds = np.zeros((1, 2 * depth + 1))
+        values = np.zeros((1, 2 * depth + 1, 1))
+        base_offset = 0.0
+        max_depth = depth
+
+    with pytest.raises(UnsupportedModelError, match="64 distinct features"):
+        _interventional.from_shap(Chain())

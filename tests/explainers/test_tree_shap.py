@@ -141,3 +141,81 @@ def test_the_same_chunks_run_on_a_dask_client():
             result = tree_attributions(model, X, np.ones(len(X), dtype=int), backend="dask", scheduler=client)
     np.testing.assert_allclose(result.values, _shap_values(model, X)[:, :, 1], rtol=0, atol=1e-10)
     assert "chunks over dask" in result.execution
+
+
+def _multiclass_forest(seed=12, n=300):
+    X, _ = _data(seed, n=n, missing=False)
+    y = np.digitize(X[:, 0] + X[:, 1] * X[:, 2], [-0.5, 0.5])
+    return X, ensemble.RandomForestClassifier(n_estimators=5, max_depth=9, random_state=seed).fit(X, y)
+
+
+def test_blocks_and_threads_do_not_change_the_digits(monkeypatch):
+    X, model = _multiclass_forest()
+    trees = _fasttree.from_shap(shap.TreeExplainer(model).model, X.shape[1])
+    classes = np.arange(len(X)) % 3  # a different explained class per row
+    whole = _fasttree.explain_rows(X, trees, column=classes, threads=1)
+    monkeypatch.setattr(_fasttree, "BLOCK_ROWS", 8)  # 38 blocks, the last one short
+    for threads in (1, 2):
+        np.testing.assert_array_equal(_fasttree.explain_rows(X, trees, column=classes, threads=threads), whole)
+    expected = _shap_values(model, X)[np.arange(len(X)), :, classes]
+    np.testing.assert_allclose(whole[:, :, 0], expected, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(_fasttree.explain_rows(X, trees, threads=2), _shap_values(model, X), rtol=0, atol=1e-10)
+
+
+def test_a_tree_partly_tabulated_agrees(monkeypatch):
+    monkeypatch.setattr(_fasttree, "TREE_TABLE_BUDGET", 200)  # the smallest tables of each tree only
+    X, model = _multiclass_forest(13)
+    trees = _fasttree.from_shap(shap.TreeExplainer(model).model, X.shape[1])
+    leaves_per_tree = np.add.reduceat(trees.node_leaf >= 0, trees.tree_start[:-1])
+    leaf_tree = np.repeat(np.arange(len(trees.tree_start) - 1), leaves_per_tree)
+    tabulated = trees.table_offset >= 0
+    assert any(tabulated[leaf_tree == t].any() and not tabulated[leaf_tree == t].all() for t in range(5))
+    np.testing.assert_allclose(_fasttree.explain_rows(X[:60], trees, threads=1), _shap_values(model, X[:60]),
+                               rtol=0, atol=1e-10)
+
+
+def _paths(ens, t, node=0, path=()):
+    """Every leaf of tree t in preorder: its path as (feature, threshold, goes_left, default_left) tuples."""
+    left, right = ens.children_left[t, node], ens.children_right[t, node]
+    if left < 0:
+        return [path]
+    split = (ens.features[t, node], ens.thresholds[t, node], ens.children_default[t, node] == left)
+    return (_paths(ens, t, left, path + ((*split[:2], True, split[2]),))
+            + _paths(ens, t, right, path + ((*split[:2], False, split[2]),)))
+
+
+def test_leaf_masks_are_the_features_each_row_satisfies():
+    X, y = _data(14, n=60, missing=True)
+    model = ensemble.HistGradientBoostingClassifier(max_iter=4, max_leaf_nodes=12, random_state=0).fit(X, y)
+    ens = shap.TreeExplainer(model).model
+    trees = _fasttree.from_shap(ens, X.shape[1])
+    rows = X.astype(np.float64)
+    expected = np.zeros((len(rows), len(trees.leaf_p)), dtype=np.int64)
+    leaf = 0
+    for t in range(len(ens.children_left)):
+        for path in _paths(ens, t):
+            features = list(dict.fromkeys(int(f) for f, *_ in path))  # slots: order of first appearance
+            assert trees.leaf_p[leaf] == len(features)
+            for i, x in enumerate(rows):
+                for s, feature in enumerate(features):
+                    splits = [(thr, left, default) for f, thr, left, default in path if f == feature]
+                    goes = [default if np.isnan(x[feature]) else x[feature] <= thr for thr, _, default in splits]
+                    if all(g == left for g, (_, left, _) in zip(goes, splits)):
+                        expected[i, leaf] |= 1 << s
+            leaf += 1
+    assert leaf == len(trees.leaf_p)
+    np.testing.assert_array_equal(_fasttree.leaf_masks(rows, trees), expected)
+    assert ((expected == (1 << trees.leaf_p) - 1).sum(axis=1) == len(ens.children_left)).all()  # one leaf per tree
+
+
+def test_trees_too_deep_for_the_bit_sets_go_to_shap():
+    class Chain:  # one split at the root; shap reports the trees 70 deep
+        children_left = np.array([[1, -1, -1]])
+        children_right = np.array([[2, -1, -1]])
+        threshold_types = np.zeros((1, 3))
+        node_sample_weight = np.ones((1, 3))
+        max_depth = 70
+
+    assert "deeper than 62" in _fasttree.supported(Chain())
+    Chain.max_depth = 62
+    assert _fasttree.supported(Chain()) is None
