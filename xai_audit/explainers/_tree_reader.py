@@ -118,7 +118,7 @@ def read_trees(estimator) -> TreeArrays:
     --------
     >>> from sklearn.tree import DecisionTreeRegressor
     >>> trees = read_trees(DecisionTreeRegressor(max_depth=1).fit([[0.0], [1.0]], [0.0, 2.0]))
-    >>> trees.children_left.tolist(), trees.thresholds[0, 0], trees.values[0, :, 0].tolist()
+    >>> trees.children_left.tolist(), float(trees.thresholds[0, 0]), trees.values[0, :, 0].tolist()
     ([[1, -1, -1]], 0.5, [1.0, 0.0, 2.0])
     """
     module = type(estimator).__module__.split(".")[0]
