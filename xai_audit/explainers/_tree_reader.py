@@ -15,10 +15,12 @@ keeps shap's reading or the library's own Tree SHAP.
   learning rate.
 - HistGradientBoosting: the predictors' node records (``num_threshold``, ``missing_go_to_left``),
   the baseline prediction as offset, inputs compared in float64; categorical splits are refused.
-- LightGBM: ``Booster.dump_model()``. ``missing_type`` "NaN": NaN follows ``default_left``;
-  "None": LightGBM replaces NaN by 0, so the default child is where 0 goes; "Zero": NaN and zeros
-  follow ``default_left``, exact only where zero's side of the threshold is that child.
-  Categorical splits, linear trees and random-forest mode (averaged trees) are refused.
+- LightGBM: ``Booster.model_to_string()`` (its numbers round-trip). LightGBM reads any
+  ``|x| <= 1e-35`` as 0; missing type "NaN": NaN follows ``default_left``; "None": NaN is read as 0,
+  so the default child is where 0 goes; "Zero": NaN and zeros follow ``default_left``, exact only
+  where 0's side of the threshold is that child. A threshold inside the zero band moves to the
+  band's edge on 0's side. Categorical splits, linear trees and random-forest mode (averaged
+  trees) are refused.
 - XGBoost: ``Booster.save_raw("json")``. XGBoost sends ``x < split`` left in float32, which is
   ``x <= nextafter(split, -inf)`` in float32; the intercept (``base_score``, per class when it is a
   vector) is turned into the margin by the objective's link; only the trees ``predict`` uses (early
@@ -27,9 +29,9 @@ keeps shap's reading or the library's own Tree SHAP.
 
 Where this reading differs from shap's on purpose: XGBoost regressors compare in float32 (as
 XGBoost does; shap compares their inputs in float64), a multiclass XGBoost intercept is read per
-class (shap keeps the first class's), a LightGBM "None" split sends NaN where 0 goes (shap follows
-``default_left``), and a one-leaf tree has cover 1 (shap gives it 0, which makes its base value
-0 / 0).
+class (shap keeps the first class's), and LightGBM's thresholds are read to the last digit, its
+"None" splits send NaN where 0 goes and its zero band is kept (shap follows ``default_left`` and
+compares tiny values as they are).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import numpy as np
 
 from xai_audit.exceptions import UnsupportedModelError
 
-LIGHTGBM_ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold: |x| <= this is zero
+LIGHTGBM_ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold: it reads |x| <= this as 0.0
 LOG_LINK_OBJECTIVES = ("reg:gamma", "reg:tweedie", "count:poisson", "survival:cox", "survival:aft")
 LOGISTIC_OBJECTIVES = ("binary:logistic", "reg:logistic")
 
@@ -214,77 +216,82 @@ def _hist_gradient_boosting(estimator) -> TreeArrays:
 
 def _lightgbm(estimator) -> TreeArrays:
     booster = getattr(estimator, "booster_", estimator)
-    dump = booster.dump_model()
-    if dump.get("average_output"):
+    header, blocks = _lightgbm_text(booster.model_to_string())
+    if "average_output" in header:
         raise UnsupportedModelError("LightGBM's random-forest mode averages its trees")
-    n_outputs = int(dump.get("num_tree_per_iteration", 1))
-    trees = [_in_column(_lightgbm_tree(info), index % n_outputs, n_outputs)
-             for index, info in enumerate(dump["tree_info"])]
-    objective = str(dump.get("objective", "")).split()
+    n_outputs = int(header.get("num_tree_per_iteration", 1))
+    trees = [_in_column(_lightgbm_tree(block), index % n_outputs, n_outputs) for index, block in enumerate(blocks)]
+    objective = header.get("objective", "").split()
     log_odds = bool(objective) and objective[0] in ("binary", "cross_entropy", "xentropy") and (
         objective[0] != "binary" or "sigmoid:1" in objective)
     return _stack(trees, base_offset=_offset(np.zeros(n_outputs)), tree_output="log_odds" if log_odds else "raw_value",
-                  input_dtype=np.float64, source="LightGBM Booster.dump_model()")
+                  input_dtype=np.float64, source="LightGBM Booster.model_to_string()")
 
 
-def _lightgbm_tree(info) -> _Tree:
-    """One tree of ``dump_model()``: split ``i`` at node ``i``, leaf ``j`` at ``num_leaves - 1 + j`` (shap's
-    numbering)."""
-    if int(info.get("num_cat", 0)) > 0:
+def _lightgbm_text(text: str) -> tuple[dict, list[dict]]:
+    """The header and each tree's ``key=value`` lines of LightGBM's text model (its numbers round-trip;
+    ``dump_model()``'s JSON rounds thresholds to 16 digits)."""
+    header, blocks, block = {}, [], None
+    for line in text.splitlines():
+        if line == "end of trees":
+            break
+        if line.startswith("Tree="):
+            block = {}
+            blocks.append(block)
+            continue
+        key, _, value = line.partition("=")
+        (header if block is None else block)[key] = value
+    return header, blocks
+
+
+def _numbers(block: dict, key: str, dtype=np.float64) -> np.ndarray:
+    return np.array(block.get(key, "").split(), dtype=dtype)
+
+
+def _lightgbm_tree(block: dict) -> _Tree:
+    """One tree: split ``i`` at node ``i``, leaf ``j`` at ``num_leaves - 1 + j`` (shap's numbering)."""
+    if int(block.get("num_cat", 0)) > 0:
         raise UnsupportedModelError("LightGBM categorical splits")
-    n_splits = int(info["num_leaves"]) - 1
+    if block.get("is_linear", "0") != "0":
+        raise UnsupportedModelError("LightGBM linear trees")
+    n_splits = int(block["num_leaves"]) - 1
     n_nodes = 2 * n_splits + 1
+    decision = _numbers(block, "decision_type", np.int64)
+    threshold = _numbers(block, "threshold")
+    default_left = (decision & 2) != 0
+    kind = (decision >> 2) & 3  # LightGBM's missing type: 0 None, 1 Zero, 2 NaN
+    zero_left = 0.0 <= threshold
+    if np.any((kind == 1) & (default_left != zero_left)):
+        raise UnsupportedModelError("a LightGBM split sends zero (missing_type 'Zero') to the other side of its "
+                                    "threshold")
+    if np.any(kind == 3):
+        raise UnsupportedModelError("a LightGBM missing type this reader does not know")
+    missing_left = np.where(kind == 0, zero_left, default_left)  # None: NaN is read as 0.0
+    # LightGBM reads |x| <= 1e-35 as 0.0: a threshold inside that band moves to the band's edge on the
+    # side 0 is on, so that every such x goes where 0 goes
+    threshold = np.where((threshold >= -LIGHTGBM_ZERO) & (threshold < LIGHTGBM_ZERO),
+                         np.where(zero_left, LIGHTGBM_ZERO, np.nextafter(-LIGHTGBM_ZERO, -np.inf)), threshold)
+
+    def node(child):
+        return np.where(child >= 0, child, n_splits + ~child)
+
     left = np.full(n_nodes, -1, dtype=np.int32)
     right = np.full(n_nodes, -1, dtype=np.int32)
-    default = np.full(n_nodes, -1, dtype=np.int32)
     features = np.full(n_nodes, -1, dtype=np.int32)
     thresholds = np.full(n_nodes, -1.0)
-    types = np.zeros(n_nodes, dtype=np.int32)
-    values = np.zeros(n_nodes)
-    cover = np.zeros(n_nodes)
-    stack = [info["tree_structure"]]
-    while stack:
-        node = stack.pop()
-        if "split_index" not in node:
-            if "leaf_coeff" in node or "leaf_features" in node:
-                raise UnsupportedModelError("LightGBM linear trees")
-            index = n_splits + int(node.get("leaf_index", 0))
-            types[index] = -1
-            thresholds[index] = -1.0
-            values[index] = node["leaf_value"]
-            cover[index] = node.get("leaf_count", 1.0)  # a one-leaf tree has no count
-            continue
-        index = int(node["split_index"])
-        if node["decision_type"] != "<=":
-            raise UnsupportedModelError("LightGBM categorical splits")
-        children = [node["left_child"], node["right_child"]]
-        left[index], right[index] = [int(c["split_index"]) if "split_index" in c else n_splits + int(c["leaf_index"])
-                                     for c in children]
-        threshold = float(node["threshold"])
-        default[index] = left[index] if _lightgbm_missing_goes_left(node, threshold) else right[index]
-        features[index] = int(node["split_feature"])
-        thresholds[index] = threshold
-        values[index] = node["internal_value"]
-        cover[index] = node["internal_count"]
-        stack.extend(children)
+    types = np.full(n_nodes, -1, dtype=np.int32)
+    left[:n_splits] = node(_numbers(block, "left_child", np.int64))
+    right[:n_splits] = node(_numbers(block, "right_child", np.int64))
+    features[:n_splits] = _numbers(block, "split_feature", np.int64)
+    thresholds[:n_splits] = threshold
+    types[:n_splits] = 0
+    default = np.full(n_nodes, -1, dtype=np.int32)
+    default[:n_splits] = np.where(missing_left, left[:n_splits], right[:n_splits])
+    values = np.concatenate([_numbers(block, "internal_value"), _numbers(block, "leaf_value")])
+    cover = np.concatenate([_numbers(block, "internal_count"), _numbers(block, "leaf_count")])
+    if len(cover) != n_nodes:  # an old one-leaf tree without its count
+        cover = np.ones(n_nodes)
     return _Tree(left, right, default, features, thresholds, values[:, None], cover, types)
-
-
-def _lightgbm_missing_goes_left(node, threshold: float) -> bool:
-    """Where LightGBM's ``NumericalDecision`` sends NaN, refusing a split the one rule cannot copy."""
-    kind = node.get("missing_type", "None")
-    if kind == "NaN":
-        return bool(node["default_left"])
-    if kind == "None":  # NaN becomes 0.0, compared as any value
-        return 0.0 <= threshold
-    if kind == "Zero":  # NaN and |x| <= 1e-35 follow default_left; exact if they all fall on that side
-        band_left = threshold >= LIGHTGBM_ZERO
-        band_right = threshold < -LIGHTGBM_ZERO
-        if (band_left and node["default_left"]) or (band_right and not node["default_left"]):
-            return bool(node["default_left"])
-        raise UnsupportedModelError("a LightGBM split sends zero (missing_type 'Zero') to the other side of "
-                                    "its threshold")
-    raise UnsupportedModelError(f"LightGBM missing_type {kind!r}")
 
 
 # -- XGBoost ------------------------------------------------------------------------------------------
