@@ -31,14 +31,16 @@ SETTINGS = dict(max_examples=6, deadline=None, suppress_health_check=[HealthChec
 
 
 def _data(seed, n=300, n_features=5, missing=0.1, n_classes=2):
-    """Rows with NaNs (in every feature when ``missing``), exact zeros, and a label of ``n_classes``."""
+    """Rows with NaNs (in every feature when ``missing``), exact zeros, and a label of ``n_classes``
+    unequal classes (a value when 0)."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, n_features)).round(2)
     X[rng.random((n, n_features)) < 0.05] = 0.0
     score = X[:, 0] + X[:, 1] * X[:, 2 % n_features] + rng.normal(scale=0.5, size=n)
     if missing:
         X[rng.random((n, n_features)) < missing] = np.nan
-    y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1])) if n_classes else score
+    cuts = np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1] ** 1.5)  # unequal classes: offsets not 0
+    y = np.digitize(score, cuts) if n_classes else score
     return X, y
 
 
@@ -188,6 +190,41 @@ def test_lightgbm_values_are_its_own_pred_contrib(seed, objective, leaves, missi
     np.testing.assert_allclose(values, theirs[:, :, :-1].transpose(0, 2, 1), rtol=0, atol=1e-9)
     np.testing.assert_allclose(np.broadcast_to(base, theirs[:, :, -1].shape), theirs[:, :, -1], rtol=0, atol=1e-9)
     _assert_additive(values, base, model.predict(rows, raw_score=True), atol=1e-9)
+
+
+@given(seed=st.integers(0, 10_000))
+@settings(**SETTINGS)
+def test_lightgbm_missing_types_and_thresholds_at_zero_are_read_as_lightgbm_predicts(seed):
+    """Splits edited to sit at 0 and at LightGBM's zero band (|x| <= 1e-35, read as 0), with each
+    missing type ("None": NaN is 0; "NaN": default_left; "Zero": NaN and 0 go default_left)."""
+    model, X = _lightgbm_model(seed, "binary", 8, "nan")
+    rng = np.random.default_rng(seed)
+    zero = float(np.float32(1e-35))
+    edges = [0.0, zero, -zero, np.nextafter(zero, 1.0), np.nextafter(-zero, -1.0), 1e-36, -1e-36]
+    lines = []
+    for line in model.booster_.model_to_string().splitlines():
+        key, _, text = line.partition("=")
+        if key == "tree_sizes":  # byte sizes of the trees, which the edits change
+            continue
+        if key == "threshold" and text:
+            thresholds = [float(edges[rng.integers(len(edges))]) if rng.random() < 0.7 else float(v) for v in text.split()]
+        if key == "decision_type" and text:
+            kinds = rng.integers(0, 3, len(thresholds))  # 0 None, 1 Zero, 2 NaN
+            left = np.where(kinds == 1, np.array(thresholds) >= 0.0, rng.random(len(thresholds)) < 0.5)
+            text = " ".join(str((k << 2) | (int(g) << 1)) for k, g in zip(kinds, left))
+            line = f"decision_type={text}"
+            lines[-1] = "threshold=" + " ".join(repr(t) for t in thresholds)
+        lines.append(line)
+    booster = lightgbm.Booster(model_str="\n".join(lines) + "\n")
+    rows = X[:80].copy()
+    picks = rng.random(rows.shape)
+    rows[picks < 0.5] = rng.choice(edges + [np.nan], size=int((picks < 0.5).sum()))
+    trees = read_trees(booster)
+    values = _fasttree.explain_rows(rows, _fasttree.from_shap(trees, rows.shape[1]), threads=1)[:, :, 0]
+    theirs = booster.predict(rows, pred_contrib=True)
+    np.testing.assert_allclose(values, theirs[:, :-1], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(values.sum(axis=1) + path_base(trees)[0], booster.predict(rows, raw_score=True),
+                               rtol=0, atol=1e-9)
 
 
 def test_lightgbm_categorical_splits_are_refused_and_its_own_values_kept():
