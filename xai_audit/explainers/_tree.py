@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
-from xai_audit.explainers._tree_reader import read_trees
+from xai_audit.explainers._tree_reader import path_base, read_trees
 from xai_audit.parallel import available_workers, map_chunks, split_rows
 
 SKLEARN_TREE_CLASSES = frozenset({
@@ -204,12 +204,15 @@ def read_ensemble(estimator):
     """The trees of ``estimator`` as the kernels read them, and None or why shap had to read them.
 
     xai-audit's own reader first (no shap import); shap's ``TreeExplainer(estimator).model`` for a
-    model that reader refuses. Raises UnsupportedModelError when neither reads it.
+    model that reader refuses, or whose files it cannot parse (a layout it has not met). Raises
+    UnsupportedModelError when neither reads it.
     """
     try:
         return read_trees(estimator), None
     except UnsupportedModelError as error:
         reason = str(error)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as error:
+        reason = f"xai-audit's reader could not parse it: {type(error).__name__} {error}"
     return _shap_explainer(estimator).model, reason
 
 
@@ -411,19 +414,6 @@ def _boosted(estimator, Z, classes, native, *, workers) -> TreeAttributions:
                                        f"compiled subset-table kernel; equal to {reference.algorithm.split(':')[0]} "
                                        f"to {gap:.1g} on a probe of {probe.stop} rows)"),
                             precision="float64", workers=threads, execution=f"{threads} thread(s)")
-
-
-def path_base(ensemble) -> np.ndarray:
-    """The base value of path-dependent Tree SHAP per output: the base offset plus, for every tree, its
-    leaf values weighted by the share of the training cover that reaches them (shap's ``expected_value``
-    is not this for XGBoost without data)."""
-    left = np.asarray(ensemble.children_left)
-    cover = np.asarray(ensemble.node_sample_weight, dtype=float)
-    values = np.asarray(ensemble.values, dtype=float)
-    values = values[:, :, None] if values.ndim == 2 else values
-    leaf = (left < 0) & (np.arange(left.shape[1])[None, :] < np.asarray(ensemble.num_nodes)[:, None])
-    share = np.where(leaf, cover, 0.0) / cover[:, :1]
-    return np.atleast_1d(np.asarray(ensemble.base_offset, dtype=float)) + np.einsum("tn,tnk->k", share, values)
 
 
 def native_output(estimator, Z, classes) -> np.ndarray:

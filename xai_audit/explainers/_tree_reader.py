@@ -138,6 +138,19 @@ def read_trees(estimator) -> TreeArrays:
     raise UnsupportedModelError(f"{name} is not a tree ensemble xai-audit reads")
 
 
+def path_base(ensemble) -> np.ndarray:
+    """The base value of path-dependent Tree SHAP per output: the base offset plus, for every tree, its
+    leaf values weighted by the share of the training cover that reaches them (shap's ``expected_value``
+    is not this for XGBoost without data)."""
+    left = np.asarray(ensemble.children_left)
+    cover = np.asarray(ensemble.node_sample_weight, dtype=float)
+    values = np.asarray(ensemble.values, dtype=float)
+    values = values[:, :, None] if values.ndim == 2 else values
+    leaf = (left < 0) & (np.arange(left.shape[1])[None, :] < np.asarray(ensemble.num_nodes)[:, None])
+    share = np.where(leaf, cover, 0.0) / cover[:, :1]
+    return np.atleast_1d(np.asarray(ensemble.base_offset, dtype=float)) + np.einsum("tn,tnk->k", share, values)
+
+
 # -- scikit-learn -------------------------------------------------------------------------------------
 
 
