@@ -175,7 +175,7 @@ def probability_attributions(estimator, Z, Z_background, classes, *, workers=Non
     """
     from xai_audit.explainers import _interventional
 
-    ensemble, _ = read_ensemble(estimator)
+    ensemble, shap_reason = read_ensemble(estimator)
     if getattr(ensemble, "tree_output", "log_odds") != "log_odds" or np.asarray(ensemble.values).shape[-1] != 1:
         raise UnsupportedModelError(f"the trees of {type(estimator).__name__} do not add up to one log-odds")
     if np.any(np.asarray(ensemble.threshold_types)[np.asarray(ensemble.children_left) >= 0] != 0):  # -1: leaves
@@ -196,7 +196,8 @@ def probability_attributions(estimator, Z, Z_background, classes, *, workers=Non
         output=np.where(sign > 0, positive, 1.0 - positive), space="probability",
         algorithm=("interventional Tree SHAP of the probability against a background sample (shap's "
                    "TreeExplainer model_output='probability': each background row's exact log-odds attributions "
-                   "rescaled to the probability difference, averaged; xai-audit's compiled kernel)"),
+                   f"rescaled to the probability difference, averaged; {_reading(ensemble, shap_reason)}; xai-audit's "
+                   "compiled kernel)"),
         precision="float64", workers=threads, execution=f"{threads} thread(s)")
 
 
