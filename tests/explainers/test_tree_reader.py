@@ -304,6 +304,21 @@ def test_tree_attributions_add_up_on_rows_with_nans_from_the_read_trees(kind, mo
                                atol=1e-9 if kind != "xgboost" else 2e-5)
 
 
+@pytest.mark.parametrize("kind", ["random_forest", "xgboost"])
+def test_a_model_the_reader_refuses_is_read_by_shap_and_the_record_says_why(kind, monkeypatch):
+    def refuse(estimator):
+        raise UnsupportedModelError("a layout this reader refuses")
+
+    monkeypatch.setattr(_tree, "read_trees", refuse)
+    monkeypatch.setattr(_tree, "SMALL_WORK", 0)
+    X, y = _data(12)
+    model = (ensemble.RandomForestClassifier(4, max_depth=5, random_state=0) if kind == "random_forest"
+             else xgboost.XGBClassifier(n_estimators=5, max_depth=3, n_jobs=1)).fit(X, y)
+    result = tree_attributions(model, X, np.ones(len(X), dtype=int))
+    assert "shap's reading of the trees (a layout this reader refuses)" in result.algorithm
+    np.testing.assert_allclose(result.values.sum(axis=1) + result.base, result.output, rtol=0, atol=2e-5)
+
+
 def test_a_tree_audit_never_imports_shap():
     script = textwrap.dedent("""
         import sys
