@@ -287,6 +287,29 @@ def test_xgboost_missing_other_than_nan_is_refused():
         read_trees(model)
 
 
+def test_xgboost_random_forests_are_read_and_dart_is_refused():
+    X, y = _data(8, n_classes=3)
+    forest = xgboost.XGBRFClassifier(n_estimators=4, max_depth=3, n_jobs=1, random_state=0).fit(X, y)
+    _, values, base = _kernel(forest, X[:50])
+    contributions, margin = _xgboost_own(forest, X[:50])
+    np.testing.assert_allclose(values, contributions[:, :, :-1].transpose(0, 2, 1), rtol=0, atol=2e-5)
+    _assert_additive(values, base, margin, atol=2e-5)
+    dart = xgboost.XGBClassifier(n_estimators=3, booster="dart", n_jobs=1).fit(X, y)
+    with pytest.raises(UnsupportedModelError, match="dart"):
+        read_trees(dart)
+
+
+def test_lightgbm_random_forest_mode_and_linear_trees_are_refused():
+    X, y = _data(9, missing=0.0)
+    forest = lightgbm.LGBMClassifier(boosting_type="rf", n_estimators=3, bagging_freq=1, bagging_fraction=0.7,
+                                     verbose=-1, n_jobs=1).fit(X, y)
+    with pytest.raises(UnsupportedModelError, match="random-forest"):
+        read_trees(forest)
+    linear = lightgbm.LGBMRegressor(n_estimators=3, linear_tree=True, verbose=-1, n_jobs=1).fit(X, X[:, 0])
+    with pytest.raises(UnsupportedModelError, match="linear trees"):
+        read_trees(linear)
+
+
 # -- the whole path -----------------------------------------------------------------------------------
 
 
