@@ -110,8 +110,9 @@ def _shap_arrays_equal(ours, theirs, *, leaves_only=False):
     np.testing.assert_allclose(np.ravel(ours.base_offset), np.ravel(theirs.base_offset), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize(("name", "n_classes"), [(name, n) for name in sorted(SKLEARN) for n in (2, 3)
-                                                  if n == 2 or not (name.endswith("regressor") or name == "gradient_boosting")])
+@pytest.mark.parametrize(("name", "n_classes"), [
+    (name, n) for name in sorted(SKLEARN) for n in (2, 3)
+    if n == 2 or not (name.endswith("regressor") or name == "gradient_boosting")])
 def test_sklearn_arrays_are_shaps_and_the_values_too(name, n_classes):
     """shap reads no multiclass GradientBoosting (tested below by additivity); regressors have no classes."""
     for seed, depth in [(0, 2), (1, 5), (2, None)]:
@@ -206,7 +207,8 @@ def test_lightgbm_missing_types_and_thresholds_at_zero_are_read_as_lightgbm_pred
         if key == "tree_sizes":  # byte sizes of the trees, which the edits change
             continue
         if key == "threshold" and text:
-            thresholds = [float(edges[rng.integers(len(edges))]) if rng.random() < 0.7 else float(v) for v in text.split()]
+            thresholds = [float(edges[rng.integers(len(edges))]) if rng.random() < 0.7 else float(v)
+                          for v in text.split()]
         if key == "decision_type" and text:
             kinds = rng.integers(0, 3, len(thresholds))  # 0 None, 1 Zero, 2 NaN
             left = np.where(kinds == 1, np.array(thresholds) >= 0.0, rng.random(len(thresholds)) < 0.5)
@@ -258,7 +260,8 @@ def _xgboost_own(model, rows):
     return contributions, booster.predict(matrix, output_margin=True, iteration_range=iterations)
 
 
-@given(seed=st.integers(0, 10_000), objective=st.sampled_from(["binary:logistic", "multi:softprob", "reg:squarederror"]),
+@given(seed=st.integers(0, 10_000),
+       objective=st.sampled_from(["binary:logistic", "multi:softprob", "reg:squarederror"]),
        depth=st.integers(1, 6), early_stopping=st.booleans())
 @settings(**SETTINGS)
 def test_xgboost_values_are_its_own_pred_contribs_to_float32(seed, objective, depth, early_stopping):

@@ -251,7 +251,8 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
     if fast_reason is None:
         values, used, execution = _fast_values(ensemble, rows, columns, backend=backend, workers=workers,
                                                scheduler=scheduler, progress=progress)
-        algorithm = f"path-dependent Tree SHAP ({_reading(ensemble, shap_reason)}; xai-audit's compiled subset-table kernel)"
+        algorithm = (f"path-dependent Tree SHAP ({_reading(ensemble, shap_reason)}; xai-audit's compiled "
+                     "subset-table kernel)")
         expected = path_base(ensemble)
     else:
         explainer = _shap_explainer(estimator)

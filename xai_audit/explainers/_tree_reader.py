@@ -174,8 +174,9 @@ def _sklearn_trees(estimator) -> TreeArrays:
     classifier = hasattr(estimator, "classes_")
     scaling = 1.0 / len(members) if hasattr(estimator, "estimators_") else 1.0
     trees = [_sklearn_tree(member.tree_, normalize=classifier, scaling=scaling) for member in members]
-    return _stack(trees, base_offset=_offset(np.zeros(trees[0].values.shape[1])), tree_output="probability" if classifier else "raw_value",
-                  input_dtype=np.float32, source=f"scikit-learn {type(estimator).__name__}.estimators_ tree_")
+    return _stack(trees, base_offset=_offset(np.zeros(trees[0].values.shape[1])),
+                  tree_output="probability" if classifier else "raw_value", input_dtype=np.float32,
+                  source=f"scikit-learn {type(estimator).__name__}.estimators_ tree_")
 
 
 def _gradient_boosting(estimator) -> TreeArrays:
@@ -214,9 +215,9 @@ def _hist_gradient_boosting(estimator) -> TreeArrays:
             left = np.where(leaf, -1, nodes["left"]).astype(np.int32)
             right = np.where(leaf, -1, nodes["right"]).astype(np.int32)
             default = np.where(leaf, -1, np.where(nodes["missing_go_to_left"], nodes["left"], nodes["right"]))
-            tree = _Tree(left, right, default.astype(np.int32), np.where(leaf, -2, nodes["feature_idx"]).astype(np.int32),
-                         nodes["num_threshold"].astype(np.float64), nodes["value"].astype(np.float64)[:, None],
-                         nodes["count"].astype(np.float64))
+            features = np.where(leaf, -2, nodes["feature_idx"]).astype(np.int32)
+            tree = _Tree(left, right, default.astype(np.int32), features, nodes["num_threshold"].astype(np.float64),
+                         nodes["value"].astype(np.float64)[:, None], nodes["count"].astype(np.float64))
             trees.append(_in_column(tree, column, n_outputs))
     offset = np.asarray(estimator._baseline_prediction, dtype=np.float64).reshape(-1)
     classifier = hasattr(estimator, "classes_")
