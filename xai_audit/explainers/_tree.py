@@ -1,15 +1,18 @@
 """Exact Tree SHAP for tree ensembles, fast at real sizes.
 
-- scikit-learn trees, forests, GradientBoosting and HistGradientBoosting: the trees as shap's
-  ``TreeExplainer`` reads them, explained by :mod:`xai_audit.explainers._fasttree` (the same values,
-  computed with per-leaf subset tables, compiled, rows spread over threads) — or, with
-  ``backend="processes"`` / ``"dask"``, in chunks over worker processes or a Dask cluster
-  (:func:`xai_audit.parallel.map_chunks`). Where the fast kernel does not apply (categorical splits),
-  shap's own ``shap_values`` runs, in chunks over processes when that pays.
-- XGBoost and LightGBM: the same compiled kernel on every core, on the trees as shap reads them,
-  when it agrees with the library's own Tree SHAP (``pred_contribs`` / ``pred_contrib=True``) on a
-  probe of rows (LightGBM's float64 values to 1e-6; XGBoost's are float32); else, and for small
-  work, the library's own values unchanged. See benchmarks/RESULTS.md for the speeds.
+The trees are read straight from the model by :mod:`xai_audit.explainers._tree_reader` (no shap
+import); a model it does not read exactly (it says why) is read by shap's ``TreeExplainer`` instead.
+
+- scikit-learn trees, forests, GradientBoosting and HistGradientBoosting: explained by
+  :mod:`xai_audit.explainers._fasttree` (shap's values, computed with per-leaf subset tables,
+  compiled, rows spread over threads) — or, with ``backend="processes"`` / ``"dask"``, in chunks over
+  worker processes or a Dask cluster (:func:`xai_audit.parallel.map_chunks`). Where the fast kernel
+  does not apply (categorical splits), shap's own ``shap_values`` runs, in chunks over processes
+  when that pays.
+- XGBoost and LightGBM: the same compiled kernel on every core when it agrees with the library's
+  own Tree SHAP (``pred_contribs`` / ``pred_contrib=True``) on a probe of rows (LightGBM's float64
+  values to 1e-6; XGBoost's are float32); else, and for small work, the library's own values
+  unchanged. See benchmarks/RESULTS.md for the speeds.
 - Probability space for boosted binary classifiers (:func:`probability_attributions`):
   interventional Tree SHAP against a background sample, as shap's ``model_output="probability"``
   (:mod:`xai_audit.explainers._interventional`).
@@ -28,6 +31,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from xai_audit.exceptions import InvalidInputError, UnsupportedModelError
+from xai_audit.explainers._tree_reader import path_base, read_trees
 from xai_audit.parallel import available_workers, map_chunks, split_rows
 
 SKLEARN_TREE_CLASSES = frozenset({
@@ -169,14 +173,9 @@ def probability_attributions(estimator, Z, Z_background, classes, *, workers=Non
     probability of the background rows. Raises UnsupportedModelError when the trees' margin does not
     reproduce the model's own probability (then the log-odds is explained instead).
     """
-    import shap
-
     from xai_audit.explainers import _interventional
 
-    try:
-        ensemble = shap.TreeExplainer(estimator).model
-    except Exception as error:  # a model shap cannot read
-        raise UnsupportedModelError(f"shap's TreeExplainer cannot read {type(estimator).__name__}: {error}") from error
+    ensemble, shap_reason = read_ensemble(estimator)
     if getattr(ensemble, "tree_output", "log_odds") != "log_odds" or np.asarray(ensemble.values).shape[-1] != 1:
         raise UnsupportedModelError(f"the trees of {type(estimator).__name__} do not add up to one log-odds")
     if np.any(np.asarray(ensemble.threshold_types)[np.asarray(ensemble.children_left) >= 0] != 0):  # -1: leaves
@@ -190,28 +189,55 @@ def probability_attributions(estimator, Z, Z_background, classes, *, workers=Non
     positive = np.asarray(estimator.predict_proba(Z), dtype=float)[:, 1]
     gap = float(np.max(np.abs(probability - positive))) if len(positive) else 0.0
     if gap > 1e-5:
-        raise UnsupportedModelError(f"the trees as shap reads them give probabilities up to {gap:.2g} away from "
-                                    "the model's own")
+        raise UnsupportedModelError(f"the trees as read give probabilities up to {gap:.2g} away from the model's own")
     sign = np.where(np.asarray(classes) == 0, -1.0, 1.0)  # class 0: 1 - p, so the values change sign
     return TreeAttributions(
         values=values * sign[:, None], base=np.where(sign > 0, base, 1.0 - base),
         output=np.where(sign > 0, positive, 1.0 - positive), space="probability",
         algorithm=("interventional Tree SHAP of the probability against a background sample (shap's "
                    "TreeExplainer model_output='probability': each background row's exact log-odds attributions "
-                   "rescaled to the probability difference, averaged; xai-audit's compiled kernel)"),
+                   f"rescaled to the probability difference, averaged; {_reading(ensemble, shap_reason)}; xai-audit's "
+                   "compiled kernel)"),
         precision="float64", workers=threads, execution=f"{threads} thread(s)")
+
+
+def read_ensemble(estimator):
+    """The trees of ``estimator`` as the kernels read them, and None or why shap had to read them.
+
+    xai-audit's own reader first (no shap import); shap's ``TreeExplainer(estimator).model`` for a
+    model that reader refuses, or whose files it cannot parse (a layout it has not met). Raises
+    UnsupportedModelError when neither reads it.
+    """
+    try:
+        return read_trees(estimator), None
+    except UnsupportedModelError as error:
+        reason = str(error)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as error:
+        reason = f"xai-audit's reader could not parse it: {type(error).__name__} {error}"
+    return _shap_explainer(estimator).model, reason
+
+
+def _shap_explainer(estimator):
+    import shap
+
+    try:
+        return shap.TreeExplainer(estimator)
+    except Exception as error:  # shap's InvalidModelError and kin: a model shap cannot read
+        raise UnsupportedModelError(f"shap's TreeExplainer cannot read {type(estimator).__name__}: {error}") from error
+
+
+def _reading(ensemble, shap_reason) -> str:
+    """How the trees were read, for the record's algorithm text."""
+    if shap_reason is None:
+        return f"the trees read from the model ({ensemble.source})"
+    return f"shap's reading of the trees ({shap_reason})"
 
 
 # -- scikit-learn ------------------------------------------------------------------------------------------
 
 
 def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) -> TreeAttributions:
-    import shap
-
-    try:
-        explainer = shap.TreeExplainer(estimator)
-    except Exception as error:  # shap's InvalidModelError and kin: a model shap cannot read
-        raise UnsupportedModelError(f"shap's TreeExplainer cannot read {type(estimator).__name__}: {error}") from error
+    ensemble, shap_reason = read_ensemble(estimator)
     rows = np.asarray(Z, dtype=float)
     name = type(estimator).__name__
     known = getattr(estimator, "classes_", None)
@@ -221,16 +247,20 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
     columns = np.zeros_like(classes) if binary_margin else classes
     sign = np.where(classes == 0, -1.0, 1.0) if binary_margin else np.ones(len(rows))
 
-    fast_reason = _fast_kernel_unavailable(explainer.model, len(rows))
+    fast_reason = _fast_kernel_unavailable(ensemble, len(rows), small_work_counts=shap_reason is not None)
     if fast_reason is None:
-        values, used, algorithm, execution = _fast_values(
-            explainer.model, rows, columns, backend=backend, workers=workers, scheduler=scheduler, progress=progress)
+        values, used, execution = _fast_values(ensemble, rows, columns, backend=backend, workers=workers,
+                                               scheduler=scheduler, progress=progress)
+        algorithm = (f"path-dependent Tree SHAP ({_reading(ensemble, shap_reason)}; xai-audit's compiled "
+                     "subset-table kernel)")
+        expected = path_base(ensemble)
     else:
+        explainer = _shap_explainer(estimator)
         values, used, execution = _shap_values(explainer, rows, backend=backend, workers=workers, scheduler=scheduler,
                                                progress=progress)
         values = values[np.arange(len(rows)), :, columns]
         algorithm = f"shap.TreeExplainer (path-dependent Tree SHAP; not the compiled kernel: {fast_reason})"
-    expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float))
+        expected = np.atleast_1d(np.asarray(explainer.expected_value, dtype=float))
     base = expected[columns] * sign
     values = values * sign[:, None]
     if known is None:  # the model's own output, from the input as given (names kept)
@@ -247,16 +277,17 @@ def _sklearn(estimator, Z, classes, *, backend, workers, scheduler, progress) ->
                             precision="float64", workers=used, execution=execution)
 
 
-def _fast_kernel_unavailable(ensemble, n_rows) -> str | None:
-    """None when the compiled kernel should run, else why shap's own code runs instead.
+def _fast_kernel_unavailable(ensemble, n_rows, *, small_work_counts=True) -> str | None:
+    """None when the compiled kernel should run, else why shap's (or the library's) own code runs.
 
-    The choice depends on the work alone, never on the backend or on what this process ran before:
-    the two give the same values up to rounding, and the same audit must record the same digits
-    wherever and however it runs.
+    The choice depends on the model and the work alone, never on the backend or on what this
+    process ran before: the two give the same values up to rounding, and the same audit must record
+    the same digits wherever and however it runs. ``small_work_counts=False`` (trees read without
+    shap): the kernel runs at any size, since loading it costs less than importing shap.
     """
     from xai_audit.explainers import _fasttree
 
-    if n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
+    if small_work_counts and n_rows * int(np.sum(ensemble.num_nodes)) < SMALL_WORK:
         return "too little work to be worth loading the compiled kernel (about 1 s)"
     try:
         import numba  # noqa: F401
@@ -270,7 +301,6 @@ def _fast_values(ensemble, rows, columns, *, backend, workers, scheduler, progre
 
     n_inputs = rows.shape[1]
     trees = _fasttree.from_shap(ensemble, n_inputs)
-    algorithm = "path-dependent Tree SHAP (shap's trees and values; xai-audit's compiled subset-table kernel)"
     rows = np.asarray(rows, dtype=trees.input_dtype)  # what the trees compare in; halves what travels
     n_workers = workers or available_workers()
     if backend in ("processes", "dask") and n_workers > 1 or backend == "dask":
@@ -281,13 +311,13 @@ def _fast_values(ensemble, rows, columns, *, backend, workers, scheduler, progre
         mapped = map_chunks(_fast_chunk, list(zip(chunks, column_chunks)), backend=backend, scheduler=scheduler,
                             workers=n_workers, args=(trees,),
                             progress=None if progress is None else lambda done, total: progress(int(sizes[done - 1]), len(rows)))
-        return np.concatenate(mapped)[:, :, 0], n_workers, algorithm, f"{len(chunks)} chunks over {backend}"
+        return np.concatenate(mapped)[:, :, 0], n_workers, f"{len(chunks)} chunks over {backend}"
     threads = 1 if backend == "serial" else n_workers
     with _KERNEL_LOCK:
         values = _fasttree.explain_rows(rows, trees, column=columns, threads=threads)
     if progress is not None:
         progress(len(rows), len(rows))
-    return values[:, :, 0], threads, algorithm, f"{threads} thread(s)"
+    return values[:, :, 0], threads, f"{threads} thread(s)"
 
 
 def _fast_chunk(chunk, trees):
@@ -351,14 +381,11 @@ def _boosted(estimator, Z, classes, native, *, workers) -> TreeAttributions:
     equals shap's float64 values to 1e-12. XGBoost computes in float32, so its own values differ
     from the exact ones by up to about 1e-5; the probe allows that, and no more.
     """
-    import shap
-
     n_rows = len(Z)
     try:
-        explainer = shap.TreeExplainer(estimator)
-        ensemble = explainer.model
+        ensemble, shap_reason = read_ensemble(estimator)
         rows = np.asarray(Z, dtype=float)
-    except Exception:  # shap cannot read it, or categorical columns: the library's own values
+    except (UnsupportedModelError, ValueError, TypeError):  # unreadable trees or categorical columns
         return native(estimator, Z, classes)
     reason = _fast_kernel_unavailable(ensemble, n_rows)
     if reason is not None:
@@ -381,27 +408,14 @@ def _boosted(estimator, Z, classes, native, *, workers) -> TreeAttributions:
     tolerance = 1e-6 * scale if reference.precision == "float64" else 2e-5 * scale
     gap = max(float(np.max(np.abs(values[probe] - reference.values), initial=0.0)),
               float(np.max(np.abs(base[probe] - reference.base), initial=0.0)))
-    if gap > tolerance:  # the trees as shap reads them differ from the model: keep the library's values
+    if gap > tolerance:  # the trees as read differ from the model: keep the library's values
         return native(estimator, Z, classes)
     output = native_output(estimator, Z, classes)
     return TreeAttributions(values=values, base=base, output=output, space=reference.space,
-                            algorithm=("path-dependent Tree SHAP (shap's reading of the trees; xai-audit's compiled "
-                                       f"subset-table kernel; equal to {reference.algorithm.split(':')[0]} "
+                            algorithm=(f"path-dependent Tree SHAP ({_reading(ensemble, shap_reason)}; xai-audit's "
+                                       f"compiled subset-table kernel; equal to {reference.algorithm.split(':')[0]} "
                                        f"to {gap:.1g} on a probe of {probe.stop} rows)"),
                             precision="float64", workers=threads, execution=f"{threads} thread(s)")
-
-
-def path_base(ensemble) -> np.ndarray:
-    """The base value of path-dependent Tree SHAP per output: the base offset plus, for every tree, its
-    leaf values weighted by the share of the training cover that reaches them (shap's ``expected_value``
-    is not this for XGBoost without data)."""
-    left = np.asarray(ensemble.children_left)
-    cover = np.asarray(ensemble.node_sample_weight, dtype=float)
-    values = np.asarray(ensemble.values, dtype=float)
-    values = values[:, :, None] if values.ndim == 2 else values
-    leaf = (left < 0) & (np.arange(left.shape[1])[None, :] < np.asarray(ensemble.num_nodes)[:, None])
-    share = np.where(leaf, cover, 0.0) / cover[:, :1]
-    return np.atleast_1d(np.asarray(ensemble.base_offset, dtype=float)) + np.einsum("tn,tnk->k", share, values)
 
 
 def native_output(estimator, Z, classes) -> np.ndarray:
