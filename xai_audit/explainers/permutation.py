@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
+from sklearn.metrics import accuracy_score, r2_score
 
 from xai_audit.exceptions import InvalidInputError
 from xai_audit.explainers._tabular import explainable_table_model, output_matrix, output_space, require_table_model
@@ -123,8 +123,7 @@ class PermutationExplainer(Explainer):
             positive = np.asarray([str(v) == str(adapter.positive_class) for v in y])
             if positive.all() or not positive.any():
                 raise InvalidInputError("ROC AUC needs both outcomes among the rows scored; use scoring='output_change'.")
-            return (lambda table: output_matrix(adapter, table)[:, 0]), (
-                lambda outputs: float(roc_auc_score(positive, outputs)))
+            return (lambda table: output_matrix(adapter, table)[:, 0]), (lambda outputs: roc_auc(positive, outputs))
         if scoring == "accuracy":
             labels = np.asarray([str(v) for v in y])
             return (lambda table: np.asarray([str(v) for v in adapter.predict(table)])), (
@@ -133,7 +132,35 @@ class PermutationExplainer(Explainer):
         return (lambda table: adapter.predict(table).astype(float)), (lambda outputs: float(r2_score(truth, outputs)))
 
 
-# Most rows scored in one call: the distinct shuffled rows are scored in blocks of about this many.
+def roc_auc(positive: np.ndarray, scores: np.ndarray) -> float:
+    """``sklearn.metrics.roc_auc_score(positive, scores)`` to the last bit, without its input checks.
+
+    Permutation importance scores the same labels some 200 times, and the checks cost ten times the
+    arithmetic. The arithmetic is scikit-learn's: the ROC curve's counts at each distinct score
+    (whole numbers, so exact whatever the order of ties), collinear points dropped, the rates as
+    the counts over their totals, and the trapezoid rule summed as ``scipy.integrate.trapezoid``
+    sums it. ``positive`` must hold both outcomes (the caller checks).
+
+    Examples
+    --------
+    >>> roc_auc(np.array([False, False, True, True]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.75
+    """
+    order = np.argsort(scores, kind="mergesort")[::-1]
+    ordered = scores[order]
+    last = np.r_[np.flatnonzero(np.diff(ordered)), len(ordered) - 1]  # the last row at each distinct score
+    tps = np.cumsum(positive[order].astype(float))[last]
+    fps = 1 + last.astype(float) - tps
+    if len(fps) > 2:
+        corners = np.flatnonzero(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])
+        fps, tps = fps[corners], tps[corners]
+    fpr = np.r_[0.0, fps] / fps[-1]
+    tpr = np.r_[0.0, tps] / tps[-1]
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2.0, dtype=np.float64))
+
+
+# Most rows scored in one call: the distinct shuffled rows are scored in blocks of about this many (one
+# column's rows, at most rows x repeats, are never split).
 MAX_STACKED_ROWS = 200_000
 
 
