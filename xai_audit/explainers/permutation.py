@@ -18,7 +18,13 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, r2_score
 
 from xai_audit.exceptions import InvalidInputError
-from xai_audit.explainers._tabular import explainable_table_model, output_matrix, output_space, require_table_model
+from xai_audit.explainers._tabular import (
+    distinct_rows,
+    explainable_table_model,
+    output_matrix,
+    output_space,
+    require_table_model,
+)
 from xai_audit.explainers.base import Explainer, Explanation
 
 
@@ -253,8 +259,7 @@ def exact_codes(column: pd.Series) -> np.ndarray:
         return column.cat.codes.to_numpy().astype(int) + 1  # -1 (missing) becomes 0
     values = column.to_numpy()
     if values.dtype.kind in "biufcmM":
-        bits = np.ascontiguousarray(values).view(f"V{values.dtype.itemsize}")
-        return np.unique(bits, return_inverse=True)[1].reshape(-1)
+        return distinct_rows(values.reshape(-1, 1))[1]
     seen: dict = {}
     try:
         return np.array([seen.setdefault((type(v), v), len(seen)) for v in values], dtype=int)
