@@ -96,14 +96,15 @@ def adverse_action_reasons(adapter, data, features, *, labels=None, prohibited=(
     rng = np.random.default_rng(random_state)
     cases = np.sort(rng.choice(declined, size=min(n_cases, len(declined)), replace=False))
     impacts = score_impacts(adapter, X, cases, comparison, score)
-    same = np.array([[_same(X.iloc[p][c], comparison[c]) for c in X.columns] for p in cases], dtype=bool)
+    rows = [X.iloc[position] for position in cases]  # each case's row taken out once
+    same = np.array([[_same(row[c], comparison[c]) for c in X.columns] for row in rows], dtype=bool)
     entries = []
-    for k, position in enumerate(cases):
+    for k, (position, row) in enumerate(zip(cases, rows)):
         chosen = select_reasons(impacts[k], same[k], blocked)
         entries.append({
             "row": _plain(X.index[position]), "position": int(position), "score": float(score[position]),
             "baseline": COMPARISON,
-            "reasons": [_reason(X.columns[j], X.iloc[position][X.columns[j]], comparison[X.columns[j]],
+            "reasons": [_reason(X.columns[j], row[X.columns[j]], comparison[X.columns[j]],
                                 kinds[X.columns[j]], float(impacts[k, j]), labels) for j in chosen],
         })
     summary = {

@@ -168,3 +168,20 @@ def test_the_explainer_weighs_its_samples_with_the_recorded_width(mixed_model, m
     explanation = explain(model, data, method="lime", rows=3, random_state=0)
     assert widths and set(widths) == {explanation.meta["kernel_width"]}
     assert explanation.meta["kernel_width"] == default_kernel_width(len(explanation.feature_names))
+
+
+def test_weighted_ridge_is_the_same_on_any_number_of_blas_threads():
+    """The Gram products of a demo-sized block (20 rows x 5000 samples x 20 features) run on one BLAS
+    thread whatever the pool allows: a team splits the sums by its size, which changed the weights in
+    their last bits from one machine to another."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(5)
+    Z = (rng.random((20, 5000, 20)) < 0.6).astype(float)
+    y, w = rng.random((20, 5000)), rng.random((20, 5000))
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = lime_module.weighted_ridge(Z, y, w, alpha=1.0)
+    with threadpool_limits(limits=2, user_api="blas"):
+        two = lime_module.weighted_ridge(Z, y, w, alpha=1.0)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)

@@ -104,3 +104,31 @@ def test_findings_from_the_policy():
     assert findings["explanations.top_features.shap-lime"].status == "pass"
     assert all(f.references for f in findings.values() if f.id.startswith("explanations."))
     assert "Spearman" in findings["explanations.agreement.shap-lime"].message
+
+
+def test_deletion_curves_score_each_distinct_row_once_and_match_scoring_every_row(monkeypatch):
+    """Curves through a categorical model share rows (all end at the reference row); scoring each
+    distinct row once must give every curve exactly the outputs of scoring all of them."""
+    from tests.explainers.tabular_models import small_model
+    from xai_audit.explainers import _tabular
+
+    adapter, data = small_model("credit_gbm_pipeline")
+    features = list(data.features)
+    e = explain(adapter, data, method="shap", rows=30, random_state=0)
+    scored = []
+    original = adapter.predict_proba
+
+    def counting(X):
+        scored.append(len(X))
+        return original(X)
+
+    monkeypatch.setattr(adapter, "predict_proba", counting)
+    once = quality.deletion_faithfulness(adapter, data, features, e, rng=np.random.default_rng(1))
+    rows_once = sum(scored)
+    monkeypatch.setattr(quality, "distinct_rows", lambda m: (np.arange(len(m)), np.arange(len(m))))
+    scored.clear()
+    every = quality.deletion_faithfulness(adapter, data, features, e, rng=np.random.default_rng(1))
+    assert once == every
+    assert rows_once < sum(scored) == 30 + 4 * 30 * len(features)
+    first, inverse = _tabular.distinct_rows(np.array([[0.0, 1.0], [-0.0, 1.0], [0.0, 1.0], [np.nan, 2.0], [np.nan, 2.0]]))
+    assert len(first) == 3 and inverse[0] == inverse[2] != inverse[1] and inverse[3] == inverse[4]

@@ -124,3 +124,19 @@ def test_torch_models_get_gradient_methods():
     assert result["shap"]["meta"]["algorithm_key"] == "deep"
     assert result["integrated_gradients"]["quality"]["completeness_error"] is not None
     json.dumps(result, allow_nan=False)
+
+
+def test_methods_explaining_the_same_rows_share_the_reviewer_cases(monkeypatch):
+    from xai_audit.explainers import section as section_module
+
+    adapter, data = small_model("credit_logreg_pipeline")
+    calls = []
+    real = section_module.reviewer_examples
+    monkeypatch.setattr(section_module, "reviewer_examples", lambda *a, **k: calls.append(1) or real(*a, **k))
+    settings = {**SETTINGS, "explainers": ["shap", "lime"]}
+    result = explanations_section(adapter, data, FEATURES, settings=settings, random_state=0)
+    assert result["shap"]["local"]["rows"] == result["lime"]["local"]["rows"]
+    assert len(calls) == 1
+    assert result["shap"]["local"]["examples"] == result["lime"]["local"]["examples"] != []
+    result["shap"]["local"]["examples"][0]["reason"] = "edited"  # each method holds its own copy
+    assert result["lime"]["local"]["examples"][0]["reason"] != "edited"

@@ -146,3 +146,39 @@ def test_pandas_categoricals_keep_their_type_for_the_model():
     assert check_suggestions(model, constraints, costs, cases, found, frame) >= 20
     assert all(f != "a" for s, (_, case) in zip(found, cases.iterrows()) if s is not None and pd.isna(case["a"])
                for f, _, _ in s.changes)  # a missing value is never "changed from"
+
+
+def test_encoded_blocks_of_many_features_equal_each_feature_encoded_alone():
+    """One preprocessor call for every feature's values gives each feature the columns a frame of
+    that feature alone gives (the shortcut the grids and the agreement check rely on)."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"income": rng.gamma(2, 900, 300), "debt": rng.normal(500, 90, 300),
+                          "purpose": rng.choice(["car", "house", "other"], 300),
+                          "housing": rng.choice(["own", "rent", "free"], 300)})
+    frame["y"] = (frame["income"] / 1000 + (frame["housing"] == "own") + rng.normal(size=300) > 1.5).astype(int)
+    features = ["income", "debt", "purpose", "housing"]
+    encode = make_column_transformer((StandardScaler(), ["income", "debt"]),
+                                     (OneHotEncoder(sparse_output=False), ["purpose", "housing"]))
+    model = load_model(make_pipeline(encode, LogisticRegression()).fit(frame[features], frame["y"]))
+    data = AuditDataset.from_frame(frame, target="y", features=features)
+    constraints = build_constraints(data, features)
+    codec = codec_for(model, constraints, frame)
+    assert isinstance(codec, EncodedCodec)
+    values = {"debt": [400.0, 610.5], "purpose": ["house", "car", "car", "other"], "income": [100.0, 2500.5, 9000.0],
+              "housing": ["rent", "free"]}
+    together = codec.blocks(values)
+    assert set(together) == set(values)
+    for feature, chosen in values.items():
+        np.testing.assert_array_equal(codec.block(feature, chosen), together[feature])
+        if feature in ("income", "debt"):
+            continue  # a scaler: the affine shortcut, checked against the model by make_codec
+        alone = codec.template.iloc[np.zeros(len(chosen), dtype=int)].reset_index(drop=True)
+        alone[feature] = chosen
+        expected = np.asarray(codec.preprocessor.transform(alone), dtype=float)[:, codec.columns[feature]]
+        np.testing.assert_array_equal(together[feature], expected)
+    assert codec.blocks({}) == {}

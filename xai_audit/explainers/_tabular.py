@@ -229,6 +229,27 @@ def group_matrix(adapter, features, n_encoded: int) -> np.ndarray | None:
     return matrix
 
 
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)``: where the first of each distinct row of ``matrix`` is, and which distinct
+    row each row is, so that ``matrix[first][inverse]`` equals ``matrix``.
+
+    Rows are the same when their bytes are (``0.0`` and ``-0.0`` differ, a NaN equals itself), so a
+    model scores ``matrix[first]`` and gives every row exactly the output it would have had.
+
+    Examples
+    --------
+    >>> first, inverse = distinct_rows(np.array([[1.0, np.nan], [2.0, 0.0], [1.0, np.nan], [2.0, -0.0]]))
+    >>> len(first), inverse.tolist() == [inverse[0], inverse[1], inverse[0], inverse[3]], len(set(inverse.tolist()))
+    (3, True, 3)
+    """
+    matrix = np.ascontiguousarray(matrix)
+    if matrix.ndim != 2 or len(matrix) == 0:
+        return np.arange(len(matrix)), np.arange(len(matrix))
+    keys = matrix.view(f"V{matrix.dtype.itemsize * matrix.shape[1]}").reshape(-1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
 def dense(matrix) -> np.ndarray:
     """A dense float64 array from a sparse matrix, a DataFrame or an array."""
     if hasattr(matrix, "toarray"):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from xai_audit.explainers._tabular import CategoryCodec, explained_class, output_matrix, pick
+from xai_audit.explainers._tabular import CategoryCodec, distinct_rows, explained_class, output_matrix, pick
 
 DELTA_KEYS = ("convergence_delta", "max_convergence_delta", "delta", "completeness_delta")
 
@@ -262,8 +262,11 @@ def deletion_faithfulness(adapter, data, features, explanation, *, max_rows=100,
     mixed = np.where(replaced, reference[None, None, None, :], encoded[None, :, None, :])
     columns = explained_class(adapter, X)
     original = pick(output_matrix(adapter, X), columns)
-    decoded = codec.decode(mixed.reshape(-1, n_features))
-    moved = output_matrix(adapter, decoded).reshape(n_orders, n_rows, n_features, -1)
+    # many curves pass through the same rows (every curve ends at the reference row; replacing a value
+    # by the reference's own value changes nothing): each distinct row is scored once
+    first, inverse = distinct_rows(mixed.reshape(-1, n_features))
+    decoded = codec.decode(mixed.reshape(-1, n_features)[first])
+    moved = output_matrix(adapter, decoded)[inverse].reshape(n_orders, n_rows, n_features, -1)
     moved = np.take_along_axis(moved, np.broadcast_to(columns[None, :, None, None], (n_orders, n_rows, n_features, 1)), axis=3)[..., 0]
     change = np.abs(moved - original[None, :, None])  # (orders, rows, k)
     curve = change[0].mean(axis=0)

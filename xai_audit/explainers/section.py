@@ -86,6 +86,7 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
     if adapter.framework == "torch":
         methods += [m for m in TORCH_EXTRAS if m not in methods]
     section, explanations = {}, {}
+    examples = {}  # explained rows -> the reviewer's cases: methods explaining the same rows share them
     for index, method in enumerate(methods):
         report(f"Explaining with {method}", index / max(len(methods), 1))
         try:
@@ -99,7 +100,7 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
                                         "model's type."}
             continue
         explanations[method] = explanation
-        section[method] = _entry(explanation, adapter, data, features, config, random_state)
+        section[method] = _entry(explanation, adapter, data, features, config, random_state, examples)
     report("Comparing the explanations", 0.9)
     importances = {m: section[m]["global_importance"] for m in explanations}
     section["agreement"] = quality.agreement(importances)
@@ -256,7 +257,7 @@ def _run(method, adapter, data, features, positions, config, random_state, *, se
     return explanation
 
 
-def _entry(explanation, adapter, data, features, config, random_state) -> dict:
+def _entry(explanation, adapter, data, features, config, random_state, examples=None) -> dict:
     rng = np.random.default_rng(random_state)
     scores = quality.global_scores(explanation)
     order = sorted(scores, key=lambda f: -scores[f])
@@ -276,13 +277,24 @@ def _entry(explanation, adapter, data, features, config, random_state) -> dict:
     if not explanation.meta.get("global_only"):
         entry["local"] = _local(explanation, int(config["explain_rows"]))
         try:
-            entry["local"]["examples"] = reviewer_examples(adapter, data, features, entry["local"]["rows"])
+            entry["local"]["examples"] = _examples(adapter, data, features, entry["local"]["rows"], examples)
         except Exception as error:  # choosing which rows to show must not cost the explanation itself
             entry["local"]["examples"] = []
             entry["local"]["examples_note"] = (f"The cases for a reviewer could not be chosen ({type(error).__name__}: "
                                                f"{error}); the report shows the first explained rows.")
         entry["dependence"] = _dependence(explanation, order[:int(config["top_features"])])
     return entry
+
+
+def _examples(adapter, data, features, rows, cache=None) -> list:
+    """:func:`reviewer_examples` of ``rows``, chosen once for every method that explains the same rows."""
+    key = tuple(np.asarray(rows).tolist())
+    if cache is None or key not in cache:
+        found = reviewer_examples(adapter, data, features, rows)
+        if cache is None:
+            return found
+        cache[key] = found
+    return [dict(example) for example in cache[key]]
 
 
 def _quality(explanation, adapter, data, features, config, random_state, rng) -> dict:

@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xai_audit.adapters.threads import prediction_threads
+
 # Variants are scored in batches of at most this many rows.
 BATCH_ROWS = 65_536
-# Batches of fewer rows are scored on one thread (see EncodedCodec.score).
-THREADED_ROWS = 20_000
 # Largest difference in probability between the encoded shortcut and the whole model that is accepted.
 CODEC_TOLERANCE = 1e-9
 
@@ -58,6 +58,10 @@ class FrameCodec:
         out = np.empty((len(values), 1), dtype=object)
         out[:, 0] = list(values)
         return out
+
+    def blocks(self, values_by_feature: dict) -> dict:
+        """:meth:`block` of several features: ``{feature: block}``."""
+        return {feature: self.block(feature, values) for feature, values in values_by_feature.items()}
 
     def empty(self, n_rows: int) -> np.ndarray:
         return np.empty((n_rows, len(self.features)), dtype=object)
@@ -99,10 +103,9 @@ class EncodedCodec:
         self.columns = {f: groups[f] for f in self.features}
         self.template = template.loc[:, self.features].iloc[[0]].reset_index(drop=True)
         self.width = int(sum(len(c) for c in self.columns.values()))
-        self._affine = {}
-        for feature in self.features:
-            if self.kinds.get(feature) == "numeric":
-                self._affine[feature] = self._fit_affine(feature)
+        numeric = [f for f in self.features if self.kinds.get(f) == "numeric"]
+        probes = self._transform_blocks({feature: AFFINE_PROBE for feature in numeric})
+        self._affine = {feature: _affine_fit(AFFINE_PROBE, probes[feature]) for feature in numeric}
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.preprocessor.transform(frame.loc[:, self.features]), dtype=float)
@@ -111,38 +114,69 @@ class EncodedCodec:
         return np.empty((n_rows, self.width))
 
     def block(self, feature: str, values) -> np.ndarray:
-        affine = self._affine.get(feature)
-        if affine is not None:
-            intercept, slope = affine
-            return intercept[None, :] + np.asarray(values, dtype=float)[:, None] * slope[None, :]
-        return self._transform_block(feature, values)
+        """The encoded columns of ``feature`` for each of ``values``: shape (len(values), width)."""
+        return self.blocks({feature: values})[feature]
+
+    def blocks(self, values_by_feature: dict) -> dict:
+        """:meth:`block` of several features, ``{feature: block}``, with one call of the preprocessor
+        for all those whose encoding is not affine (a call costs about as much for 1 row as for 1,000)."""
+        out, pending = {}, {}
+        for feature, values in values_by_feature.items():
+            affine = self._affine.get(feature)
+            if affine is None:
+                pending[feature] = values
+            else:
+                intercept, slope = affine
+                out[feature] = intercept[None, :] + np.asarray(values, dtype=float)[:, None] * slope[None, :]
+        return {**out, **self._transform_blocks(pending)}
 
     def score(self, encoded: np.ndarray) -> np.ndarray:
-        """Approval probability of each row. Batches smaller than ``THREADED_ROWS`` run on one thread:
-        the search asks many small questions, for which starting a team of OpenMP threads costs more
-        than it saves (six times more on a busy two-core machine)."""
-        from threadpoolctl import threadpool_limits
-
+        """Approval probability of each row. Small batches run on one thread
+        (:func:`~xai_audit.adapters.threads.prediction_threads`): the search asks many small
+        questions, for which starting a team of OpenMP threads costs more than it saves (six times
+        more on a busy two-core machine)."""
         out = np.empty(len(encoded))
         for start in range(0, len(encoded), BATCH_ROWS):
             batch = encoded[start:start + BATCH_ROWS]
-            with threadpool_limits(limits=1 if len(batch) < THREADED_ROWS else None, user_api="openmp"):
+            with prediction_threads(len(batch)):
                 out[start:start + BATCH_ROWS] = self.final.predict_proba(batch)[:, self.positive_index]
         return out
 
-    def _transform_block(self, feature, values) -> np.ndarray:
-        rows = self.template.iloc[np.zeros(len(values), dtype=int)].reset_index(drop=True)
-        rows[feature] = list(values) if self.kinds.get(feature) != "numeric" else np.asarray(values, dtype=float)
-        return np.asarray(self.preprocessor.transform(rows), dtype=float)[:, self.columns[feature]]
+    def _transform_blocks(self, values_by_feature: dict) -> dict:
+        """Each feature's encoded columns for each of its values, through the preprocessor in one call:
+        the template row repeated, each feature's values set in a slice of rows of their own (the
+        preprocessor encodes a feature in columns of its own, so the other features' values there do
+        not matter)."""
+        sizes = [len(values) for values in values_by_feature.values()]
+        if not sum(sizes):
+            return {feature: np.empty((0, len(self.columns[feature]))) for feature in values_by_feature}
+        rows = self.template.iloc[np.zeros(sum(sizes), dtype=int)].reset_index(drop=True)
+        stops = np.cumsum(sizes)
+        for (feature, values), stop, size in zip(values_by_feature.items(), stops, sizes):
+            if self.kinds.get(feature) == "numeric":
+                column = rows[feature].to_numpy(dtype=float, copy=True)
+                column[stop - size:stop] = np.asarray(values, dtype=float)
+                rows[feature] = column
+            else:
+                column = rows[feature].tolist()
+                column[stop - size:stop] = list(values)
+                rows[feature] = column
+        encoded = np.asarray(self.preprocessor.transform(rows), dtype=float)
+        return {feature: encoded[stop - size:stop][:, self.columns[feature]]
+                for feature, stop, size in zip(values_by_feature, stops, sizes)}
 
-    def _fit_affine(self, feature):
-        """(intercept, slope) when the feature's encoding is affine in its value (scaler, pass-through)."""
-        probe = np.array([0.0, 1.0, 7.5, -3.25])
-        encoded = self._transform_block(feature, probe)
-        intercept, slope = encoded[0], encoded[1] - encoded[0]
-        predicted = intercept[None, :] + probe[:, None] * slope[None, :]
-        scale = max(1.0, float(np.abs(encoded).max()))
-        return (intercept, slope) if np.allclose(predicted, encoded, rtol=0, atol=1e-12 * scale) else None
+
+# Values at which a numeric feature's encoding is tested for being affine in the value.
+AFFINE_PROBE = np.array([0.0, 1.0, 7.5, -3.25])
+
+
+def _affine_fit(probe: np.ndarray, encoded: np.ndarray):
+    """(intercept, slope) when a feature's encodings of the values ``probe`` are affine in the value
+    (a scaler, a pass-through), else None."""
+    intercept, slope = encoded[0], encoded[1] - encoded[0]
+    predicted = intercept[None, :] + probe[:, None] * slope[None, :]
+    scale = max(1.0, float(np.abs(encoded).max()))
+    return (intercept, slope) if np.allclose(predicted, encoded, rtol=0, atol=1e-12 * scale) else None
 
 
 def make_codec(adapter, features, kinds, frame: pd.DataFrame, *, random_state=None):
@@ -176,8 +210,9 @@ def make_codec(adapter, features, kinds, frame: pd.DataFrame, *, random_state=No
         probe = _perturbed_rows(frame.loc[:, list(features)], random_state)
         whole = adapter.output(probe)
         encoded = codec.encode(probe.iloc[[0]]).repeat(len(probe), axis=0)
+        blocks = codec.blocks({feature: probe[feature].tolist() for feature in features})
         for feature in features:
-            encoded[:, codec.columns[feature]] = codec.block(feature, probe[feature].tolist())
+            encoded[:, codec.columns[feature]] = blocks[feature]
         if np.max(np.abs(codec.score(encoded) - whole)) <= CODEC_TOLERANCE:
             return codec
     except Exception:  # any failure of the shortcut: the whole model is always right

@@ -196,7 +196,7 @@ def _options(codec, constraints, costs, cases, frame) -> _Options:
     features = list(constraints.features)
     n = len(cases)
     feature_ids, positions, values, allowed, cost = [], [], [], [], []
-    grids, blocks = {}, {}
+    grids = {}
     for j, feature in enumerate(features):
         if feature not in constraints.mutable:
             continue
@@ -219,7 +219,7 @@ def _options(codec, constraints, costs, cases, frame) -> _Options:
             step = np.full((n, len(grid)), costs.category_cost)
         if len(grid) == 0:
             continue
-        grids[j], blocks[j] = grid, codec.block(feature, list(grid))
+        grids[j] = grid
         feature_ids.append(np.full(len(grid), j))
         positions.append(np.arange(len(grid)))
         values.extend(grid.tolist())
@@ -227,6 +227,8 @@ def _options(codec, constraints, costs, cases, frame) -> _Options:
         cost.append(np.where(ok, step, np.inf))
     if not feature_ids:
         return _Options(np.zeros(0, int), np.zeros(0, int), [], {}, {}, np.zeros((n, 0), bool), np.zeros((n, 0)))
+    encoded = codec.blocks({features[j]: list(grid) for j, grid in grids.items()})  # one preprocessor call
+    blocks = {j: encoded[features[j]] for j in grids}
     return _Options(np.concatenate(feature_ids), np.concatenate(positions), values, grids, blocks,
                     np.hstack(allowed), np.hstack(cost))
 
