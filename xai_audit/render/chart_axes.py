@@ -97,7 +97,7 @@ def draw_legend(drawing: Drawing, rows, x: float, y: float, *, background: bool 
 
 class Axes:
     """A plot area of ``drawing``: ``left``/``top`` its corner, ``width``/``height`` its size, in points;
-    ``x``/``y`` the data ranges shown (y grows upwards).
+    ``x``/``y`` the data ranges shown (y grows upwards); ``bins`` the most tick intervals per axis.
 
     Examples
     --------
@@ -106,10 +106,10 @@ class Axes:
     (70.0, 10.0)
     """
 
-    def __init__(self, drawing: Drawing, *, left, top, width, height, x, y):
+    def __init__(self, drawing: Drawing, *, left, top, width, height, x, y, bins=5):
         self.drawing = drawing
         self.left, self.top, self.width, self.height = left, top, width, height
-        self.x, self.y = x, y
+        self.x, self.y, self.bins = x, y, bins
 
     @property
     def right(self) -> float:
@@ -130,10 +130,10 @@ class Axes:
         return self.bottom - (float(value) - low) / (high - low) * self.height
 
     def x_ticks(self) -> list[float]:
-        return nice_ticks(*self.x)
+        return nice_ticks(*self.x, self.bins)
 
     def y_ticks(self) -> list[float]:
-        return nice_ticks(*self.y)
+        return nice_ticks(*self.y, self.bins)
 
     def grid(self, *, vertical: bool = True, horizontal: bool = True) -> None:
         """Light lines at the ticks, under everything else."""

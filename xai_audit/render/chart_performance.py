@@ -10,12 +10,13 @@ import numpy as np
 from xai_audit.render.chart_axes import (ASCENT, GAP, LINE, TICK, Axes, Entry, draw_legend, legend_height,
                                          legend_rows, x_axis_room, y_title_room)
 from xai_audit.render.chart_style import AXIS, BLACK, BLUE, FONT, GREY, INCH, VERMILION, widest, wrap_label, wrap_to
-from xai_audit.render.svg import Drawing, text_width
+from xai_audit.render.svg import Drawing, nice_ticks, text_width
 from xai_audit.render.text import is_number, label
 
 # matplotlib's "Blues" (ColorBrewer), light to dark: the colour of a cell holding that share of its row.
 BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
 UNIT = (-0.01, 1.01)  # the axis range of a rate, with room for the points on its edges
+RATE_BINS = 8  # ticks every 0.2 on a rate axis
 
 
 def blues(share: float) -> str:
@@ -42,10 +43,11 @@ def draw_reliability(book, bins, *, title, desc, reading, what):
     def draw(prefix):
         size = 4.2 * INCH
         x_title = wrap_to(f"mean predicted {label(what, 60)}", 40 * 0.62 * FONT)
-        left = 6.0 + y_title_room(["observed rate"], [0.0, 1.0])
+        left = 6.0 + y_title_room(["observed rate"], nice_ticks(-0.02, 1.02, RATE_BINS))
         side = size - left - 14.0
         d = Drawing(size, 10.0 + side + x_axis_room(len(x_title)), prefix)
-        ax = Axes(d, left=left, top=10.0, width=side, height=side, x=(-0.02, 1.02), y=(-0.02, 1.02))
+        ax = Axes(d, left=left, top=10.0, width=side, height=side, x=(-0.02, 1.02), y=(-0.02, 1.02),
+                  bins=RATE_BINS)
         ax.grid()
         d.line([(ax.px(0), ax.py(0)), (ax.px(1), ax.py(1))], stroke=GREY, width=1.0, dash="4 2")
         d.line([(ax.px(x), ax.py(y)) for x, y, _ in points], stroke=BLUE, width=1.4)
@@ -76,7 +78,7 @@ def draw_roc(book, decisions, *, title, desc, reading):
 
     def draw(prefix):
         size = 4.0 * INCH
-        left = 6.0 + y_title_room(["true positive rate"], [0.0, 1.0])
+        left = 6.0 + y_title_room(["true positive rate"], nice_ticks(*UNIT, RATE_BINS))
         side = size - left - 14.0
         entries = [Entry("chance (AUC 0.5)", GREY, kind="line", dash="1 2")]
         if binary:
@@ -89,7 +91,7 @@ def draw_roc(book, decisions, *, title, desc, reading):
                                  kind="marker", shape="D"))
         rows = legend_rows(entries, size - 4 * GAP)
         d = Drawing(size, 10.0 + side + x_axis_room(1) + legend_height(rows) + GAP, prefix)
-        ax = Axes(d, left=left, top=10.0, width=side, height=side, x=UNIT, y=UNIT)
+        ax = Axes(d, left=left, top=10.0, width=side, height=side, x=UNIT, y=UNIT, bins=RATE_BINS)
         ax.grid()
         d.line([(ax.px(0), ax.py(0)), (ax.px(1), ax.py(1))], stroke=GREY, width=1.0, dash="1 2")
         for curve in curves:
@@ -111,59 +113,74 @@ def _auc(curve) -> str:
 
 
 def draw_confusion(book, matrix, labels, *, title, desc, reading):
-    """Counts with each true class's share in the cell; darker cells hold a larger share of their row."""
+    """Counts with each true class's share in the cell; darker cells hold a larger share of their row.
+
+    Up to four classes a cell shows its count and its row share; beyond, its count only. Class
+    names stand upright under the columns when they fit a cell, else they turn to read upwards.
+    """
     counts = np.asarray(matrix, dtype=float)
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
 
     def draw(prefix):
-        names = [wrap_label(str(n), 14) for n in labels]
-        k = len(names)
+        k = len(labels)
+        rows = [wrap_label(str(n), 24).split("\n") for n in labels]
         cell = 0.9 * INCH if k <= 4 else max(min(0.42, 3.0 / k) * INCH, FONT * 1.4)
-        widest_count = max((text_width(f"{int(c)}", FONT) for c in counts.ravel()), default=0.0)
-        cell = max(cell, widest_count + 4)
-        label_lines = max(n.count("\n") + 1 for n in names)
-        # Column names stand upright when they fit their cell; turned to read upwards when not.
-        turned = widest(names) > cell - 2
-        under = (widest(names) + GAP) if turned else label_lines * LINE
-        left = 6.0 + LINE + GAP + widest(names) + GAP + TICK
+        cell = max(cell, max(text_width(f"{int(c)}", FONT) for c in counts.ravel()) + 4,
+                   max(len(r) for r in rows) * LINE + 2)
+        columns = [wrap_label(str(n), 14).split("\n") for n in labels]
+        turned = widest(line for c in columns for line in c) > cell - 4
+        if turned:
+            columns = rows
+            cell = max(cell, max(len(c) for c in columns) * LINE + 2)
+            under = widest(line for c in columns for line in c) + GAP
+        else:
+            under = max(len(c) for c in columns) * LINE
+        left = 6.0 + LINE + GAP + widest(line for r in rows for line in r) + GAP + TICK
         top = LINE + 2 * GAP
         side = cell * k
-        bar_left = left + side + 10.0
-        right = 10.0 + TICK + GAP + text_width("1.0", FONT) + GAP + LINE + 4.0
-        d = Drawing(bar_left + right, top + side + TICK + GAP + under + GAP, prefix)
-        for i in range(k):
-            for j in range(k):
-                x, y = left + j * cell, top + i * cell
-                d.rect(x, y, cell, cell, fill=blues(shares[i, j]), kind="cell")
-                ink = "#ffffff" if shares[i, j] > 0.55 else "#1b1b1b"
-                lines = [f"{int(counts[i, j])}"] + ([f"{shares[i, j]:.0%}"] if k <= 4 else [])
-                first = y + cell / 2 - (len(lines) - 1) * LINE / 2 + ASCENT / 2
-                for n, line in enumerate(lines):
-                    d.text(x + cell / 2, first + n * LINE, line, anchor="middle", fill=ink)
+        right = 10.0 + 10.0 + TICK + GAP + text_width("1.0", FONT) + GAP + LINE + 4.0
+        d = Drawing(left + side + right, top + side + TICK + GAP + under + GAP, prefix)
+        _cells(d, counts, shares, left, top, cell)
         d.line([(left, top), (left, top + side), (left + side, top + side)], stroke=AXIS, width=0.8)
-        for n, name in enumerate(names):
+        for n in range(k):
             centre = top + n * cell + cell / 2
             d.line([(left - TICK, centre), (left, centre)], stroke=BLACK, width=0.8)
-            lines = name.split("\n")
-            for m, line in enumerate(lines):
-                d.text(left - TICK - GAP, centre - (len(lines) - 1) * LINE / 2 + ASCENT / 2 + m * LINE, line,
-                       anchor="end")
+            _lines(d, left - TICK - GAP, centre, rows[n], anchor="end")
             middle = left + n * cell + cell / 2
             d.line([(middle, top + side), (middle, top + side + TICK)], stroke=BLACK, width=0.8)
             if turned:
-                for m, line in enumerate(lines):
-                    x = middle + ASCENT / 2 + (m - (len(lines) - 1) / 2) * LINE
+                for m, line in enumerate(columns[n]):
+                    x = middle + ASCENT / 2 + (m - (len(columns[n]) - 1) / 2) * LINE
                     d.text(x, top + side + TICK + GAP, line, anchor="end", rotate=True)
             else:
-                for m, line in enumerate(lines):
+                for m, line in enumerate(columns[n]):
                     d.text(middle, top + side + TICK + GAP + ASCENT + m * LINE, line, anchor="middle")
         d.text(left + side / 2, top - GAP - 1, "predicted class", anchor="middle")
         d.text(6.0 + ASCENT, top + side / 2, "true class", anchor="middle", rotate=True)
-        _colour_bar(d, bar_left, top, side)
+        _colour_bar(d, left + side + 10.0, top, side)
         return d.svg()
 
     return book._make(draw, title, desc, reading, values=tuple(counts.ravel().tolist()))
+
+
+def _cells(d: Drawing, counts, shares, left: float, top: float, cell: float) -> None:
+    """One square per (true, predicted) pair, shaded by its row share, its count (and share) written in it."""
+    k = len(counts)
+    for i in range(k):
+        for j in range(k):
+            x, y = left + j * cell, top + i * cell
+            d.rect(x, y, cell, cell, fill=blues(shares[i, j]), kind="cell")
+            lines = [f"{int(counts[i, j])}"] + ([f"{shares[i, j]:.0%}"] if k <= 4 else [])
+            _lines(d, x + cell / 2, y + cell / 2, lines, anchor="middle",
+                   fill="#ffffff" if shares[i, j] > 0.55 else "#1b1b1b")
+
+
+def _lines(d: Drawing, x: float, middle: float, lines, *, anchor: str, fill=None) -> None:
+    """Lines of text centred vertically on ``middle``."""
+    first = middle - (len(lines) - 1) * LINE / 2 + ASCENT / 2
+    for n, line in enumerate(lines):
+        d.text(x, first + n * LINE, line, anchor=anchor, fill=fill)
 
 
 def _colour_bar(d: Drawing, left: float, top: float, height: float, steps: int = 32) -> None:

@@ -109,7 +109,9 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
         reading += f" The {len(hidden)} rarest-listed categories beyond the first {MAX_CATEGORIES} are not drawn."
     where = {c: k for k, c in enumerate(categories)}
     keep = [i for i, a in enumerate(xs) if str(a) in where]
-    jitter = np.random.default_rng(random_state).uniform(-0.25, 0.25, len(keep)) if not line else np.zeros(len(keep))
+    # Jitter spreads the many points of one category; one point per category (a partial dependence) stays put.
+    spread = not line and len(keep) > len({str(xs[i]) for i in keep})
+    jitter = np.random.default_rng(random_state).uniform(-0.25, 0.25, len(keep)) if spread else np.zeros(len(keep))
 
     def draw(prefix):
         labels = [wrap_label(c, 22) for c in categories]
@@ -130,13 +132,13 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
                   y=(-0.5, len(categories) - 0.5))
         ax.grid(horizontal=False)
         rows = [len(categories) - 1 - where[str(xs[i])] for i in keep]
-        if line:
-            for value, position in zip(values, rows):
-                d.marker(ax.px(value), ax.py(position), size=5.0, fill=BLUE)
-        else:
+        if not line:
             ax.vline(0.0, stroke=GREY, width=0.8, dash="1 2")
-            for value, position, shift in zip(values, rows, jitter):
+        for value, position, shift in zip(values, rows, jitter):
+            if spread:
                 d.marker(ax.px(value), ax.py(position + shift), size=3.6, fill=BLUE, opacity=0.7)
+            else:
+                d.marker(ax.px(value), ax.py(position), size=5.0, fill=BLUE)
         ax.spines()
         ax.category_labels(range(len(categories))[::-1], labels)
         ax.x_axis(x_title)

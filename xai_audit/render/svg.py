@@ -54,11 +54,12 @@ def text_width(text: str, size: float) -> float:
     return hundredths * size / 100
 
 
-def nice_ticks(low: float, high: float, bins: int = 5) -> list[float]:
-    """At most ``bins + 1`` round tick values between ``low`` and ``high``: steps of 1, 2, 2.5 or 5 × 10^k.
+def nice_ticks(low: float, high: float, bins: int = 5, *, at_least: int = 4) -> list[float]:
+    """Round tick values between ``low`` and ``high``: steps of 1, 2, 2.5 or 5 × 10^k.
 
-    The step is the smallest of those at least (high - low) / bins, as matplotlib's
-    ``MaxNLocator(nbins=5)`` chooses it; only ticks inside [low, high] are kept.
+    The step is the smallest of those at least (high - low) / ``bins``, as matplotlib's
+    ``MaxNLocator(nbins=5)`` chooses it, or the next smaller one while fewer than ``at_least``
+    ticks fall inside [low, high]; only ticks inside are kept.
 
     Examples
     --------
@@ -68,14 +69,21 @@ def nice_ticks(low: float, high: float, bins: int = 5) -> list[float]:
     [-0.06, -0.04, -0.02, 0.0]
     >>> nice_ticks(0, 1.05, 5)
     [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> nice_ticks(-0.31, 0.24)
+    [-0.3, -0.2, -0.1, 0.0, 0.1, 0.2]
     """
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return [low] if math.isfinite(low) else []
     raw = (high - low) / bins
     scale = 10.0 ** math.floor(math.log10(raw))
-    step = next(s * scale for s in STEPS if s * scale >= raw * (1 - 1e-9))
-    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-    return [_clean(k * step) for k in range(first, last + 1)]
+    candidates = sorted(s * scale * f for s in STEPS[:-1] for f in (0.1, 1.0, 10.0))
+    k = next(k for k, step in enumerate(candidates) if step >= raw * (1 - 1e-9))
+    while True:
+        step = candidates[k]
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        if last - first + 1 >= at_least or k == 0:
+            return [_clean(n * step) for n in range(first, last + 1)]
+        k -= 1
 
 
 def _clean(value: float) -> float:
