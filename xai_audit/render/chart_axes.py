@@ -86,7 +86,7 @@ def draw_legend(drawing: Drawing, rows, x: float, y: float, *, background: bool 
         if entry.kind == "line":
             inner.line([(x, middle), (x + SWATCH, middle)], stroke=entry.color, width=1.3, dash=entry.dash)
         elif entry.kind == "marker":
-            inner.marker(x + SWATCH / 2, middle, shape=entry.shape, size=6.0, fill=entry.color, stroke="#000000")
+            inner.marker(x + SWATCH / 2, middle, shape=entry.shape, size=7.0, fill=entry.color, stroke="#000000")
         else:
             inner.rect(x, middle - 3.5, SWATCH, 7.0, fill=entry.color, hatch=entry.hatch)
         for k, line in enumerate(lines):

@@ -98,7 +98,7 @@ def draw_roc(book, decisions, *, title, desc, reading):
             pairs = [(f, t) for f, t in zip(curve["fpr"], curve.get("tpr") or []) if is_number(f) and is_number(t)]
             d.polyline([(ax.px(f), ax.py(t)) for f, t in pairs], stroke=BLUE, width=1.6 if binary else 0.9)
         if marked:
-            d.marker(ax.px(point["fpr"]), ax.py(point["tpr"]), shape="D", size=8.0, fill=VERMILION, stroke=BLACK)
+            d.marker(ax.px(point["fpr"]), ax.py(point["tpr"]), shape="D", size=10.0, fill=VERMILION, stroke=BLACK)
         ax.spines()
         ax.x_axis(["false positive rate"])
         ax.y_axis(["true positive rate"])
