@@ -246,6 +246,35 @@ def test_wide_confusion_matrices_and_long_names_still_fit():
                 assert min(a[3], b[3]) - max(a[1], b[1]) <= 0.5 or min(a[4], b[4]) - max(a[2], b[2]) <= 0.5, (a, b)
 
 
+def assert_fits(svg) -> None:
+    root = parse(svg)
+    width, height = (float(v) for v in root.get("viewBox").split()[2:])
+    found = boxes(root)
+    for text, left, top, right, bottom in found:
+        assert left >= -0.5 and right <= width + 0.5 and top >= -0.5 and bottom <= height + 0.5, text
+    for k, a in enumerate(found):
+        for b in found[k + 1:]:
+            assert min(a[3], b[3]) - max(a[1], b[1]) <= 0.5 or min(a[4], b[4]) - max(a[2], b[2]) <= 0.5, (a, b)
+
+
+NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Co")), min_size=1, max_size=70)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(NAMES, st.floats(-1e4, 1e4, allow_nan=False)), min_size=1, max_size=8), NAMES)
+def test_any_names_and_values_fit_a_bar_chart(rows, axis):
+    names, values = [n for n, _ in rows], [v for _, v in rows]
+    assert_fits(ChartBook().signed_bars(names, values, title="t", desc="d", reading="r", xlabel=axis,
+                                        up=axis, down="lowers " + axis).svg)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(NAMES, st.floats(-1e3, 1e3, allow_nan=False)), min_size=1, max_size=30), NAMES, NAMES)
+def test_any_categories_fit_a_dependence_chart(rows, feature, output):
+    assert_fits(ChartBook().scatter([n for n, _ in rows], [v for _, v in rows], title="t", desc="d", reading="r",
+                                    xlabel=feature, ylabel=output).svg)
+
+
 # -- no matplotlib for a tabular report ------------------------------------------------------------
 
 
