@@ -53,6 +53,36 @@ def limits(values, *, margin: float = 0.05, include_zero: bool = False) -> tuple
     return low - pad, high + pad
 
 
+def fitted_ticks(low: float, high: float, length: float, *, bins: int = 5, across: bool = True) -> list[float]:
+    """Ticks for an axis ``length`` points long whose labels never touch: fewer when they would.
+
+    ``across``: the labels sit side by side along the axis (an x axis), so their widths count;
+    otherwise (a y axis) their height does.
+
+    Examples
+    --------
+    >>> fitted_ticks(-1000, 400, 300)
+    [-1000.0, -750.0, -500.0, -250.0, 0.0, 250.0]
+    >>> fitted_ticks(-1000, 400, 60)
+    [-1000.0, 0.0]
+    """
+    ticks: list[float] = []
+    for allowed in range(bins, 0, -1):
+        ticks = nice_ticks(low, high, allowed, at_least=min(4, allowed))
+        if len(ticks) < 2:
+            return ticks
+        spacing = length * (ticks[1] - ticks[0]) / (high - low)
+        need = max(text_width(t, FONT) for t in tick_labels(ticks)) if across else FONT
+        if need + 2 * GAP <= spacing:
+            return ticks
+    return ticks
+
+
+def edge_room(low: float, high: float, bins: int = 5) -> float:
+    """Room in points beside a plot for half of its widest x tick label (ticks may sit on the edges)."""
+    return max((text_width(t, FONT) for t in tick_labels(nice_ticks(low, high, bins))), default=0.0) / 2 + 4
+
+
 def tick_room(ticks) -> float:
     """The width in points of the widest tick label of ``ticks`` (for the left margin)."""
     return max((text_width(t, FONT) for t in tick_labels(ticks)), default=0.0)
@@ -109,7 +139,8 @@ class Axes:
     def __init__(self, drawing: Drawing, *, left, top, width, height, x, y, bins=5):
         self.drawing = drawing
         self.left, self.top, self.width, self.height = left, top, width, height
-        self.x, self.y, self.bins = x, y, bins
+        self.x, self.y = x, y
+        self.ticks = (fitted_ticks(*x, width, bins=bins), fitted_ticks(*y, height, bins=bins, across=False))
 
     @property
     def right(self) -> float:
@@ -130,10 +161,10 @@ class Axes:
         return self.bottom - (float(value) - low) / (high - low) * self.height
 
     def x_ticks(self) -> list[float]:
-        return nice_ticks(*self.x, self.bins)
+        return self.ticks[0]
 
     def y_ticks(self) -> list[float]:
-        return nice_ticks(*self.y, self.bins)
+        return self.ticks[1]
 
     def grid(self, *, vertical: bool = True, horizontal: bool = True) -> None:
         """Light lines at the ticks, under everything else."""

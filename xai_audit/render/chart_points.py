@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.render.chart_axes import (GAP, LINE, Axes, limits, x_axis_room, y_title_room)
+from xai_audit.render.chart_axes import GAP, LINE, Axes, edge_room, limits, x_axis_room, y_title_room
 from xai_audit.render.chart_style import BLUE, FONT, GREY, INCH, MAX_BARS, widest, wrap_label, wrap_to
-from xai_audit.render.svg import Drawing, nice_ticks, text_width, tick_labels
+from xai_audit.render.svg import Drawing, nice_ticks
 from xai_audit.render.text import is_number, label
 
 MAX_POINTS = 1000
@@ -75,8 +75,7 @@ def draw_scatter(book, x, y, *, title, desc, reading, xlabel, ylabel, line=False
         x_range, y_range = limits(xs), limits(ys + ([] if line else [0.0]))
         y_title = wrap_to(label(ylabel, 200), HEIGHT * INCH - 40)
         left = 6.0 + y_title_room(y_title, nice_ticks(*y_range))
-        x_ticks = nice_ticks(*x_range)
-        right = max(10.0, text_width(tick_labels(x_ticks)[-1], FONT) / 2 + 4) if x_ticks else 10.0
+        right = max(10.0, edge_room(*x_range))
         plot_width = WIDTH * INCH - left - right
         x_title = wrap_to(label(xlabel, 200), WIDTH * INCH - 8)
         plot_height = HEIGHT * INCH - 10.0 - x_axis_room(2)
@@ -118,9 +117,8 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
         most_lines = max((t.count("\n") + 1 for t in labels), default=1)
         values = [ys[i] for i in keep]
         x_range = limits(values + ([] if line else [0.0]))
-        x_ticks = nice_ticks(*x_range)
-        left = GAP + widest(labels) + 2 * GAP + 1
-        right = max(10.0, text_width(tick_labels(x_ticks)[-1], FONT) / 2 + 4) if x_ticks else 10.0
+        left = max(GAP + widest(labels) + 2 * GAP + 1, edge_room(*x_range))
+        right = max(10.0, edge_room(*x_range))
         total = max(WIDTH * INCH, left + 2.2 * INCH + right)
         plot_width = total - left - right
         heading = wrap_to(label(xlabel, 200), total - left)

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from xai_audit.render.chart_axes import (GAP, LINE, Axes, Entry, draw_legend, legend_height, legend_rows,
-                                         x_axis_room)
+from xai_audit.render.chart_axes import (GAP, LINE, Axes, Entry, draw_legend, edge_room, legend_height,
+                                         legend_rows, x_axis_room)
 from xai_audit.render.chart_style import (BLACK, BLUE, FONT, GREY, INCH, MAX_BARS, ORANGE, widest, wrap_label,
                                           wrap_to)
-from xai_audit.render.svg import Drawing, nice_ticks, text_width, tick_labels
+from xai_audit.render.svg import Drawing, text_width
 from xai_audit.render.text import is_number, label
 
 __all__ = ["BLUE", "FONT", "Chart", "ChartBook"]
@@ -93,9 +93,8 @@ class ChartBook:
             high = max([0.0, *shown, *[s[1] for s in spans if s], *([line] if line is not None else [])])
             pad = 0.05 * (high - low or 1.0)
             x = (low - pad if low < 0 else 0.0, high + pad)
-            ticks = nice_ticks(*x)
-            left = GAP + widest(labels) + 2 * GAP + 1
-            right = max(14.0, text_width(tick_labels(ticks)[-1], FONT) / 2 + 4) if ticks else 14.0
+            left = max(GAP + widest(labels) + 2 * GAP + 1, edge_room(*x))
+            right = max(14.0, edge_room(*x))
             plot_width = max(width * INCH - left - right, 2 * INCH)
             total = left + plot_width + right
             title_lines = wrap_to(label(xlabel, 300), max(plot_width, 20 * 0.62 * FONT))
@@ -173,9 +172,8 @@ class ChartBook:
             low, high = min([0.0, *first, *second]), max([0.0, *first, *second])
             pad = 0.05 * (high - low or 1.0)
             x = (low - pad if low < 0 else low, high + pad if high > 0 else high)
-            ticks = nice_ticks(*x)
-            left = GAP + widest(labels) + 2 * GAP + 1
-            right = max(14.0, text_width(tick_labels(ticks)[-1], FONT) / 2 + 4) if ticks else 14.0
+            left = max(GAP + widest(labels) + 2 * GAP + 1, edge_room(*x))
+            right = max(14.0, edge_room(*x))
             plot_width = max(5.5 * INCH - left - right, 2 * INCH)
             total = left + plot_width + right
             title_lines = wrap_to(label(xlabel, 300), plot_width)
