@@ -37,7 +37,7 @@ def test_hostile_labels_stay_text():
     svg = str(ChartBook().bars(names, [1, 2, 3], title="t", desc="d", reading="r", xlabel="x").svg)
     assert "<script" not in svg and "<img" not in svg
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
-    assert "$x$ id=\"q\" ^{2}" in svg  # no mathtext, and ids are never rewritten inside text
+    assert "$x$ id=&#34;q&#34; ^{2}" in svg  # no mathtext; quotes escaped, so no attribute can be formed
 
 
 def test_ids_are_prefixed_per_figure_and_references_follow():

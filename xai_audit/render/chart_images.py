@@ -7,9 +7,12 @@ unsigned maps (magnitudes such as saliency) use a sequential one that starts at 
 
 from __future__ import annotations
 
+import io
+import re
+
 import numpy as np
 
-from xai_audit.render.chart_style import wrap_label
+from xai_audit.render.chart_style import FONT, wrap_label
 
 SIGNED_PALETTE = "PuOr_r"  # purple: lowers the explained class's score; orange: raises it
 UNSIGNED_PALETTE = "cividis"  # sequential, colour-blind safe: dark is little, yellow is much
@@ -68,7 +71,7 @@ def draw_gallery(book, images, maps, captions, *, title, desc, reading, signed=T
         axes[-1][0].set_ylabel("attribution" if signed else "magnitude")
 
     size = (1.55 * columns + 0.5, 1.75 * rows + 0.45 + 0.16 * caption_lines)
-    return book._make(draw, size, title, desc, reading, layout=True)
+    return book._make(lambda prefix: matplotlib_svg(draw, size, prefix), title, desc, reading)
 
 
 def shrink(array, size: int = PIXELS):
@@ -90,3 +93,71 @@ def as_picture(image):
         picture = shrink(image)
     low, high = float(np.min(picture)), float(np.max(picture))
     return (picture - low) / (high - low) if high > low else np.zeros_like(picture)
+
+
+# -- matplotlib, for the galleries only: settings, drawing, and its SVG made ready to inline ----------
+
+RC = {
+    "svg.hashsalt": "xai-audit",
+    "svg.fonttype": "none",
+    "svg.image_inline": True,
+    "text.parse_math": False,
+    "text.usetex": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": FONT,
+    "axes.titlesize": FONT,
+    "axes.labelsize": FONT,
+    "xtick.labelsize": FONT,
+    "ytick.labelsize": FONT,
+    "legend.fontsize": FONT,
+    "figure.titlesize": FONT,
+    "axes.edgecolor": "#333333",
+    "figure.dpi": 72,
+    "savefig.dpi": 72,
+    "image.interpolation": "nearest",
+}
+_STYLE_BLOCK = re.compile(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_REFERENCE = re.compile(r"(url\(#|href=\"#)([^)\"]+)")
+_ID = re.compile(r"\sid=\"([^\"]*)\"")
+
+
+def matplotlib_svg(draw, size, prefix: str) -> str:
+    """``draw(figure)`` on a constrained-layout figure of ``size`` inches, as an ``<svg>`` with ids prefixed.
+
+    matplotlib escapes the text it writes; ids are rewritten only inside tags, never in text.
+    """
+    import gc
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    # A figure is thousands of small linked objects; the cyclic collector would otherwise walk the
+    # whole heap (the loaded record included) many times per figure. It runs again once drawn.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with matplotlib.rc_context(RC):
+            fig = Figure(figsize=size, layout="constrained")
+            draw(fig)
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    finally:
+        if collecting:
+            gc.enable()
+    return _prefixed(buffer.getvalue(), prefix)
+
+
+def _prefixed(raw: str, prefix: str) -> str:
+    """matplotlib's SVG without prolog or style block, ids that are referenced prefixed, the rest dropped."""
+    svg = raw[raw.index("<svg"):]
+    svg = _STYLE_BLOCK.sub("", svg, count=1)
+    referenced = {match.group(2) for tag in _TAG.findall(svg) for match in _REFERENCE.finditer(tag)}
+
+    def fix_tag(match):
+        tag = match.group(0)
+        tag = _ID.sub(lambda m: f' id="{prefix}-{m.group(1)}"' if m.group(1) in referenced else "", tag)
+        return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", tag)
+
+    return re.sub(r"\n\s*", "\n", _TAG.sub(fix_tag, svg))

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from xai_audit.render.chart_style import BLUE, GREY, MAX_BARS, axes_at, text_inches, category_labels, wrap_label
+from xai_audit.render.chart_axes import GAP, LINE, Axes, edge_room, limits, x_axis_room, y_title_room
+from xai_audit.render.chart_style import BLUE, FONT, GREY, INCH, MAX_BARS, widest, wrap_label, wrap_to
+from xai_audit.render.svg import Drawing, nice_ticks
 from xai_audit.render.text import is_number, label
 
 MAX_POINTS = 1000
 WIDTH = 4.0  # inches
+HEIGHT = 3.1  # inches
 MAX_CATEGORIES = MAX_BARS
 
 
@@ -54,8 +57,6 @@ def sample_points(x, y, *, limit: int = MAX_POINTS, random_state=0) -> np.ndarra
 
 def draw_scatter(book, x, y, *, title, desc, reading, xlabel, ylabel, line=False, random_state=0):
     """A dependence scatter (``line=False``) or a partial-dependence line, as a :class:`Chart`."""
-    from matplotlib.ticker import MaxNLocator
-
     pairs = [(a, b) for a, b in zip(x, y) if a is not None and is_number(b)]
     categorical = any(not is_number(a) for a, _ in pairs)
     xs, ys = [a for a, _ in pairs], [float(b) for _, b in pairs]
@@ -68,27 +69,38 @@ def draw_scatter(book, x, y, *, title, desc, reading, xlabel, ylabel, line=False
     if categorical:
         return _categorical(book, xs, ys, title=title, desc=desc, reading=reading + note, xlabel=xlabel,
                             ylabel=ylabel, line=line, random_state=random_state)
-    left = 0.85
+    xs = [float(a) for a in xs]
 
-    def draw(fig):
-        ax = axes_at(fig, left=left, bottom=0.62, top=0.15, right=0.15)
+    def draw(prefix):
+        x_range, y_range = limits(xs), limits(ys + ([] if line else [0.0]))
+        y_title = wrap_to(label(ylabel, 200), HEIGHT * INCH - 40)
+        left = 6.0 + y_title_room(y_title, nice_ticks(*y_range))
+        right = max(10.0, edge_room(*x_range))
+        plot_width = WIDTH * INCH - left - right
+        x_title = wrap_to(label(xlabel, 200), WIDTH * INCH - 8)
+        plot_height = HEIGHT * INCH - 10.0 - x_axis_room(2)
+        d = Drawing(WIDTH * INCH, 10.0 + plot_height + x_axis_room(len(x_title)), prefix)
+        ax = Axes(d, left=left, top=10.0, width=plot_width, height=plot_height, x=x_range, y=y_range)
+        ax.grid()
         if line:
-            ax.plot(xs, ys, color=BLUE, marker="o", markersize=3.5, linewidth=1.4)
+            order = sorted(range(len(xs)), key=lambda i: xs[i])
+            d.line([(ax.px(xs[i]), ax.py(ys[i])) for i in order], stroke=BLUE, width=1.4)
+            for i in order:
+                d.marker(ax.px(xs[i]), ax.py(ys[i]), size=3.5, fill=BLUE)
         else:
-            ax.scatter(xs, ys, s=10, color=BLUE, alpha=0.7, marker="o", edgecolor="none", rasterized=False)
-            ax.axhline(0, color=GREY, linewidth=0.8, linestyle=":")
-        ax.set_xlabel(wrap_label(label(xlabel, 200), 48))
-        ax.set_ylabel(wrap_label(label(ylabel, 200), 30))
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+            ax.hline(0.0, stroke=GREY, width=0.8, dash="1 2")
+            for a, b in zip(xs, ys):
+                d.marker(ax.px(a), ax.py(b), size=3.6, fill=BLUE, opacity=0.7)
+        ax.spines()
+        ax.x_axis(x_title)
+        ax.y_axis(y_title)
+        return d.svg()
 
-    return book._make(draw, (WIDTH, 3.1), title, desc, reading + note, values=tuple(ys))
+    return book._make(draw, title, desc, reading + note, values=tuple(ys))
 
 
 def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, random_state):
     """Categories down the side, values across: long category names wrap instead of being cut."""
-    from matplotlib.ticker import MaxNLocator
-
     categories = list(dict.fromkeys(str(a) for a in xs))
     hidden = categories[MAX_CATEGORIES:]
     categories = categories[:MAX_CATEGORIES]
@@ -96,27 +108,40 @@ def _categorical(book, xs, ys, *, title, desc, reading, xlabel, ylabel, line, ra
         reading += f" The {len(hidden)} rarest-listed categories beyond the first {MAX_CATEGORIES} are not drawn."
     where = {c: k for k, c in enumerate(categories)}
     keep = [i for i, a in enumerate(xs) if str(a) in where]
-    labels = [wrap_label(c, 22) for c in categories]
-    left = text_inches(labels) + 0.3
-    lines = sum(t.count("\n") + 1 for t in labels)
-    height = 1.15 + 0.2 * lines + 0.1 * len(categories)
-    jitter = np.random.default_rng(random_state).uniform(-0.25, 0.25, len(keep)) if not line else np.zeros(len(keep))
+    # Jitter spreads the many points of one category; one point per category (a partial dependence) stays put.
+    spread = not line and len(keep) > len({str(xs[i]) for i in keep})
+    jitter = np.random.default_rng(random_state).uniform(-0.25, 0.25, len(keep)) if spread else np.zeros(len(keep))
 
-    def draw(fig):
-        ax = axes_at(fig, left=left, bottom=0.62, top=0.35, right=0.2)
-        rows = [len(categories) - 1 - where[str(xs[i])] for i in keep]
+    def draw(prefix):
+        labels = [wrap_label(c, 22) for c in categories]
+        most_lines = max((t.count("\n") + 1 for t in labels), default=1)
         values = [ys[i] for i in keep]
-        if line:
-            ax.plot(values, rows, linestyle="none", color=BLUE, marker="o", markersize=5)
-        else:
-            ax.scatter(values, np.asarray(rows) + jitter, s=10, color=BLUE, alpha=0.7, edgecolor="none")
-            ax.axvline(0, color=GREY, linewidth=0.8, linestyle=":")
-        category_labels(ax, range(len(categories))[::-1], labels)
-        ax.set_ylim(-0.6, len(categories) - 0.4)
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel(wrap_label(label(ylabel, 200), 48))
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-        ax.set_title(wrap_label(label(xlabel, 200), 48), loc="left")
+        x_range = limits(values + ([] if line else [0.0]))
+        left = max(GAP + widest(labels) + 2 * GAP + 1, edge_room(*x_range))
+        right = max(10.0, edge_room(*x_range))
+        total = max(WIDTH * INCH, left + 2.2 * INCH + right)
+        plot_width = total - left - right
+        heading = wrap_to(label(xlabel, 200), total - left)
+        x_title = wrap_to(label(ylabel, 200), total - 8)
+        row = max(18.0, most_lines * LINE + 6.0)
+        top = 8.0 + len(heading) * LINE + GAP
+        d = Drawing(total, top + row * len(categories) + x_axis_room(len(x_title)), prefix)
+        ax = Axes(d, left=left, top=top, width=plot_width, height=row * len(categories), x=x_range,
+                  y=(-0.5, len(categories) - 0.5))
+        ax.grid(horizontal=False)
+        rows = [len(categories) - 1 - where[str(xs[i])] for i in keep]
+        if not line:
+            ax.vline(0.0, stroke=GREY, width=0.8, dash="1 2")
+        for value, position, shift in zip(values, rows, jitter):
+            if spread:
+                d.marker(ax.px(value), ax.py(position + shift), size=3.6, fill=BLUE, opacity=0.7)
+            else:
+                d.marker(ax.px(value), ax.py(position), size=5.0, fill=BLUE)
+        ax.spines()
+        ax.category_labels(range(len(categories))[::-1], labels)
+        ax.x_axis(x_title)
+        for k, text in enumerate(heading):
+            d.text(left, 8.0 + k * LINE + 0.72 * FONT, text)
+        return d.svg()
 
-    return book._make(draw, (max(WIDTH, left + 2.2), height), title, desc, reading,
-                      values=tuple(ys[i] for i in keep))
+    return book._make(draw, title, desc, reading, values=tuple(ys[i] for i in keep))

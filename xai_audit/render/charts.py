@@ -1,32 +1,32 @@
-"""Charts as inline SVG, drawn with matplotlib and made byte-stable, accessible and safe to inline.
+"""Charts as inline SVG, written directly as text: byte-stable, accessible and safe to inline.
 
-* byte-stable: a fixed ``svg.hashsalt``, no date in the metadata, ids numbered per report;
+* byte-stable: coordinates rounded to two decimals, ids numbered per report, no date, no random id;
 * accessible: every ``<svg>`` has ``role="img"`` and a ``<title>`` and ``<desc>``; series differ by
   hatching and marker as well as colour, with the Okabe–Ito colour-blind-safe palette;
-* safe: matplotlib escapes the text it writes; ids are rewritten only inside tags, never in text;
-  the title and description go through :func:`markupsafe.escape`.
+* safe: every string drawn goes through :func:`markupsafe.escape` (:mod:`svg`), the title and
+  description too.
 
 :class:`ChartBook` numbers the figures of one report; with ``enabled=False`` it draws nothing and
 returns a small placeholder with the same text alternative (used by the golden-file tests).
+The bar charts are drawn here; points (:mod:`chart_points`), performance charts
+(:mod:`chart_performance`) and image galleries (:mod:`chart_images`, the only one that uses
+matplotlib) in modules of their own.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from xai_audit.render.chart_style import (BLACK, BLUE, FONT, GREY, MAX_BARS, ORANGE, POINT, RC,
-                                          axes_at, category_labels, legend_handles, text_inches,
-                                          wrap_label)
+from xai_audit.render.chart_axes import (GAP, LINE, Axes, Entry, draw_legend, edge_room, legend_height,
+                                         legend_rows, x_axis_room)
+from xai_audit.render.chart_style import (BLACK, BLUE, FONT, GREY, INCH, MAX_BARS, ORANGE, widest, wrap_label,
+                                          wrap_to)
+from xai_audit.render.svg import Drawing, text_width
 from xai_audit.render.text import is_number, label
 
-_STYLE_BLOCK = re.compile(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-_REFERENCE = re.compile(r"(url\(#|href=\"#)([^)\"]+)")
-_ID = re.compile(r"\sid=\"([^\"]*)\"")
+__all__ = ["BLUE", "FONT", "Chart", "ChartBook"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class ChartBook:
     Parameters
     ----------
     enabled : bool
-        False gives placeholders (no matplotlib) with the same numbering and text alternatives.
+        False gives placeholders (nothing drawn) with the same numbering and text alternatives.
 
     Examples
     --------
@@ -83,47 +83,51 @@ class ChartBook:
         if len(styles) > 1 and not legend:
             raise ValueError(f"The bar chart '{title}' uses {len(styles)} colours or hatchings but has no legend; "
                              "pass legend=[(label, colour, hatch), ...].")
-        shown = [v if is_number(v) else 0.0 for v in values]
-        labels = [wrap_label(n) for n in names]
-        most_lines = max((t.count("\n") + 1 for t in labels), default=1)
-        left = text_inches(labels) + 0.25
-        axis_label = wrap_label(label(xlabel, 300), max(int((width - left - 0.25) / (0.62 * FONT * POINT)), 20))
-        legend_rows = len(legend or [])
-        top_room = 0.25 + (0.22 if line is not None and line_label else 0.0)
-        bottom = 0.38 + 0.17 * (axis_label.count("\n") + 1) + 0.2 * legend_rows
-        height = bottom + top_room + len(names) * max(0.3, 0.165 * most_lines + 0.1)
+        shown = [float(v) if is_number(v) else 0.0 for v in values]
+        spans = [s if _is_span(s) else None for s in list(ci or [])[:MAX_BARS]]
 
-        from matplotlib.ticker import MaxNLocator
-
-        def draw(fig):
-            ax = axes_at(fig, left=left, bottom=bottom, top=top_room, right=0.25)
-            y = list(range(len(names)))[::-1]
-            ax.barh(y, shown, color=colors, edgecolor="#ffffff", height=0.7, zorder=2)
-            for bar, hatch in zip(ax.patches, hatches):
-                bar.set_hatch(hatch or None)
-            if ci is not None:
-                _error_bars(ax, y, shown, ci[:MAX_BARS], horizontal=True)
-            if line is not None:
-                ax.axvline(line, color=BLACK, linestyle="--", linewidth=1.1, zorder=3)
-                if line_label:
-                    ax.annotate(f"{line_label} ({line:g})", xy=(line, 1.0), xycoords=("data", "axes fraction"),
-                                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
-            if reference is not None:
-                ax.axvline(reference, color=GREY, linestyle=":", linewidth=1, zorder=3)
-            category_labels(ax, y, labels)
-            ax.set_ylim(-0.6, len(names) - 0.4)
-            ax.set_xlabel(axis_label)
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-            ax.grid(axis="y", visible=False)
-            low = min([0.0, *shown, *[s[0] for s in (ci or []) if _is_span(s)]])
-            high = max([0.0, *shown, *[s[1] for s in (ci or []) if _is_span(s)], *([line] if line is not None else [])])
+        def draw(prefix):
+            labels = [wrap_label(n) for n in names]
+            most_lines = max((t.count("\n") + 1 for t in labels), default=1)
+            low = min([0.0, *shown, *[s[0] for s in spans if s]])
+            high = max([0.0, *shown, *[s[1] for s in spans if s], *([line] if line is not None else [])])
             pad = 0.05 * (high - low or 1.0)
-            ax.set_xlim(low - pad if low < 0 else 0.0, high + pad)
-            if legend:
-                ax.legend(handles=legend_handles(legend), loc="lower left", bbox_to_anchor=(0.01, 0.01),
-                          bbox_transform=fig.transFigure, borderaxespad=0.2)
+            x = (low - pad if low < 0 else 0.0, high + pad)
+            left = max(GAP + widest(labels) + 2 * GAP + 1, edge_room(*x))
+            right = max(14.0, edge_room(*x))
+            plot_width = max(width * INCH - left - right, 2 * INCH)
+            total = left + plot_width + right
+            title_lines = wrap_to(label(xlabel, 300), max(plot_width, 20 * 0.62 * FONT))
+            rows = legend_rows([Entry(text, color, hatch=h or "") for text, color, h in legend or []], total - 2 * GAP)
+            top = 8.0 + (LINE + GAP if line is not None and line_label else 0.0)
+            row = max(21.6, 11.9 * most_lines + 7.2)
+            bottom = x_axis_room(len(title_lines)) + (legend_height(rows) + GAP if rows else 0.0)
+            d = Drawing(total, top + row * len(names) + bottom, prefix)
+            ax = Axes(d, left=left, top=top, width=plot_width, height=row * len(names), x=x,
+                      y=(-0.5, len(names) - 0.5))
+            ax.grid(horizontal=False)
+            positions = [len(names) - 1 - k for k in range(len(names))]
+            for position, value, color, hatch in zip(positions, shown, colors, hatches):
+                start, end = sorted((ax.px(0.0), ax.px(value)))
+                d.rect(start, ax.py(position + 0.35), end - start, 0.7 * row, fill=color, hatch=hatch or "",
+                       kind="bar")
+            _error_bars(ax, positions, spans)
+            if reference is not None:
+                ax.vline(reference, stroke=GREY, dash="1 2")
+            if line is not None:
+                ax.vline(line, stroke=BLACK, width=1.1, dash="4 2")
+                if line_label:
+                    text = label(f"{line_label} ({line:g})", 300)
+                    half = text_width(text, FONT) / 2
+                    d.text(min(max(ax.px(line), half + 2), total - half - 2), top - GAP, text, anchor="middle")
+            ax.spines()
+            ax.category_labels(positions, labels)
+            ax.x_axis(title_lines)
+            if rows:
+                draw_legend(d, rows, GAP * 2, ax.bottom + x_axis_room(len(title_lines)))
+            return d.svg()
 
-        return self._make(draw, (width, height), title, desc, reading, values=tuple(shown))
+        return self._make(draw, title, desc, reading, values=tuple(shown))
 
     def signed_bars(self, names, values, *, title, desc, reading, xlabel, width=6.4, up="raises the output",
                     down="lowers the output") -> Chart:
@@ -156,26 +160,50 @@ class ChartBook:
         return self.signed_bars(shown_names, shown_values, title=title, desc=desc, reading=reading, xlabel=xlabel,
                                 width=width)
 
+    def paired_bars(self, names, first, second, *, legend, title, desc, reading, xlabel) -> Chart:
+        """Two bars per category (``legend`` names the two series), e.g. observed beside predicted."""
+        names = list(names)[:MAX_BARS]
+        first = [float(v) if is_number(v) else 0.0 for v in list(first)[:MAX_BARS]]
+        second = [float(v) if is_number(v) else 0.0 for v in list(second)[:MAX_BARS]]
+
+        def draw(prefix):
+            labels = [wrap_label(n) for n in names]
+            most_lines = max((t.count("\n") + 1 for t in labels), default=1)
+            low, high = min([0.0, *first, *second]), max([0.0, *first, *second])
+            pad = 0.05 * (high - low or 1.0)
+            x = (low - pad if low < 0 else low, high + pad if high > 0 else high)
+            left = max(GAP + widest(labels) + 2 * GAP + 1, edge_room(*x))
+            right = max(14.0, edge_room(*x))
+            plot_width = max(5.5 * INCH - left - right, 2 * INCH)
+            total = left + plot_width + right
+            title_lines = wrap_to(label(xlabel, 300), plot_width)
+            rows = legend_rows([Entry(legend[0], BLUE), Entry(legend[1], ORANGE, hatch="//")], total - 2 * GAP)
+            row = max(2 * 10.0 + 10.0, 11.9 * most_lines + 8)
+            top = 8.0
+            d = Drawing(total, top + row * len(names) + x_axis_room(len(title_lines)) + legend_height(rows) + GAP,
+                        prefix)
+            ax = Axes(d, left=left, top=top, width=plot_width, height=row * len(names), x=x,
+                      y=(-0.5, len(names) - 0.5))
+            ax.grid(horizontal=False)
+            positions = [len(names) - 1 - k for k in range(len(names))]
+            for position, a, b in zip(positions, first, second):
+                for value, offset, color, hatch in ((a, 0.0, BLUE, ""), (b, 10.0, ORANGE, "//")):
+                    start, end = sorted((ax.px(0.0), ax.px(value)))
+                    d.rect(start, ax.py(position) - 10.0 + offset, end - start, 9.0, fill=color, hatch=hatch,
+                           kind="bar")
+            ax.spines()
+            ax.category_labels(positions, labels)
+            ax.x_axis(title_lines)
+            draw_legend(d, rows, GAP * 2, ax.bottom + x_axis_room(len(title_lines)))
+            return d.svg()
+
+        return self._make(draw, title, desc, reading, values=tuple(first) + tuple(second))
+
     def reliability(self, bins, *, title, desc, reading, what) -> Chart:
         """Reliability diagram: observed rate against mean predicted probability per bin, sized by rows."""
+        from xai_audit.render.chart_performance import draw_reliability
 
-        def draw(fig):
-            ax = fig.add_subplot()
-            ax.plot([0, 1], [0, 1], linestyle="--", color=GREY, linewidth=1, label="perfect calibration")
-            xs = [b.get("mean_predicted") for b in bins]
-            ys = [b.get("observed_rate") for b in bins]
-            sizes = [12 + 60 * (b.get("n", 1) / max(max(c.get("n", 1) for c in bins), 1)) for b in bins]
-            ax.plot(xs, ys, color=BLUE, linewidth=1.4, zorder=2)
-            ax.scatter(xs, ys, s=sizes, marker="s", color=BLUE, edgecolor=BLACK, linewidth=0.5, zorder=3,
-                       label="observed (marker area \u221d rows)")
-            ax.set_xlim(-0.02, 1.02)
-            ax.set_ylim(-0.02, 1.02)
-            ax.set_aspect("equal")
-            ax.set_xlabel(wrap_label(f"mean predicted {label(what, 60)}", 40))
-            ax.set_ylabel("observed rate")
-            ax.legend(loc="upper left")
-
-        return self._make(draw, (4.2, 4.2), title, desc, reading, layout=True)
+        return draw_reliability(self, bins, title=title, desc=desc, reading=reading, what=what)
 
     def scatter(self, x, y, *, title, desc, reading, xlabel, ylabel, line=False, random_state=0) -> Chart:
         """Points (a dependence plot, at most ``MAX_POINTS``, sampled and said so) or a line (partial dependence)."""
@@ -185,7 +213,7 @@ class ChartBook:
                             line=line, random_state=random_state)
 
     def gallery(self, images, maps, captions, *, title, desc, reading, signed=True) -> Chart:
-        """Attribution maps under their input images, each on its own colour scale."""
+        """Attribution maps under their input images, each on its own colour scale (drawn by matplotlib)."""
         from xai_audit.render.chart_images import draw_gallery
 
         return draw_gallery(self, images, maps, captions, title=title, desc=desc, reading=reading, signed=signed)
@@ -202,42 +230,18 @@ class ChartBook:
 
         return draw_confusion(self, matrix, labels, title=title, desc=desc, reading=reading)
 
-    def paired_bars(self, names, first, second, *, legend, title, desc, reading, xlabel) -> Chart:
-        """Two bars per category (``legend`` names the two series), e.g. observed beside predicted."""
-        names = list(names)[:MAX_BARS]
-        first = [v if is_number(v) else 0.0 for v in list(first)[:MAX_BARS]]
-        second = [v if is_number(v) else 0.0 for v in list(second)[:MAX_BARS]]
-        labels = [wrap_label(n) for n in names]
-        lines = sum(t.count("\n") + 1 for t in labels)
-        left = text_inches(labels) + 0.25
-        height = 1.25 + 0.3 * max(lines, len(names)) + 0.2 * len(names)
-
-        def draw(fig):
-            ax = axes_at(fig, left=left, bottom=0.95, top=0.2, right=0.25)
-            y = [2.0 * k for k in range(len(names))][::-1]
-            styles = [(legend[0], BLUE, ""), (legend[1], ORANGE, "//")]
-            ax.barh([v + 0.4 for v in y], first, height=0.75, color=BLUE, edgecolor="#ffffff", zorder=2)
-            ax.barh([v - 0.4 for v in y], second, height=0.75, color=ORANGE, hatch="//", edgecolor="#ffffff", zorder=2)
-            category_labels(ax, y, labels)
-            ax.grid(axis="y", visible=False)
-            ax.set_xlabel(label(xlabel, 90))
-            ax.legend(handles=legend_handles(styles), loc="lower left", bbox_to_anchor=(0.01, 0.0),
-                      bbox_transform=fig.transFigure, ncols=2)
-
-        return self._make(draw, (5.5, height), title, desc, reading, values=tuple(first) + tuple(second))
-
     # -- machinery ----------------------------------------------------------------------------------
 
-    def _make(self, draw, size, title, desc, reading, *, values=(), layout=False) -> Chart:
+    def _make(self, draw, title, desc, reading, *, values=()) -> Chart:
+        """Number the next figure and draw it: ``draw(prefix)`` returns its ``<svg>``, ids prefixed."""
         self.count += 1
         chart_id = f"fig{self.count}"
         if not self.enabled:
-            svg = _wrap('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" class="placeholder">'
-                        "</svg>", chart_id, title, desc)
+            raw = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" class="placeholder"></svg>'
         else:
-            svg = _wrap(_draw_svg(draw, size, layout), chart_id, title, desc)
-        return Chart(id=chart_id, number=self.count, title=title, desc=desc, reading=reading, svg=svg,
-                     values=tuple(values))
+            raw = draw(chart_id)
+        return Chart(id=chart_id, number=self.count, title=title, desc=desc, reading=reading,
+                     svg=_labelled(raw, chart_id, title, desc), values=tuple(values))
 
 
 def _g(value) -> str:
@@ -248,65 +252,20 @@ def _is_span(span) -> bool:
     return isinstance(span, (list, tuple)) and len(span) == 2 and all(is_number(v) for v in span)
 
 
-def _error_bars(ax, positions, values, ci, *, horizontal):
-    lows, highs, where, at = [], [], [], []
-    for position, value, span in zip(positions, values, ci):
-        if isinstance(span, (list, tuple)) and len(span) == 2 and all(is_number(v) for v in span):
-            where.append(position)
-            at.append(value)
-            lows.append(max(value - span[0], 0.0))
-            highs.append(max(span[1] - value, 0.0))
-    if where:
-        kwargs = {"xerr": [lows, highs]} if horizontal else {"yerr": [lows, highs]}
-        ax.errorbar(at if horizontal else where, where if horizontal else at, fmt="none", ecolor=BLACK,
-                    elinewidth=1, capsize=2.5, zorder=4, **kwargs)
+def _error_bars(ax: Axes, positions, spans) -> None:
+    """Horizontal interval lines with caps, one per bar that has an interval."""
+    for position, span in zip(positions, spans):
+        if span:
+            y = ax.py(position)
+            low, high = ax.px(span[0]), ax.px(span[1])
+            ax.drawing.line([(low, y), (high, y)], stroke=BLACK, width=1.0)
+            for end in (low, high):
+                ax.drawing.line([(end, y - 2.5), (end, y + 2.5)], stroke=BLACK, width=1.0)
 
 
-def _draw_svg(draw, size, layout=False) -> str:
-    import gc
-
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    # A figure is thousands of small linked objects; the cyclic collector would otherwise walk the
-    # whole heap (the loaded record included) many times per figure. It runs again once drawn.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _savefig(draw, size, layout, matplotlib, Figure)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _savefig(draw, size, layout, matplotlib, Figure) -> str:
-    with matplotlib.rc_context(RC):
-        fig = Figure(figsize=size, layout="constrained" if layout else None)
-        draw(fig)
-        for ax in fig.axes:  # the tests find every legend by this id (kept by _wrap, prefixed per figure)
-            if ax.get_legend() is not None:
-                ax.get_legend().set_gid("legend")
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    return buffer.getvalue()
-
-
-def _wrap(raw: str, chart_id: str, title: str, desc: str) -> Markup:
-    """Trusted matplotlib SVG, made inline-ready: no prolog, ids prefixed, title and desc added."""
-    svg = raw[raw.index("<svg"):]
-    svg = _STYLE_BLOCK.sub("", svg, count=1)
-    referenced = {match.group(2) for tag in _TAG.findall(svg) for match in _REFERENCE.finditer(tag)}
-
-    def fix_tag(match):
-        tag = match.group(0)
-        tag = _ID.sub(lambda m: f' id="{chart_id}-{m.group(1)}"' if m.group(1) in referenced or m.group(1) == "legend"
-                      else "", tag)
-        return _REFERENCE.sub(lambda m: f"{m.group(1)}{chart_id}-{m.group(2)}", tag)
-
-    svg = _TAG.sub(fix_tag, svg)
-    svg = re.sub(r"\n\s*", "\n", svg)
-    head_end = svg.index(">") + 1
-    head = svg[:head_end].replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" ', 1)
+def _labelled(raw: str, chart_id: str, title: str, desc: str) -> Markup:
+    """``raw`` (a trusted ``<svg>``, ids already prefixed) with its role, title and description added."""
+    head_end = raw.index(">") + 1
+    head = raw[:head_end].replace("<svg ", f'<svg role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" ', 1)
     labels = Markup('<title id="{0}-title">{1}</title><desc id="{0}-desc">{2}</desc>').format(chart_id, title, desc)
-    return Markup(head) + labels + Markup(svg[head_end:])
-
+    return Markup(head) + labels + Markup(raw[head_end:])
