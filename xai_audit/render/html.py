@@ -126,7 +126,7 @@ def build_context(result, *, charts: bool = True) -> dict:
         A result, or its JSON record.
     charts : bool
         False draws no figures (placeholders keep their numbers and text alternatives); used by
-        the golden-file tests so that they do not depend on matplotlib's exact output.
+        the golden-file tests so that they do not depend on the exact drawing of each chart.
 
     Examples
     --------
