@@ -50,12 +50,17 @@ def test_other_objects_go_through_default_or_are_refused():
         json_copy(value)
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, [1.0, math.nan], {"a": (0.5, -math.inf)}, np.float64("nan")])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, [1.0, math.nan], {"a": (0.5, -math.inf)}, np.float64("nan"),
+                                 ["a", None, 2, math.nan], [10**400, math.inf]])
 def test_non_finite_numbers_are_refused_as_json_refuses_them(bad):
     with pytest.raises(ValueError):
         json.dumps(bad, allow_nan=False)
     with pytest.raises(ValueError):
         json_copy(bad)
+
+
+def test_finite_numbers_whose_sum_overflows_are_kept():
+    assert json_copy([1e308, 1e308, -1.0, 10**400]) == [1e308, 1e308, -1.0, 10**400]
 
 
 def test_the_copy_shares_nothing_mutable():

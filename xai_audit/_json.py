@@ -83,6 +83,7 @@ def _refuse_non_finite(value) -> None:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_PLAIN_ITEMS = {str, int, float, bool, type(None)}
 
 
 def json_copy(value, *, sort_keys: bool = False, default=None):
@@ -113,8 +114,9 @@ def json_copy(value, *, sort_keys: bool = False, default=None):
         keys = sorted(value) if sort_keys else value
         return {_key(key): json_copy(value[key], sort_keys=sort_keys, default=default) for key in keys}
     if isinstance(value, (list, tuple)):
-        if all(type(item) is float for item in value):
-            if not all(map(math.isfinite, value)):
+        kinds = set(map(type, value))
+        if kinds <= _PLAIN_ITEMS:  # a list of plain scalars (attributions, row numbers) is copied in one step
+            if float in kinds and not _all_finite(value):
                 raise ValueError("Out of range float values are not JSON compliant")
             return list(value)
         return [json_copy(item, sort_keys=sort_keys, default=default) for item in value]
@@ -129,6 +131,17 @@ def json_copy(value, *, sort_keys: bool = False, default=None):
     if default is None:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
     return json_copy(default(value), sort_keys=sort_keys, default=default)
+
+
+def _all_finite(values) -> bool:
+    """True when no float among ``values`` (plain scalars) is NaN or infinite: one sum at C speed,
+    and an element-by-element check only when the sum says otherwise (or overflows)."""
+    try:
+        if math.isfinite(sum(values)):  # a string or None among them raises TypeError
+            return True
+    except (OverflowError, TypeError):
+        pass
+    return all(math.isfinite(v) for v in values if type(v) is float)
 
 
 def _key(key):
