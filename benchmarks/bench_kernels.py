@@ -32,6 +32,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
+OUT = HERE / "out"
+
 
 def median_time(function, repeats):
     """(median wall seconds, median CPU seconds of this process) over ``repeats`` calls."""
@@ -122,9 +124,19 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,50000")
     parser.add_argument("--only", default="lightgbm,forest,interventional")
     parser.add_argument("--compile", action="store_true", help="also time compiling in a fresh process")
+    parser.add_argument("--quick", action="store_true", help="2,000 rows, one repeat")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.sizes = 1, "2000"
     only = args.only.split(",")
-    print(json.dumps({"load_average": os.getloadavg()}), flush=True)
+    lines = []
+
+    def report(record: dict) -> None:
+        print(json.dumps(record), flush=True)
+        lines.append("- " + "; ".join(f"{key}: {value:.3g}" if isinstance(value, float) else f"{key}: {value}"
+                                      for key, value in record.items()))
+
+    report({"load_average": os.getloadavg()})
     if "lightgbm" in only:
         from bench_peers import make_rows, train
 
@@ -132,7 +144,7 @@ def main() -> int:
         model = train(X, y)
         for n in [int(v) for v in args.sizes.split(",")]:
             rows = np.asarray(make_rows(n)[0], dtype=float)
-            print(json.dumps(path_case("LightGBM 200 trees, 31 leaves", model, rows, args.repeats)), flush=True)
+            report(path_case("LightGBM 200 trees, 31 leaves", model, rows, args.repeats))
     if "forest" in only:
         from sklearn.ensemble import RandomForestClassifier
 
@@ -141,12 +153,15 @@ def main() -> int:
         X, y, _ = make_rows(10_000)
         forest = RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=2).fit(X, y)
         rows = np.asarray(X, dtype=float)
-        print(json.dumps(path_case("RandomForest 100 trees, depth 10", forest, rows, args.repeats)), flush=True)
+        report(path_case("RandomForest 100 trees, depth 10", forest, rows, args.repeats))
     if "interventional" in only:
-        print(json.dumps(interventional_case(args.repeats)), flush=True)
+        report(interventional_case(args.repeats))
     if args.compile:
-        print(json.dumps(compile_cost()), flush=True)
-    print(json.dumps({"load_average": os.getloadavg()}), flush=True)
+        report(compile_cost())
+    report({"load_average": os.getloadavg()})
+    OUT.mkdir(exist_ok=True)
+    (OUT / "kernels.md").write_text("## Tree SHAP kernels (bench_kernels.py)\n\nSeconds, medians of "
+                                    f"{args.repeats}.\n\n" + "\n".join(lines) + "\n")
     return 0
 
 
