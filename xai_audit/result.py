@@ -114,9 +114,10 @@ class AuditResult:
     schema_version: str = SCHEMA_VERSION
     rows: RowPredictions | None = field(default=None, compare=False, repr=False)
 
-    def to_dict(self) -> dict:
-        """The JSON record as a dict (a deep copy; the result stays frozen)."""
-        return json_copy(self._record())
+    def to_dict(self, *, sort_keys: bool = False) -> dict:
+        """The JSON record as a dict (a deep copy; the result stays frozen), keys sorted on request
+        (as ``save_json`` writes them)."""
+        return json_copy(self._record(), sort_keys=sort_keys)
 
     def _record(self) -> dict:
         """The record's sections as they are held (no copy): what :meth:`to_dict` copies and

@@ -113,8 +113,9 @@ def stylesheet() -> Markup:
 
 def _record(result) -> dict:
     # Keys sorted as save_json writes them: a fresh result and its reloaded record render the same bytes.
-    record = result if isinstance(result, dict) else result.to_dict()
-    return json_copy(record, sort_keys=True, default=str)
+    if isinstance(result, dict):
+        return json_copy(result, sort_keys=True, default=str)
+    return result.to_dict(sort_keys=True)
 
 
 def build_context(result, *, charts: bool = True) -> dict:
