@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
+from xai_audit.parallel import map_in_threads
 from xai_audit.stats.bootstrap import cap_note, resample_weights, row_resamples
 from xai_audit.stats.calibration import (
     ECE_BINS,
@@ -270,6 +271,8 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     ``metrics_of_weights`` with an ``of_chunk`` method is given each chunk of resamples at once
     (``(chunk, rows)`` weights, a few matrix products); any other is called once per resample.
     """
+    import warnings
+
     from threadpoolctl import threadpool_limits
 
     used = row_resamples(int(n_resamples), n)
@@ -277,25 +280,27 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     draws: dict[str, list] = {}
     # The products are small (a chunk of resamples by a few columns): a second BLAS thread only waits
     # for the first, and on a busy machine the waiting costs more than the work.
-    with threadpool_limits(limits=1, user_api="blas"):
-        for chunk in resample_weights(n, used, rng):
-            _add_draws(draws, metrics_of_weights, chunk)
+    # Chunks are drawn in order from one stream here and measured on every core (numpy releases the
+    # GIL), so the draws are the same on any number of threads.
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chunks = resample_weights(n, used, rng)
+        for values in map_in_threads(lambda chunk: _chunk_metrics(metrics_of_weights, chunk), chunks):
+            for metric, column in values.items():
+                draws.setdefault(metric, []).extend(column)
     return draws, used
 
 
-def _add_draws(draws: dict, metrics_of_weights, chunk) -> None:
-    """Append the metrics of each resample in ``chunk`` (``(resamples, rows)`` counts) to ``draws``."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if hasattr(metrics_of_weights, "of_chunk"):
-            for metric, values in metrics_of_weights.of_chunk(chunk.astype(float)).items():
-                draws.setdefault(metric, []).extend(values.tolist())
-            return
-        for weights in chunk.astype(float):
-            for metric, value in metrics_of_weights(weights).items():
-                draws.setdefault(metric, []).append(np.nan if value is None else value)
+def _chunk_metrics(metrics_of_weights, chunk) -> dict:
+    """``{metric: [value per resample]}`` for a chunk of resamples (``(resamples, rows)`` counts), NaN
+    where undefined."""
+    if hasattr(metrics_of_weights, "of_chunk"):
+        return {metric: values.tolist() for metric, values in metrics_of_weights.of_chunk(chunk.astype(float)).items()}
+    columns: dict[str, list] = {}
+    for weights in chunk.astype(float):
+        for metric, value in metrics_of_weights(weights).items():
+            columns.setdefault(metric, []).append(np.nan if value is None else value)
+    return columns
 
 
 def bootstrap_intervals(metrics_of_weights, n: int, *, n_resamples, confidence, random_state, point=None):

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from xai_audit.parallel import map_in_threads
+
 # Resamples are processed in chunks of at most this many (resample, row) weights.
 CHUNK_ELEMENTS = 2**18
 # Metrics that need rows cost one pass over the rows per resample: beyond this many rows drawn in all,
@@ -146,13 +148,21 @@ def bootstrap_rows(prepared: list[dict], metric_function: Callable, names: tuple
     ``metric_function(weights, rows)`` returns ``{metric: array (chunk,)}`` for each name in ``names``.
     """
     result = {name: np.full((n_resamples, len(prepared)), np.nan) for name in names}
-    for group, rows in enumerate(prepared):
-        start = 0
-        for weights in resample_weights(rows["n_rows"], n_resamples, rng):
-            values = metric_function(weights, rows)
-            for name in names:
-                result[name][start:start + len(weights), group] = values[name]
-            start += len(weights)
+
+    def chunks():  # drawn in order from the one stream, so the draws do not depend on the threads
+        for group, rows in enumerate(prepared):
+            start = 0
+            for weights in resample_weights(rows["n_rows"], n_resamples, rng):
+                yield group, start, weights
+                start += len(weights)
+
+    def measure(chunk):
+        group, start, weights = chunk
+        return group, start, len(weights), metric_function(weights, prepared[group])
+
+    for group, start, size, values in map_in_threads(measure, chunks()):
+        for name in names:
+            result[name][start:start + size, group] = values[name]
     return result
 
 
