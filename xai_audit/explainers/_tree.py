@@ -119,7 +119,7 @@ def tree_attributions(estimator, Z, classes=None, *, backend="auto", workers=Non
     >>> from sklearn.tree import DecisionTreeRegressor
     >>> model = DecisionTreeRegressor(max_depth=2).fit([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [0.0, 1.0, 3.0])
     >>> result = tree_attributions(model, np.array([[2.0, 2.0]]))
-    >>> float(result.values.sum() + result.base[0]), float(result.output[0])
+    >>> round(float(result.values.sum() + result.base[0]), 12), float(result.output[0])
     (3.0, 3.0)
     """
     family = tree_family(estimator)
