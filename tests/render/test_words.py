@@ -279,3 +279,31 @@ def test_multiclass_findings_speak_of_classes_and_keep_the_auc_short_of_one():
     finding = next(f for f in record["findings"] if f["id"] == "performance.roc_auc")
     assert "one-vs-rest" in finding["message"] and "favourable" not in finding["message"]
     assert "0.9998" in finding["message"] and "1.000" not in finding["message"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-1.0, 1.0), st.integers(20, 400), st.booleans(), st.integers(0, 2**16))
+def test_a_dependence_reading_states_the_rank_correlation_of_its_points(slope, n, with_gap, seed):
+    """The trend sentence under a dependence plot names the sign and size of the points' own Spearman
+    correlation, whether the points are all numbers (checked in one pass) or some are missing."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from xai_audit.render.sections.explain_global import _dependence_reading
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    y = slope * x + rng.normal(scale=0.5, size=n)
+    xs, ys = x.tolist(), y.tolist()
+    if with_gap:
+        ys[0] = None  # a row without an attribution is left out, not read as a number
+    kept = [(a, b) for a, b in zip(xs, ys) if b is not None]
+    rho = spearmanr([a for a, _ in kept], [b for _, b in kept]).statistic
+    text = _dependence_reading("f", xs, ys, unit="")
+    assert f"rank correlation {rho:.2f})" in text
+    if rho >= 0.3:
+        assert "Higher 'f' goes with higher attributions" in text
+    elif rho <= -0.3:
+        assert "Higher 'f' goes with lower attributions" in text
+    else:
+        assert "no steady trend" in text
