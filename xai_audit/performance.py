@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
+from xai_audit.adapters.threads import one_thread
 from xai_audit.parallel import map_in_threads
 from xai_audit.stats.bootstrap import cap_note, resample_weights, row_resamples
 from xai_audit.stats.calibration import (
@@ -273,8 +274,6 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     """
     import warnings
 
-    from threadpoolctl import threadpool_limits
-
     used = row_resamples(int(n_resamples), n)
     rng = np.random.default_rng(random_state)
     draws: dict[str, list] = {}
@@ -282,7 +281,7 @@ def bootstrap_draws(metrics_of_weights, n: int, *, n_resamples, random_state) ->
     # for the first, and on a busy machine the waiting costs more than the work.
     # Chunks are drawn in order from one stream here and measured on every core (numpy releases the
     # GIL), so the draws are the same on any number of threads.
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+    with one_thread("blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         chunks = resample_weights(n, used, rng)
         for values in map_in_threads(lambda chunk: _chunk_metrics(metrics_of_weights, chunk), chunks):
@@ -341,6 +340,12 @@ def rows_of_weights(compute, y_true, y_pred, proba):
     return metrics_of_weights
 
 
+def one_resample(of_chunk, weights) -> dict:
+    """``{metric: value}`` for one set of row weights from a chunk function (None where undefined)."""
+    return {metric: None if np.isnan(values[0]) else float(values[0])
+            for metric, values in of_chunk(np.asarray(weights, dtype=float)[None, :]).items()}
+
+
 class WeightedBinaryMetrics:
     """The binary metrics of :func:`performance_report` for row weights, in plain numpy.
 
@@ -377,8 +382,7 @@ class WeightedBinaryMetrics:
 
     def __call__(self, weights) -> dict:
         """The metrics for one set of row weights (None where undefined)."""
-        return {metric: None if np.isnan(values[0]) else float(values[0])
-                for metric, values in self.of_chunk(np.asarray(weights, dtype=float)[None, :]).items()}
+        return one_resample(self.of_chunk, weights)
 
     def of_chunk(self, weights) -> dict:
         """The metrics for each row of ``weights`` (``(resamples, rows)``): arrays, NaN where undefined."""
@@ -434,8 +438,7 @@ class WeightedRegressionMetrics:
 
     def __call__(self, weights) -> dict:
         """The metrics for one set of row weights (None where undefined)."""
-        return {metric: None if np.isnan(values[0]) else float(values[0])
-                for metric, values in self.of_chunk(np.asarray(weights, dtype=float)[None, :]).items()}
+        return one_resample(self.of_chunk, weights)
 
     def of_chunk(self, weights) -> dict:
         """The metrics for each row of ``weights`` (``(resamples, rows)``): arrays, NaN where undefined."""
