@@ -74,8 +74,8 @@ def _refuse_non_finite(value) -> None:
         for item in value.values():
             _refuse_non_finite(item)
     elif isinstance(value, (list, tuple)):
-        if all(type(item) is float for item in value):
-            if not all(map(math.isfinite, value)):
+        if set(map(type, value)) <= _PLAIN_ITEMS:  # plain scalars: one pass, as json_copy checks them
+            if not _all_finite(value):
                 raise ValueError("Out of range float values are not JSON compliant")
             return
         for item in value:
