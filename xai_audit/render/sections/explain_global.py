@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xai_audit.numbers import all_numbers
+from xai_audit.render.chart_points import plotted_pairs
 from xai_audit.render.names import SPACE_WORDS, feature_name, value_name
 from xai_audit.render.tables import Cell, Column, generic_table, show
 from xai_audit.render.text import interval, is_number, join_and, lower_first, num, plain, plural, quoted, value_text
@@ -169,10 +170,7 @@ def _dependence_reading(feature, x, y, *, unit="", unsigned=False) -> str:
     >>> _dependence_reading("purpose", ["car", "house"], [0.1, 0.4], unsigned=True)
     "'house' has the largest attribution magnitude on average (0.400), 'car' the smallest (0.100); saliency has no sign, so it says how much, not which way."
     """
-    if all_numbers(x) and all_numbers(y):  # the usual case, checked at C speed on long lists
-        pairs = list(zip(x, y))
-    else:
-        pairs = [(a, b) for a, b in zip(x, y) if is_number(b) and a is not None]
+    pairs = plotted_pairs(x, y)
     if not pairs:
         return f"No attribution for {quoted(feature)} is defined."
     if all_numbers([a for a, _ in pairs]):
