@@ -12,7 +12,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[all,dev]"
 	touch $(STAMP)
 
+# Byte-compile the package (kept when PYTHONDONTWRITEBYTECODE is set, which otherwise makes every run
+# compile it again) and compile the Tree SHAP kernels into numba's cache: both are no-ops when current.
 venv: $(STAMP)
+	$(BIN)/python -m compileall -q xai_audit
+	$(BIN)/python -m xai_audit.explainers.warm
 
 demo: venv
 	$(BIN)/xai-audit demo
