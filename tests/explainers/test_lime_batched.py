@@ -100,11 +100,12 @@ def test_weighted_ridge_equals_sklearn(seed, n_features, alpha):
     rng = np.random.default_rng(seed)
     Z = (rng.random((3, 40, n_features)) > 0.5).astype(float)
     y, w = rng.random((3, 40)), rng.random((3, 40)) + 0.01
-    coef, intercept, _ = weighted_ridge(Z, y, w, alpha=alpha)
+    coef, intercept, score = weighted_ridge(Z, y, w, alpha=alpha)
     for r in range(3):
         reference = Ridge(alpha=alpha).fit(Z[r], y[r], sample_weight=w[r])
         np.testing.assert_allclose(coef[r], reference.coef_, atol=1e-8)
         assert intercept[r] == pytest.approx(reference.intercept_, abs=1e-8)
+        assert score[r] == pytest.approx(reference.score(Z[r], y[r], sample_weight=w[r]), abs=1e-8)
 
 
 def test_model_is_called_once_for_all_rows(mixed_model):

@@ -322,6 +322,10 @@ def weighted_ridge(Z: np.ndarray, y: np.ndarray, w: np.ndarray, *, alpha: float)
 
     Z: (R, S, F); y, w: (R, S). Returns coef (R, F), intercept (R,), weighted R² (R,).
 
+    Everything is computed from the weighted moments (sums of w z z', w z, w z y, w y, w y²), so
+    the (R, S, F) samples are read twice (one product with the weights, one matrix product), not
+    centred and copied; the moments of 0/1 features lose nothing to the centring after the sums.
+
     The Gram matrices are multiplied on one BLAS thread: threads split the sum over samples by
     their number, so the weights would change in the last bits with the machine's cores; and
     small products like these are faster on one thread than on a team.
@@ -337,19 +341,21 @@ def weighted_ridge(Z: np.ndarray, y: np.ndarray, w: np.ndarray, *, alpha: float)
     True
     """
     total = w.sum(axis=1)
-    z_mean = np.einsum("rs,rsf->rf", w, Z) / total[:, None]
-    y_mean = (w * y).sum(axis=1) / total
-    Zc = Z - z_mean[:, None, :]
-    yc = y - y_mean[:, None]
-    weighted = Zc * w[:, :, None]
+    weighted = Z * w[:, :, None]
     with one_thread("blas"):
-        gram = np.matmul(weighted.transpose(0, 2, 1), Zc) + alpha * np.eye(Z.shape[2])[None]
-    rhs = np.einsum("rsf,rs->rf", weighted, yc)
-    coef = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+        gram = np.matmul(weighted.transpose(0, 2, 1), Z)  # sum over samples of w z z'
+    z_sum = weighted.sum(axis=1)  # sum of w z
+    zy = np.einsum("rsf,rs->rf", weighted, y)  # sum of w z y
+    wy, wyy = (w * y).sum(axis=1), (w * y * y).sum(axis=1)
+    z_mean, y_mean = z_sum / total[:, None], wy / total
+    centred_gram = gram - z_sum[:, :, None] * z_mean[:, None, :] + alpha * np.eye(Z.shape[2])[None]
+    coef = np.linalg.solve(centred_gram, (zy - z_sum * y_mean[:, None])[:, :, None])[:, :, 0]
     intercept = y_mean - (z_mean * coef).sum(axis=1)
-    fitted = np.einsum("rsf,rf->rs", Z, coef) + intercept[:, None]
-    residual = (w * (y - fitted) ** 2).sum(axis=1)
-    spread = (w * yc ** 2).sum(axis=1)
+    # sum of w (y - Z coef - intercept)^2, expanded into the same moments
+    fitted_squares = (np.einsum("rf,rfg,rg->r", coef, gram, coef) + 2 * intercept * (z_sum * coef).sum(axis=1)
+                      + intercept ** 2 * total)
+    residual = wyy - 2 * ((zy * coef).sum(axis=1) + intercept * wy) + fitted_squares
+    spread = wyy - wy * y_mean
     score = np.where(spread > 0, 1 - residual / np.where(spread > 0, spread, 1), 1.0)
     return coef, intercept, score
 
