@@ -61,11 +61,20 @@ def test_public_names_load_lazily_and_star_import_and_dir_see_them_all():
 
 
 def test_the_console_script_points_at_the_light_parser():
-    assert 'xai-audit = "xai_audit.cli.main:main"' in (ROOT / "pyproject.toml").read_text()
+    assert 'xai-audit = "xai_audit.cli.main:entry"' in (ROOT / "pyproject.toml").read_text()
     from xai_audit.cli import main
     from xai_audit.cli.main import main as light_main
 
     assert main is light_main
+
+
+def test_the_console_entry_exits_with_the_commands_code_and_its_whole_message():
+    """``entry`` freezes the garbage collector before exiting: the code and the output must survive it."""
+    done = subprocess.run([sys.executable, "-m", "xai_audit.cli", "diff", "/nowhere/a.json", "/nowhere/b.json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("xai-audit: error:") and "/nowhere/a.json" in done.stderr
+    assert done.stderr.endswith("\n") and "Traceback" not in done.stderr
 
 
 def test_torch_is_pinned_to_the_cpu_build():

@@ -1,7 +1,5 @@
 """``python -m xai_audit.cli``: the same as the ``xai-audit`` console script."""
 
-import sys
+from xai_audit.cli.main import entry
 
-from xai_audit.cli.main import main
-
-sys.exit(main())
+entry()
