@@ -188,11 +188,11 @@ def table(summaries: dict, sizes) -> str:
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for (tool, n), s in summaries.items():
         if "error" in s:
-            lines.append(f"| {tool} | {n or '1000 (German credit)'} | {s['runs']} | — | — | — | — | — | {s['error']} |")
+            lines.append(f"| {tool} | {n or '300 (German credit test split)'} | {s['runs']} | — | — | — | — | — | {s['error']} |")
             continue
         size = ", ".join(f"{kind} {b / 2**20:.1f} MB" for kind, b in s.get("report_bytes", {}).items())
         fmt = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
-        lines.append(f"| {tool} | {n or '1000 (German credit)'} | {s['runs']} | {fmt(s['wall_seconds'])} | {fmt(s.get('cpu_seconds'))} | "
+        lines.append(f"| {tool} | {n or '300 (German credit test split)'} | {s['runs']} | {fmt(s['wall_seconds'])} | {fmt(s.get('cpu_seconds'))} | "
                      f"{fmt(s.get('wall_minus_train'))} | {fmt(s.get('work_seconds'))} | {fmt(s['peak_mib'])} | {size} |")
     ratios = []
     for n in sizes:
