@@ -14,10 +14,13 @@ The peers pin other versions than xai-audit, so they run in their own virtual en
 here on first use (``benchmarks/out/peers-venv``, ``pip install shapash explainerdashboard lightgbm``);
 when that cannot be done the peers are skipped with the reason printed. Each child trains the same
 LightGBM model (200 trees, 20 features, fixed seed, deterministic) on the same rows, which it also
-explains; the training is timed apart and left out of the compared time. Results: medians over the
-repeats, in ``benchmarks/out/peers.md`` and ``peers.json``.
+explains; the training is timed apart and left out of the compared time. ``--model`` picks the model:
+LightGBM (the default), XGBoost (200 trees of depth 6) or a scikit-learn random forest (100 trees of
+depth 10, explained in probability, which its trees average). Results: medians over the repeats, in
+``benchmarks/out/peers.md`` and ``peers.json``.
 
     python benchmarks/bench_peers.py [--quick] [--sizes 10000,50000] [--repeats 3] [--only shapash,...]
+                                     [--model lightgbm|xgboost|random_forest]
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out"
 VENV = OUT / "peers-venv"
-PEER_PACKAGES = ["shapash[report]", "explainerdashboard", "lightgbm"]
+PEER_PACKAGES = ["shapash[report]", "explainerdashboard", "lightgbm", "xgboost"]
+MODELS = ("lightgbm", "xgboost", "random_forest")
 N_FEATURES = 20
 N_TREES = 200
 TOOLS = ("xai-audit-equal", "xai-audit-default", "shapash", "explainerdashboard")
@@ -61,7 +65,16 @@ def make_rows(n: int, seed: int = 0):
     return frame, pd.Series(y, name="y"), pd.Series(group, name="group")
 
 
-def train(X, y):
+def train(X, y, model_name: str = "lightgbm"):
+    if model_name == "xgboost":
+        import xgboost
+
+        return xgboost.XGBClassifier(n_estimators=N_TREES, max_depth=6, learning_rate=0.05, random_state=0,
+                                     tree_method="hist", n_jobs=1).fit(X, y)
+    if model_name == "random_forest":
+        from sklearn.ensemble import RandomForestClassifier
+
+        return RandomForestClassifier(n_estimators=100, max_depth=10, random_state=0, n_jobs=1).fit(X, y)
     import lightgbm
 
     model = lightgbm.LGBMClassifier(n_estimators=N_TREES, num_leaves=31, learning_rate=0.05, random_state=0,
@@ -69,11 +82,11 @@ def train(X, y):
     return model.fit(X, y)
 
 
-def child(tool: str, n: int, out_dir: Path) -> dict:
+def child(tool: str, n: int, out_dir: Path, model_name: str = "lightgbm") -> dict:
     started = time.perf_counter()
     X, y, group = make_rows(n)
     trained = time.perf_counter()
-    model = train(X, y)
+    model = train(X, y, model_name)
     train_seconds = time.perf_counter() - trained
     work_started = time.perf_counter()
     files = []
@@ -84,9 +97,11 @@ def child(tool: str, n: int, out_dir: Path) -> dict:
         data = xa.AuditDataset.from_frame(frame, target="y", sensitive=["group"], features=list(X.columns))
         if tool == "xai-audit-equal":
             policy = out_dir / "equal.toml"
-            # The peers search no recourse: leave it out, or the comparison is not of equal work.
+            # The peers search no recourse: leave it out, or the comparison is not of equal work. They
+            # explain boosters in the log-odds and a forest in probability (the average of its trees).
+            space = "probability" if model_name == "random_forest" else "log_odds"
             policy.write_text('extends = "default"\n[audit]\nexplainers = ["shap"]\n'
-                              f'explain_rows = {n}\nshap_output_space = "log_odds"\n[recourse]\nenabled = false\n')
+                              f'explain_rows = {n}\nshap_output_space = "{space}"\n[recourse]\nenabled = false\n')
         else:
             policy = "default"
         result = xa.audit(model, data, policy=policy, random_state=0)
@@ -122,12 +137,12 @@ def peers_python() -> tuple[Path | None, str]:
     try:
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        check = "import shapash.report.blocks, explainerdashboard, lightgbm"
+        check = "import shapash.report.blocks, explainerdashboard, lightgbm, xgboost"
         if subprocess.run([str(python), "-c", check], capture_output=True).returncode != 0:
             subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True, timeout=1800)
         versions = subprocess.run(
             [str(python), "-c", "import importlib.metadata as m; print(', '.join(f'{p} {m.version(p)}' for p in "
-             "('shapash', 'explainerdashboard', 'shap', 'lightgbm', 'pandas', 'numpy')))"],
+             "('shapash', 'explainerdashboard', 'shap', 'lightgbm', 'xgboost', 'pandas', 'numpy')))"],
             capture_output=True, text=True, check=True).stdout.strip()
         return python, versions
     except (OSError, subprocess.SubprocessError) as error:
@@ -214,11 +229,12 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated tools (" + ", ".join(TOOLS) + ", demo)")
     parser.add_argument("--skip", default="", help="comma-separated tool@rows runs to leave out, e.g. explainerdashboard@50000")
     parser.add_argument("--tag", default="", help="suffix of the output files (peers<TAG>.md / .json)")
+    parser.add_argument("--model", choices=MODELS, default="lightgbm", help="the model every tool explains")
     parser.add_argument("--child", nargs=3, metavar=("TOOL", "ROWS", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         tool, n, directory = args.child
-        print(json.dumps(child(tool, int(n), Path(directory))))
+        print(json.dumps(child(tool, int(n), Path(directory), args.model)))
         return 0
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
     repeats = 1 if args.quick else args.repeats
@@ -241,7 +257,7 @@ def main() -> int:
                 command = [sys.executable, "-m", "xai_audit.cli", "demo"]
             else:
                 interpreter = sys.executable if tool.startswith("xai-audit") else str(python)
-                command = [interpreter, str(Path(__file__).resolve()), "--child", tool, str(n), scratch]
+                command = [interpreter, str(Path(__file__).resolve()), "--model", args.model, "--child", tool, str(n), scratch]
             record = measure(command, Path(scratch), env)
             if tool == "demo" and "error" not in record:
                 html = Path(scratch) / "reports" / "demo.html"
@@ -252,7 +268,7 @@ def main() -> int:
         summaries = {key: summarize(value) for key, value in results.items()}
         (OUT / f"peers{args.tag}.json").write_text(json.dumps({f"{t}@{k}": v for (t, k), v in results.items()}, indent=1))
         text = table(summaries, sizes)
-        (OUT / f"peers{args.tag}.md").write_text(f"Peers: {versions or 'not run'}\n\n{text}\n")
+        (OUT / f"peers{args.tag}.md").write_text(f"Model: {args.model}. Peers: {versions or 'not run'}\n\n{text}\n")
     print((OUT / f"peers{args.tag}.md").read_text())
     return 0
 
