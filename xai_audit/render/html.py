@@ -29,6 +29,7 @@ from xai_audit.render.sections_metrics import performance
 from xai_audit.render.sections_overview import (appendix, clause_index, data_section, findings_section, glossary,
                                                 identification, model_card, signoff)
 from xai_audit.render.sections_summary import counts_line, summary
+from xai_audit.render.template_cache import template_cache
 from xai_audit.render.text import plain
 
 TEMPLATES = "xai_audit.templates"
@@ -52,16 +53,18 @@ def _load_template(name: str):
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The jinja2 environment of the report: packaged templates, autoescape on, strict undefined.
+    """The jinja2 environment of the report: packaged templates, autoescape on, strict undefined,
+    compiled templates kept between processes (:mod:`xai_audit.render.template_cache`).
 
     Examples
     --------
     >>> environment().autoescape
     True
     """
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    options = dict(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                   keep_trailing_newline=True)
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(_load_template), bytecode_cache=template_cache(options),
+                             **options)
     env.globals["counts_line"] = counts_line
     env.filters["breakable"] = breakable
     return env
