@@ -147,7 +147,7 @@ class Audit:
             self._report("Explaining the model", 0.3)
             section = explanations_section(
                 adapter, data, features, settings=settings, random_state=self.random_state,
-                progress=lambda step, fraction: self._report(step, 0.3 + 0.4 * fraction))
+                progress=lambda step, fraction: self._report(step, 0.3 + 0.4 * fraction), predictions=(y_pred, proba))
             attributions = section.pop("attributions_for_fairness", None)
             sections["explanations"] = section
             self._section("explanations", section)

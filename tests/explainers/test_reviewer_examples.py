@@ -60,3 +60,24 @@ def test_regression_examples_show_the_largest_errors_of_each_sign():
     residual = model.predict(df[["a"]]) - df["y"].to_numpy()
     by = {c["reason"]: c["row"] for c in chosen}
     assert by["over_predicted"] == int(np.argmax(residual)) and by["under_predicted"] == int(np.argmin(residual))
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_the_audits_predictions_choose_the_same_cases_as_asking_the_model(task):
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    if task == "regression":
+        df["y"] = 2 * df["a"] + rng.normal(size=300)
+        model = load_model(LinearRegression().fit(df[["a", "b"]], df["y"]))
+        data = AuditDataset.from_frame(df, target="y")
+    else:
+        labels = ["bad", "good"] if task == "binary" else ["low", "mid", "high"]
+        df["y"] = np.array(labels)[np.digitize(df["a"] + rng.normal(size=300), [-0.5, 0.5][: len(labels) - 1])]
+        model = load_model(LogisticRegression().fit(df[["a", "b"]], df["y"]))
+        data = AuditDataset.from_frame(df, target="y", **({"positive_label": "good"} if task == "binary" else {}))
+    X = df[["a", "b"]]
+    everything = (model.predict(X), None if task == "regression" else model.predict_proba(X))
+    rows = list(range(1, 300, 3))
+    asked = reviewer_examples(model, data, ["a", "b"], rows)
+    assert reviewer_examples(model, data, ["a", "b"], rows, predictions=everything) == asked
+    assert len(asked) == 3

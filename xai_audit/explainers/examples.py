@@ -13,7 +13,7 @@ import numpy as np
 LOCAL_EXAMPLES = 3  # local explanations the report shows, chosen by reviewer_examples
 
 
-def reviewer_examples(adapter, data, features, rows, *, limit: int = LOCAL_EXAMPLES) -> list[dict]:
+def reviewer_examples(adapter, data, features, rows, *, limit: int = LOCAL_EXAMPLES, predictions=None) -> list[dict]:
     """The explained rows a reviewer should read first, each with the reason it was chosen.
 
     Binary: the most confident misclassified case, the declined case (not the favourable class)
@@ -33,6 +33,10 @@ def reviewer_examples(adapter, data, features, rows, *, limit: int = LOCAL_EXAMP
     rows : list of int
         Positions in ``data`` of the explained rows, in the order of the local explanations.
     limit : int
+    predictions : tuple, optional
+        ``(decisions, probabilities)``: the model's predictions (and class probabilities, or None) on
+        every row of ``data``, as the audit already computed them; without them the model is asked
+        again for the explained rows.
 
     Returns
     -------
@@ -55,7 +59,6 @@ def reviewer_examples(adapter, data, features, rows, *, limit: int = LOCAL_EXAMP
     rows = np.asarray(rows, dtype=int)
     if not len(rows) or limit <= 0:
         return []
-    X = data.model_input(features).iloc[rows]
     truth = np.asarray(data.y_true())[rows] if data.target is not None else None
     chosen: list[dict] = []
 
@@ -63,11 +66,13 @@ def reviewer_examples(adapter, data, features, rows, *, limit: int = LOCAL_EXAMP
         if k is not None and len(chosen) < limit and all(c["index"] != int(k) for c in chosen):
             chosen.append({"index": int(k), "row": int(rows[k]), "reason": reason, "reason_chosen": sentence})
 
+    if adapter.task == "regression" or adapter.has_proba:
+        predicted, proba = _predictions(adapter, data, features, rows, predictions)
     if adapter.task == "regression":
-        _regression_examples(np.asarray(adapter.predict(X), dtype=float), truth, add)
+        _regression_examples(np.asarray(predicted, dtype=float), truth, add)
     elif adapter.has_proba:
-        proba = np.asarray(adapter.predict_proba(X), dtype=float)
-        predicted = np.asarray(adapter.predict(X), dtype=object)
+        proba = np.asarray(proba, dtype=float)
+        predicted = np.asarray(predicted, dtype=object)
         if adapter.task == "binary":
             _binary_examples(proba[:, adapter.positive_index], predicted, truth, adapter.positive_class, add)
         else:
@@ -75,6 +80,17 @@ def reviewer_examples(adapter, data, features, rows, *, limit: int = LOCAL_EXAMP
     for k in range(len(rows)):
         add(k, "first_rows", "one of the first explained rows (no case of the kinds above among them)")
     return chosen
+
+
+def _predictions(adapter, data, features, rows, predictions):
+    """The decisions and class probabilities (None for a regression) of ``rows``: sliced from the
+    audit's ``predictions`` of every row when given, else asked of the model."""
+    wants_proba = adapter.task != "regression"
+    if predictions is not None:
+        decisions, probabilities = predictions
+        return np.asarray(decisions)[rows], np.asarray(probabilities)[rows] if wants_proba else None
+    X = data.model_input(features).iloc[rows]
+    return adapter.predict(X), adapter.predict_proba(X) if wants_proba else None
 
 
 def _binary_examples(score, predicted, truth, favourable, add):

@@ -36,7 +36,7 @@ TORCH_EXTRAS = ("integrated_gradients", "saliency")
 RECORD_EXCLUDED_META = ("local_prediction", "local_r2", "importances", "seconds")
 
 
-def explanations_section(adapter, data, features, *, settings, random_state, progress=None) -> dict:
+def explanations_section(adapter, data, features, *, settings, random_state, progress=None, predictions=None) -> dict:
     """Run and check the configured explainers; the JSON-ready ``"explanations"`` section.
 
     Parameters
@@ -52,6 +52,10 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
     random_state : int or None
     progress : callable, optional
         ``progress(step: str, fraction: float)``, the fraction of this section done.
+    predictions : tuple, optional
+        ``(decisions, probabilities)`` of every row of ``data`` (probabilities None for a regression),
+        as the audit computed them: the reviewer's example cases are chosen from them instead of
+        asking the model again.
 
     Returns
     -------
@@ -100,7 +104,7 @@ def explanations_section(adapter, data, features, *, settings, random_state, pro
                                         "model's type."}
             continue
         explanations[method] = explanation
-        section[method] = _entry(explanation, adapter, data, features, config, random_state, examples)
+        section[method] = _entry(explanation, adapter, data, features, config, random_state, examples, predictions)
     report("Comparing the explanations", 0.9)
     importances = {m: section[m]["global_importance"] for m in explanations}
     section["agreement"] = quality.agreement(importances)
@@ -257,7 +261,7 @@ def _run(method, adapter, data, features, positions, config, random_state, *, se
     return explanation
 
 
-def _entry(explanation, adapter, data, features, config, random_state, examples=None) -> dict:
+def _entry(explanation, adapter, data, features, config, random_state, examples=None, predictions=None) -> dict:
     rng = np.random.default_rng(random_state)
     scores = quality.global_scores(explanation)
     order = sorted(scores, key=lambda f: -scores[f])
@@ -277,7 +281,7 @@ def _entry(explanation, adapter, data, features, config, random_state, examples=
     if not explanation.meta.get("global_only"):
         entry["local"] = _local(explanation, int(config["explain_rows"]))
         try:
-            entry["local"]["examples"] = _examples(adapter, data, features, entry["local"]["rows"], examples)
+            entry["local"]["examples"] = _examples(adapter, data, features, entry["local"]["rows"], examples, predictions)
         except Exception as error:  # choosing which rows to show must not cost the explanation itself
             entry["local"]["examples"] = []
             entry["local"]["examples_note"] = (f"The cases for a reviewer could not be chosen ({type(error).__name__}: "
@@ -286,11 +290,11 @@ def _entry(explanation, adapter, data, features, config, random_state, examples=
     return entry
 
 
-def _examples(adapter, data, features, rows, cache=None) -> list:
+def _examples(adapter, data, features, rows, cache=None, predictions=None) -> list:
     """:func:`reviewer_examples` of ``rows``, chosen once for every method that explains the same rows."""
     key = tuple(np.asarray(rows).tolist())
     if cache is None or key not in cache:
-        found = reviewer_examples(adapter, data, features, rows)
+        found = reviewer_examples(adapter, data, features, rows, predictions=predictions)
         if cache is None:
             return found
         cache[key] = found
