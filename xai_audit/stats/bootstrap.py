@@ -65,8 +65,10 @@ def resample_weights(n_rows: int, n_resamples: int, rng: np.random.Generator) ->
             yield np.zeros((size, 0), dtype=np.int64)
             continue
         drawn = rng.integers(0, n_rows, size=(size, n_rows))
-        drawn += np.arange(size)[:, None] * n_rows
-        yield np.bincount(drawn.ravel(), minlength=size * n_rows).reshape(size, n_rows)
+        weights = np.empty((size, n_rows), dtype=np.int64)
+        for i in range(size):  # one resample's counts at a time: a table that stays in the cache
+            weights[i] = np.bincount(drawn[i], minlength=n_rows)
+        yield weights
 
 
 def stratified_weights(strata: np.ndarray, n_resamples: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
