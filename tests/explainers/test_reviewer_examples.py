@@ -81,3 +81,16 @@ def test_the_audits_predictions_choose_the_same_cases_as_asking_the_model(task):
     asked = reviewer_examples(model, data, ["a", "b"], rows)
     assert reviewer_examples(model, data, ["a", "b"], rows, predictions=everything) == asked
     assert len(asked) == 3
+
+
+def test_the_audit_shows_the_cases_the_model_itself_picks():
+    """The audit passes its own predictions of every row; the cases must be those the model's own
+    answers for the explained rows pick (a wrong column of probabilities would pick others)."""
+    from xai_audit import audit
+
+    model, data, df = credit(n=300, seed=1)
+    result = audit(model, data, explainers=["shap"], explain_rows=120, n_resamples=50, random_state=0)
+    local = result.explanations["shap"]["local"]
+    asked = reviewer_examples(model, data, ["a", "b"], local["rows"])
+    assert local["examples"] == asked
+    assert [c["reason"] for c in asked] == ["misclassified", "declined", "borderline"]
