@@ -40,7 +40,13 @@ def test_a_cache_that_cannot_be_written_only_costs_the_compilation(full_record, 
     assert not (tmp_path / "gone").exists()
 
 
-def test_the_options_are_part_of_the_cache_file_names():
+def test_the_options_are_part_of_the_cache_file_names(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     one, other = template_cache({"trim_blocks": True}), template_cache({"trim_blocks": False})
-    if one is not None and other is not None:
-        assert one.pattern != other.pattern
+    assert one is not None and other is not None
+    assert one.pattern != other.pattern and one.pattern == template_cache({"trim_blocks": True}).pattern
+
+
+def test_no_private_folder_means_no_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # jinja2 cannot make its folder there
+    assert template_cache({"autoescape": True}) is None
