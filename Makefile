@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 # Byte-compile the package (kept when PYTHONDONTWRITEBYTECODE is set, which otherwise makes every run
-# compile it again) and compile the Tree SHAP kernels into numba's cache: both are no-ops when current.
+# compile it again) and compile the Tree SHAP kernels into numba's cache: about a second when both are current.
 venv: $(STAMP)
 	$(BIN)/python -m compileall -q xai_audit
 	$(BIN)/python -m xai_audit.explainers.warm

@@ -44,6 +44,7 @@ PEER_PACKAGES = ["shapash[report]", "explainerdashboard", "lightgbm", "xgboost"]
 MODELS = ("lightgbm", "xgboost", "random_forest")
 N_FEATURES = 20
 N_TREES = 200
+DEMO_ROWS = "300 (German credit test split)"  # what the table's rows column says for the demo
 TOOLS = ("xai-audit-equal", "xai-audit-default", "shapash", "explainerdashboard")
 RUN_TIMEOUT = 1800  # seconds for one run; a run past it is recorded as timed out
 
@@ -203,11 +204,11 @@ def table(summaries: dict, sizes) -> str:
              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for (tool, n), s in summaries.items():
         if "error" in s:
-            lines.append(f"| {tool} | {n or '300 (German credit test split)'} | {s['runs']} | — | — | — | — | — | {s['error']} |")
+            lines.append(f"| {tool} | {n or DEMO_ROWS} | {s['runs']} | — | — | — | — | — | {s['error']} |")
             continue
         size = ", ".join(f"{kind} {b / 2**20:.1f} MB" for kind, b in s.get("report_bytes", {}).items())
         fmt = lambda v: "—" if v is None else f"{v:.1f}"  # noqa: E731
-        lines.append(f"| {tool} | {n or '300 (German credit test split)'} | {s['runs']} | {fmt(s['wall_seconds'])} | {fmt(s.get('cpu_seconds'))} | "
+        lines.append(f"| {tool} | {n or DEMO_ROWS} | {s['runs']} | {fmt(s['wall_seconds'])} | {fmt(s.get('cpu_seconds'))} | "
                      f"{fmt(s.get('wall_minus_train'))} | {fmt(s.get('work_seconds'))} | {fmt(s['peak_mib'])} | {size} |")
     ratios = []
     for n in sizes:
